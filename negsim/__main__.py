@@ -1,0 +1,5 @@
+"""``python -m negsim`` = the ``negsim`` command."""
+
+from negsim.cli import main
+
+raise SystemExit(main())

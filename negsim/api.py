@@ -1,0 +1,211 @@
+"""What the CLI does, as functions a notebook can call.
+
+>>> from negsim.api import run  # doctest: +SKIP
+>>> result = run("scenarios/polish_belarusian_limits.yaml", runs=200, seed=1)  # doctest: +SKIP
+>>> result.summary["probabilities"]["survived"]["p"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from negsim import __version__
+from negsim.errors import ScenarioError, UsageError
+
+REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def scenario_dirs() -> list[Path]:
+    """Where bundled scenarios are looked for: ./scenarios, then the source checkout's."""
+    out = []
+    for d in (Path.cwd() / "scenarios", REPO_SCENARIOS):
+        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
+            out.append(d)
+    return out
+
+
+def resolve_scenario_path(name: str) -> Path:
+    """A file path as given, or a bundled scenario by name (``polish_belarusian_limits``)."""
+    p = Path(name)
+    if p.exists() or p.suffix in (".yaml", ".yml") or os.sep in name:
+        return p
+    for d in scenario_dirs():
+        cand = d / f"{name}.yaml"
+        if cand.exists():
+            return cand
+    return p
+
+
+def load(path: str | Path, overrides: list[str] | None = None, allow_outside: bool = False):
+    """Load, validate and compile a scenario; raises :class:`ScenarioError` on bad input."""
+    from negsim.compile import CompiledScenario
+    from negsim.scenario import load_scenario
+
+    ls = load_scenario(resolve_scenario_path(str(path)), overrides, allow_outside=allow_outside)
+    return CompiledScenario(ls.scenario, ls.document)
+
+
+def validate(paths: list[str], allow_outside: bool = False) -> dict[str, list]:
+    """Validate files; returns {path: [Problem, ...]} (empty lists for valid files)."""
+    from negsim.scenario import load_scenario
+
+    out = {}
+    for p in paths:
+        try:
+            load_scenario(resolve_scenario_path(p), allow_outside=allow_outside)
+            out[p] = []
+        except ScenarioError as e:
+            out[p] = e.problems
+    return out
+
+
+def bundled() -> list[tuple[Path, str]]:
+    """The bundled scenarios (not the base rosters), each with its title."""
+    seen = {}
+    for d in scenario_dirs():
+        for f in sorted(d.glob("*.yaml")):
+            if f.name in seen:
+                continue
+            title = ""
+            try:
+                doc = yaml.safe_load(f.read_text()) or {}
+                title = str(doc.get("title", "")) if isinstance(doc, dict) else ""
+            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+                title = "(unreadable)"
+            seen[f.name] = (f, title)
+    return list(seen.values())
+
+
+@dataclass
+class RunResult:
+    """A finished (or interrupted) run: its summary, where it was written, and whether complete."""
+
+    summary: dict
+    out_dir: Path | None
+    complete: bool
+    text: str
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> Path:
+    """Create (and check we can write) the output directory before any work starts."""
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{name}-{stamp}"
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    if (out / "outcomes.csv").exists() and not force:
+        raise UsageError(f"{out} already holds a run's results; choose another --out or pass --force to replace them")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".negsim-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    return out
+
+
+def run(
+    path: str | Path,
+    runs: int = 1000,
+    seed: int = 0,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    overrides: list[str] | None = None,
+    progress: bool = False,
+    force: bool = False,
+    write: bool = True,
+    allow_outside: bool = False,
+) -> RunResult:
+    """Run ``runs`` replicates of a scenario and write outcomes, summary, resolved scenario, manifest."""
+    from negsim.runner import OrderedCSVWriter, run_many
+    from negsim.stats import format_summary, summarise
+
+    if runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if seed < 0:
+        raise UsageError("--seed must be a non-negative integer")
+    comp = load(path, overrides, allow_outside=allow_outside)
+    out_dir = prepare_out_dir(out, comp.name, force) if write else None
+    rows: list[dict] = []
+    writer = OrderedCSVWriter(out_dir / "outcomes.csv.tmp") if out_dir else None
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
+
+    def sink(batch):
+        rows.extend(batch)
+        if writer:
+            writer.add(batch)
+
+    complete = True
+    started = dt.datetime.now(dt.timezone.utc)
+    try:
+        run_many(comp, runs, seed, jobs, sink=sink, progress=bar.update if bar else None)
+    except KeyboardInterrupt:
+        complete = False
+    finally:
+        if bar:
+            bar.close()
+    rows.sort(key=lambda r: r["replicate"])
+    if not complete:
+        # keep only the contiguous prefix, so the table is a clean first-N sample
+        n = writer.count if writer else next((i for i, r in enumerate(rows) if r["replicate"] != i), len(rows))
+        rows = rows[:n]
+    summary = summarise(rows) if rows else {"replicates": 0}
+    summary["complete"] = complete
+    text = format_summary(summary, comp.scenario.title or comp.name, comp.horizon, comp.period) if rows else "no replicate finished"
+    if out_dir:
+        writer.close()
+        os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
+        _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+        _atomic_write(out_dir / "scenario.resolved.yaml", yaml.safe_dump(comp.document, sort_keys=False, allow_unicode=True))
+        manifest = {
+            "negsim_version": __version__,
+            "scenario": str(path),
+            "scenario_name": comp.name,
+            "seed": seed,
+            "runs_requested": runs,
+            "runs_completed": len(rows),
+            "complete": complete,
+            "jobs": jobs,
+            "overrides": list(overrides or []),
+            "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "python": sys.version.split()[0],
+            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {runs} --seed {seed}" + "".join(f" --set {shlex.quote(o)}" for o in overrides or []),
+        }
+        _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return RunResult(summary, out_dir, complete, text)
+
+
+def trace(path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[str] | None = None) -> tuple[list[str], dict]:
+    """Tell one replicate in plain words; returns (lines, outcome row)."""
+    from negsim.runner import run_replicate
+
+    comp = load(path, overrides)
+    row, model = run_replicate(comp, seed, replicate, trace=True)
+    return model.lines, row

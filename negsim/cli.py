@@ -1,0 +1,161 @@
+"""The ``negsim`` command line. It only parses and prints; the work is in :mod:`negsim.api`.
+
+Imports are lazy so ``negsim --help`` answers at once (mesa alone takes about a second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """\
+examples:
+  negsim list                                   the bundled scenarios
+  negsim validate scenarios/*.yaml              check files without running them
+  negsim run polish_belarusian_limits           1,000 replicates, summary, results/ folder
+  negsim run scenarios/us_drawdown.yaml --runs 5000 --jobs 2 --seed 7
+  negsim run draft_treaty_2021 --set actors.RUS.concession.shape=linear
+  negsim trace polish_belarusian_limits --seed 7 --replicate 12   why did replicate 12 end so?
+
+Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted.
+Docs: docs/scenario-language.md (the YAML), docs/model.md (the model, ODD form).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="negsim",
+        description="Simulate NATO-Russia negotiation scenarios thousands of times: is a pact reached, "
+        "ratified, does it survive, and why not?",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from negsim import __version__
+
+    p.add_argument("--version", action="version", version=f"negsim {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run a scenario many times and summarise the outcomes",
+                       description="Run N replicates of a scenario in parallel, print P(agreement), P(ratified), "
+                       "P(in force) and P(survives) with 95%% intervals and the causes of failure, and write "
+                       "outcomes.csv, summary.json, scenario.resolved.yaml and manifest.json to --out.")
+    r.add_argument("scenario", help="a scenario file, or the name of a bundled scenario (see `negsim list`)")
+    r.add_argument("--runs", "-n", type=int, default=1000, help="number of replicates (default 1000)")
+    r.add_argument("--seed", "-s", type=int, default=0, help="root seed; the same seed gives the same table whatever --jobs (default 0)")
+    r.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; use the number of cores)")
+    r.add_argument("--out", "-o", help="output directory (default results/NAME-TIMESTAMP)")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)")
+    r.add_argument("--force", action="store_true", help="replace results already in --out")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
+
+    v = sub.add_parser("validate", help="check scenario files without running them",
+                       description="Check each file: YAML syntax, keys, types, ranges, references. Every problem is "
+                       "listed with file, line and path. Exit code 2 if any file has a problem.")
+    v.add_argument("files", nargs="+", help="scenario files (or bundled names)")
+    v.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
+
+    t = sub.add_parser("trace", help="tell one replicate round by round, in plain words",
+                       description="Play one replicate and narrate it: proposals, who refused and why, concessions, "
+                       "ratification, each compliance period's events. --seed and --replicate match row REPLICATE "
+                       "of `negsim run --seed SEED`.")
+    t.add_argument("scenario", help="a scenario file or bundled name")
+    t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
+    t.add_argument("--replicate", "-r", type=int, default=0, help="replicate index within the run (default 0)")
+    t.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a value")
+
+    sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
+    return p
+
+
+def _err(msg: str) -> int:
+    print(f"negsim: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``negsim`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 0
+    from negsim.errors import ScenarioError, UsageError
+
+    try:
+        return _dispatch(args)
+    except ScenarioError as e:
+        for p in e.problems:
+            print(str(p), file=sys.stderr)
+        n = len(e.problems)
+        print(f"negsim: {n} problem{'s' if n != 1 else ''} found; nothing was run.", file=sys.stderr)
+        return 2
+    except UsageError as e:
+        return _err(str(e))
+    except KeyboardInterrupt:
+        print("negsim: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args) -> int:
+    from negsim import api
+
+    if args.command == "list":
+        items = api.bundled()
+        if not items:
+            return _err("no bundled scenarios found (looked in ./scenarios and the source checkout)")
+        width = max(len(p.stem) for p, _ in items)
+        for p, title in items:
+            print(f"{p.stem:<{width}}  {title}")
+        return 0
+    if args.command == "validate":
+        results = api.validate(args.files, allow_outside=args.allow_outside)
+        bad = 0
+        for f, problems in results.items():
+            if problems:
+                bad += 1
+                for p in problems:
+                    print(str(p), file=sys.stderr)
+            else:
+                print(f"{f}: ok")
+        if bad:
+            print(f"negsim: {bad} of {len(results)} file(s) have problems.", file=sys.stderr)
+        return 2 if bad else 0
+    if args.command == "trace":
+        if args.seed < 0 or args.replicate < 0:
+            return _err("--seed and --replicate must be non-negative")
+        lines, row = api.trace(args.scenario, args.seed, args.replicate, args.overrides)
+        print("\n".join(lines))
+        print()
+        print(_verdict(row))
+        return 0
+    if args.command == "run":
+        res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
+                      overrides=args.overrides, progress=not args.quiet, force=args.force,
+                      allow_outside=args.allow_outside)  # fmt: skip
+        print(res.text)
+        if res.out_dir:
+            print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
+        if not res.complete:
+            print("negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).", file=sys.stderr)
+            return 130
+        return 0
+    raise AssertionError(args.command)
+
+
+def _verdict(row: dict) -> str:
+    if not row["reached"]:
+        why = f"{row['end_cause']}"
+        if row["veto_actor"]:
+            why += f" by {row['veto_actor']} on {row['veto_issue']} ({row['veto_reason'].replace('_', ' ')}, rule: {row['veto_rule']})"
+        return f"Outcome: no agreement after {row['rounds']} rounds: {why}."
+    parts = [f"Outcome: agreement on {row['issues_agreed']} issue(s) after {row['rounds']} rounds"]
+    if not row["ratified"]:
+        parts.append(f"not ratified ({row['ratification_failed_actor']} failed)")
+    elif row["survived"]:
+        parts.append(f"in force from period {row['entry_period']}, survived to the horizon")
+    else:
+        parts.append(f"in force from period {row['entry_period']}, broke down in period {row['breakdown_period']} "
+                     f"({row['breakdown_cause'].replace('_', ' ')} by {row['breakdown_actor']}"
+                     f"{', on ' + row['breakdown_issue'] if row['breakdown_issue'] else ''})")  # fmt: skip
+    return "; ".join(parts) + "."

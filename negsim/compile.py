@@ -1,0 +1,278 @@
+"""Compiling a validated :class:`~negsim.schema.Scenario` into arrays, once per run.
+
+A :class:`CompiledScenario` holds the structure that never changes between replicates
+(actor order, issue order, parties, rules, events) and a :class:`~negsim.params.SamplePlan`
+for every uncertain number. :meth:`CompiledScenario.draw` gives one replicate's
+:class:`World`: numpy arrays over actors (N), issues (K) and actor pairs (N x N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negsim.params import Param, SamplePlan, parse_param
+from negsim.schema import FRONTS, SHAPES, Scenario
+from negsim.targets import Target, parse_target
+
+SCALARS = (
+    "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening",
+    "base_hazard", "dilemma", "gain_weight", "trust_learning", "violation_drop", "major_share",
+    "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop",
+)  # fmt: skip
+ACTOR_ARRAYS = (
+    "cap", "pop", "us_reliance", "threat", "softening", "reserve", "spoiler", "opportunism",
+    "rate", "rat_threshold", "rat_support", "rat_sens", "rat_delay", "walk_hazard",
+)  # fmt: skip
+
+
+@dataclass
+class World:
+    """One replicate's drawn state. The model mutates it as the run goes on."""
+
+    scal: dict[str, float]
+    pos: np.ndarray  # N x K ideal points (move as actors concede)
+    sal: np.ndarray  # N x K salience
+    red: np.ndarray  # N x K red-line levels (nan = none)
+    trust: np.ndarray  # N x N, row i's trust in column j
+    us_presence: np.ndarray  # R
+    difficulty: np.ndarray  # K
+    ev_value: np.ndarray  # one per event action
+    ev_hazard: np.ndarray  # one per event (nan for timed events)
+    ev_severity: np.ndarray  # one per event (incidents)
+    cap: np.ndarray = field(default=None)
+    pop: np.ndarray = field(default=None)
+    us_reliance: np.ndarray = field(default=None)
+    threat: np.ndarray = field(default=None)
+    softening: np.ndarray = field(default=None)
+    reserve: np.ndarray = field(default=None)
+    spoiler: np.ndarray = field(default=None)
+    opportunism: np.ndarray = field(default=None)
+    rate: np.ndarray = field(default=None)
+    rat_threshold: np.ndarray = field(default=None)
+    rat_support: np.ndarray = field(default=None)
+    rat_sens: np.ndarray = field(default=None)
+    rat_delay: np.ndarray = field(default=None)
+    walk_hazard: np.ndarray = field(default=None)
+
+
+@dataclass(frozen=True)
+class Decider:
+    """A party or stage member that says yes or no: one actor, or a body under its rule."""
+
+    name: str
+    members: np.ndarray  # actor indices
+    rule: str  # "self" for a single actor, else a body rule
+    silence: bool = True
+    indifference: float = 0.02
+    states: float = 0.55
+    population: float = 0.65
+    threshold: float = 0.5
+    signs: bool = True  # a pact party (its members sign), not only a stage that approves
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One compiled event: when it fires and what it does."""
+
+    index: int
+    at: int | None
+    repeat: bool
+    label: str
+    actions: tuple  # (op, Target, value index)
+    incident: tuple[int, int] | None
+
+
+class CompiledScenario:
+    """Everything fixed for a run, plus the plan to draw each replicate's numbers."""
+
+    def __init__(self, sc: Scenario, document: dict | None = None):
+        self.scenario = sc
+        self.document = document or {}
+        self.name = sc.name
+        self.codes = list(sc.actors)
+        self.idx = {c: i for i, c in enumerate(self.codes)}
+        self.names = [sc.actors[c].name or c for c in self.codes]
+        self.issues = list(sc.talks.issues)
+        self.kidx = {k: i for i, k in enumerate(self.issues)}
+        self.labels = [sc.issues[k].label or k for k in self.issues]
+        self.regions = sorted(set(sc.us_presence) | {a.region for a in sc.actors.values()})
+        self.ridx = {r: i for i, r in enumerate(self.regions)}
+        n, k = len(self.codes), len(self.issues)
+        self.n, self.k = n, k
+        self.fronts = [sc.issues[i].front for i in self.issues]
+        self.shape = np.array([SHAPES.index(sc.actors[c].concession.shape) for c in self.codes])
+        self.walk_after = np.array([sc.actors[c].walkout.after for c in self.codes])
+        self.rat_required = np.array([sc.actors[c].ratification.required for c in self.codes])
+        self.region = np.array([self.ridx[sc.actors[c].region] for c in self.codes])
+        self.bloc_members = {}
+        for c in self.codes:
+            for b in sc.actors[c].blocs:
+                self.bloc_members.setdefault(b, []).append(self.idx[c])
+        self.deciders = {name: self._decider(name, signs=name in sc.pact.parties) for name in set(sc.pact.parties) | {p for st in sc.talks.stages for p in st}}
+        self.parties = [self.deciders[p] for p in sc.pact.parties]
+        self.signatory = np.zeros(n, bool)
+        for p in self.parties:
+            self.signatory[p.members] = True
+        self.party_of = np.full(n, -1)
+        for j, p in enumerate(self.parties):
+            self.party_of[p.members[self.party_of[p.members] < 0]] = j
+        self.stages = [[self.deciders[p] for p in st] for st in sc.talks.stages]
+        t = sc.talks
+        self.sequencing, self.agenda, self.proposal = t.sequencing, t.agenda, t.proposal
+        self.mediator = self.idx[t.mediator] if t.mediator else -1
+        self.counterpart = self.idx[t.counterpart] if t.counterpart else -1
+        self.max_rounds = t.max_rounds
+        self.cascade_from = t.cascade.from_front if t.cascade else None
+        self.horizon, self.period = sc.pact.horizon, sc.pact.period
+        self.entry_rule = sc.pact.entry_into_force
+        # obligors: K x N; "mutual" = every signatory
+        self.obligor = np.zeros((k, n), bool)
+        for j, iid in enumerate(self.issues):
+            ob = sc.issues[iid].obligor
+            if ob == "mutual":
+                self.obligor[j] = self.signatory
+            else:
+                for o in ob:
+                    self.obligor[j, self._members(o)] = True
+        self.mutual = np.array([sc.issues[i].obligor == "mutual" for i in self.issues])
+        self._build_params(sc)
+
+    # -- structure -----------------------------------------------------------------
+    def _members(self, name: str) -> np.ndarray:
+        if name in self.idx:
+            return np.array([self.idx[name]])
+        body = self.scenario.bodies[name]
+        if isinstance(body.members, list):
+            return np.array([self.idx[m] for m in body.members])
+        return np.array(self.bloc_members.get(body.members.bloc, []), dtype=int)
+
+    def _decider(self, name: str, signs: bool) -> Decider:
+        if name in self.idx:
+            return Decider(name, np.array([self.idx[name]]), "self", signs=signs)
+        b = self.scenario.bodies[name]
+        return Decider(name, self._members(name), b.rule, b.silence, b.indifference, b.states, b.population, b.threshold, signs)
+
+    def front_issues(self, front: str) -> np.ndarray:
+        """Indices of the issues in play on a front (issues on 'all' count for every front)."""
+        return np.array([j for j, f in enumerate(self.fronts) if f in (front, "all")], dtype=int)
+
+    # -- parameters ------------------------------------------------------------------
+    def _build_params(self, sc: Scenario) -> None:
+        n, k = self.n, self.k
+        params: list[Param] = []
+        slots: list[tuple[str, tuple]] = []
+
+        def add(array: str, index, p: Param) -> None:
+            params.append(p)
+            slots.append((array, index))
+
+        zero = parse_param(0.0)
+        self._shapes = {"pos": (n, k), "sal": (n, k), "red": (n, k), "trust": (n, n), "us_presence": (len(self.regions),), "difficulty": (k,)}
+        for i, c in enumerate(self.codes):
+            a = sc.actors[c]
+            for name, p in (
+                ("cap", a.capability), ("pop", a.population), ("us_reliance", a.us_reliance),
+                ("threat", a.threat), ("softening", a.drawdown_softening), ("reserve", a.reservation),
+                ("spoiler", a.spoiler), ("opportunism", a.opportunism), ("rate", a.concession.rate),
+                ("rat_threshold", a.ratification.threshold), ("rat_support", a.ratification.support),
+                ("rat_sens", a.ratification.sensitivity), ("rat_delay", a.ratification.delay),
+                ("walk_hazard", a.walkout.hazard),
+            ):  # fmt: skip
+                add(name, (i,), p)
+            for j, iid in enumerate(self.issues):
+                add("pos", (i, j), a.positions.get(iid, zero))
+                add("sal", (i, j), a.salience.get(iid, zero))
+                if iid in a.red_lines:
+                    add("red", (i, j), a.red_lines[iid])
+            default = a.trust.get("default", a.trust.get("*", parse_param(0.5)))
+            for jj, other in enumerate(self.codes):
+                if jj != i:
+                    add("trust", (i, jj), a.trust.get(other, default))
+        for r, reg in enumerate(self.regions):
+            add("us_presence", (r,), sc.us_presence.get(reg, parse_param(1.0)))
+        for j, iid in enumerate(self.issues):
+            add("difficulty", (j,), sc.issues[iid].difficulty)
+        t, c = sc.talks, sc.compliance
+        scal = {
+            "verification": sc.pact.verification, "mediator_bias": t.mediator_bias,
+            "step_trust_gain": t.step_trust_gain,
+            "cascade_trust_gain": t.cascade.trust_gain if t.cascade else zero,
+            "cascade_softening": t.cascade.softening if t.cascade else zero,
+        }  # fmt: skip
+        for name in SCALARS[5:]:
+            scal[name] = getattr(c, name)
+        self._scalar_names = list(SCALARS)
+        for s in SCALARS:
+            add("scal", (SCALARS.index(s),), scal[s])
+        # events
+        events = []
+        nact = 0
+        for e_i, ev in enumerate(sc.events):
+            actions = []
+            for op in ("set", "shift"):
+                for path, p in getattr(ev, op).items():
+                    tgt = parse_target(path, sc)
+                    add("ev_value", (nact,), p)
+                    actions.append((op, tgt, nact))
+                    nact += 1
+            add("ev_hazard", (e_i,), ev.hazard if ev.hazard is not None else zero)
+            add("ev_severity", (e_i,), ev.incident.severity if ev.incident else zero)
+            inc = (self.idx[ev.incident.between[0]], self.idx[ev.incident.between[1]]) if ev.incident else None
+            repeat = ev.repeat if ev.repeat is not None else inc is not None
+            label = ev.label or (f"incident {ev.incident.between[0]}-{ev.incident.between[1]}" if inc else ", ".join(f"{op} {t.array}" for op, t, _ in actions))
+            events.append(EventSpec(e_i, ev.at, repeat, label, tuple(actions), inc))
+        self.events = events
+        self._shapes.update({"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(SCALARS),)})
+        for name in ACTOR_ARRAYS:
+            self._shapes[name] = (n,)
+        self.plan = SamplePlan(params)
+        self._params = params
+        self._slots = slots
+        # base arrays hold the fixed values; random ones are scattered in per replicate
+        self._base = {name: np.zeros(shape) for name, shape in self._shapes.items()}
+        self._base["red"][:] = np.nan
+        self._base["trust"][np.diag_indices(n)] = 1.0
+        for p, (arr, index) in zip(params, slots, strict=True):
+            self._base[arr][index] = p.args[0] if p.fixed else np.nan
+        self._scatter = {}
+        for v, (p, (arr, index)) in enumerate(zip(params, slots, strict=True)):
+            if not p.fixed:
+                flat = np.ravel_multi_index(index, self._shapes[arr])
+                self._scatter.setdefault(arr, ([], []))
+                self._scatter[arr][0].append(flat)
+                self._scatter[arr][1].append(v)
+        self._scatter = {a: (np.array(f), np.array(v)) for a, (f, v) in self._scatter.items()}
+        self.n_random = sum(not p.fixed for p in params)
+
+    def draw(self, rng: np.random.Generator) -> World:
+        """Draw one replicate's world (every distribution sampled once)."""
+        values = self.plan.draw(rng) if self.n_random else None
+        arrays = {name: a.copy() for name, a in self._base.items()}
+        if values is not None:
+            for arr, (flat, v) in self._scatter.items():
+                arrays[arr].flat[flat] = values[v]
+        scal = dict(zip(self._scalar_names, arrays.pop("scal").tolist(), strict=True))
+        return World(scal=scal, **arrays)
+
+    def index_of(self, target: Target) -> tuple[str, tuple | slice]:
+        """Where a :class:`Target` lives in a :class:`World`: (attribute, index)."""
+        if target.array == "us_presence":
+            return "us_presence", (self.ridx[target.key],)
+        if target.array == "verification":
+            return "scal", ("verification",)
+        i = self.idx[target.actor]
+        if target.array == "trust":
+            if target.key == "*":
+                others = np.array([j for j in range(self.n) if j != i])
+                return "trust", (i, others)
+            return "trust", (i, self.idx[target.key])
+        if target.array in ("pos", "sal"):
+            if target.key not in self.kidx:
+                return "", ()  # issue not in play: nothing to change
+            return target.array, (i, self.kidx[target.key])
+        return target.array, (i,)
+
+
+FRONT_NAMES = FRONTS

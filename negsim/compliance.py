@@ -1,0 +1,155 @@
+"""Compliance periods: defection, verification, spoilers, incidents, trust, breakdown.
+
+Each period (after a pact's entry into force) every member either complies or defects.
+Its defection hazard grows with its opportunism and its distrust of the others (the security
+dilemma) and falls with its gain from the pact; a defection is detected with the pact's
+verification probability. Detected violations cut the others' trust in the violator and are
+major (ending the pact) with some chance; observed compliance builds trust. A member withdraws
+when its trust in the others or its gain from the pact falls too low ("a pact applies until it
+doesn't": 000). Spoilers subvert the pact (002); incidents strike between states (events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negsim.events import fire_hazards, fire_timed
+from negsim.ratification import pact_margins
+
+
+@dataclass
+class Breakdown:
+    """When and why a pact ended."""
+
+    period: int = 0
+    cause: str = ""  # withdrawal | major_violation | incident
+    actor: str = ""
+    issue: str = ""
+
+
+@dataclass
+class ComplianceResult:
+    """What happened after signature."""
+
+    alive: np.ndarray  # P bool at the horizon
+    breakdowns: list = field(default_factory=list)  # first breakdown per pact (or None)
+    detected: int = 0
+    undetected: int = 0
+    incidents: int = 0
+    subversions: int = 0
+
+
+def comply(m, talks, rat) -> ComplianceResult:
+    """Run the compliance periods 1..horizon for the pacts in force."""
+    comp, world, rng = m.comp, m.world, m.rng
+    scal = world.scal
+    pairs = rat.members
+    alive = rat.in_force.copy()
+    res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs))
+    x = talks.x * talks.agreed
+    owes = np.zeros((len(pairs), comp.n), bool)
+    for p in range(len(pairs)):
+        ob = comp.obligor.copy()
+        ob[comp.mutual] = pairs[p]
+        owes[p] = (ob & (x[p] > 0)[:, None]).any(0)
+    for t in range(1, comp.horizon + 1):
+        m.period = t
+        m.step()
+        incidents = fire_timed(m, t) + fire_hazards(m, t)
+        live = alive & (rat.entry < t)
+        if live.any():
+            _period(m, t, pairs, live, alive, owes, x, talks, res)
+        for ev, sev in incidents:
+            res.incidents += 1
+            a, b = ev.incident
+            drop = scal["incident_drop"] * sev
+            world.trust[a, b] *= 1 - drop
+            world.trust[b, a] *= 1 - drop
+            m.say(f"Period {t}: incident between {comp.codes[a]} and {comp.codes[b]} (severity {sev:.2f}); trust falls {drop:.0%} both ways.")
+            hit = alive & pairs[:, a] & pairs[:, b]
+            if hit.any() and rng.random() < scal["incident_escalation"] * sev:
+                for p in np.flatnonzero(hit):
+                    _break(m, res, alive, p, t, "incident", comp.codes[a] + "-" + comp.codes[b], "")
+        if not alive.any() and all(res.breakdowns[p] is not None or not rat.in_force[p] for p in range(len(pairs))):
+            break
+    return res
+
+
+def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
+    comp, world, rng = m.comp, m.world, m.rng
+    scal = world.scal
+    trust = world.trust
+    margins = pact_margins(m, x, pairs & live[:, None], talks.agreed)  # P x N (nan off-pact)
+    comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
+    np.fill_diagonal(comembers, False)
+    cnt = np.maximum(comembers.sum(1), 1)
+    trust_bar = (trust * comembers).sum(1) / cnt
+    member = pairs[live].any(0)
+    # withdrawal
+    for p in np.flatnonzero(live):
+        mem = np.flatnonzero(pairs[p])
+        low_gain = margins[p, mem] < -scal["withdraw_margin"]
+        low_trust = trust_bar[mem] < scal["withdraw_trust"]
+        quit_ = low_gain | low_trust
+        if quit_.any():
+            i = int(mem[np.flatnonzero(quit_)[np.argmin(margins[p, mem][quit_])]])
+            reason = "its gain fell below its no-deal value" if margins[p, i] < -scal["withdraw_margin"] else "its trust in the others collapsed"
+            m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}).")
+            _break(m, res, alive, p, t, "withdrawal", comp.codes[i], _worst_issue(m, i, x[p]))
+    live = live & alive
+    if not live.any():
+        return
+    # defection
+    margin_i = np.nanmax(np.where(pairs & live[:, None], margins, np.nan), axis=0) if live.any() else np.zeros(comp.n)
+    margin_i = np.nan_to_num(margin_i, nan=0.0)
+    owing = (owes & live[:, None]).any(0) & member
+    h = scal["base_hazard"] * world.opportunism * (1 + scal["dilemma"] * (1 - trust_bar)) * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0))
+    defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))
+    detected = defect & (rng.random(comp.n) < scal["verification"])
+    major = detected & (rng.random(comp.n) < scal["major_share"])
+    res.detected += int(detected.sum())
+    res.undetected += int((defect & ~detected).sum())
+    for i in np.flatnonzero(detected):
+        obs = comembers[:, i]
+        trust[obs, i] *= 1 - scal["violation_drop"]
+        m.say(f"Period {t}: {comp.codes[i]} is caught violating the pact{' (major)' if major[i] else ''}; the others' trust in it falls.")
+    looks_ok = member & ~detected
+    if looks_ok.any():
+        gain = scal["trust_learning"] * scal["verification"]
+        obs = comembers[:, looks_ok]
+        trust[:, looks_ok] += np.where(obs, gain * (1 - trust[:, looks_ok]), 0.0)
+    for i in np.flatnonzero(major):
+        for p in np.flatnonzero(live & pairs[:, i] & alive):
+            _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]))
+    # spoilers subvert: trust across the pact falls
+    spoil = rng.random(comp.n) < world.spoiler
+    if spoil.any() and alive.any():
+        res.subversions += int(spoil.sum())
+        drop = scal["subversion_drop"] * spoil.sum()
+        cross = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
+        trust[cross] *= max(0.0, 1 - drop)
+        m.say(f"Period {t}: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))} subvert(s) the pact; trust across it falls.")
+    np.clip(trust, 0.0, 1.0, out=trust)
+    np.fill_diagonal(trust, 1.0)
+
+
+def _break(m, res, alive, p, t, cause, actor, issue) -> None:
+    if not alive[p]:
+        return
+    alive[p] = False
+    res.breakdowns[p] = Breakdown(t, cause, actor, issue)
+    m.say(f"Period {t}: the pact{'' if len(alive) == 1 else ' ' + str(p + 1)} breaks down ({cause.replace('_', ' ')} by {actor}{', on ' + issue if issue else ''}).")
+
+
+def _worst_issue(m, i, x) -> str:
+    comp, world = m.comp, m.world
+    contrib = world.sal[i] * (world.pos[i] - np.abs(x - world.pos[i]))
+    return comp.issues[int(np.argmin(contrib))]
+
+
+def _owed_issue(m, i, x) -> str:
+    comp = m.comp
+    owed = comp.obligor[:, i] * x
+    return comp.issues[int(np.argmax(owed))]

@@ -1,0 +1,44 @@
+"""Concession shapes: how far an actor that rejected a proposal moves toward it this round.
+
+Each shape is a function of the round ``t`` of ``T`` and the actor's ``rate`` (the share of the
+gap it is willing to close by the deadline) returning the fraction of the *remaining* gap to
+close now. Time-dependent shapes follow Faratin, Sierra & Jennings (1998):
+F(t) = rate * (t/T)^(1/e), with e > 1 conceding early (conceder), e < 1 late (boulware).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negsim.schema import SHAPES
+
+#: exponent e of F(t) = rate * (t/T) ** (1/e) for the time-dependent shapes
+EXPONENT = {"linear": 1.0, "conceder": 3.0, "boulware": 1 / 3, "reciprocal": 1.0, "categorical": 1.0}
+_E = np.array([EXPONENT[s] for s in SHAPES])
+RECIPROCAL = SHAPES.index("reciprocal")
+CATEGORICAL = SHAPES.index("categorical")
+
+
+def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:
+    """Fraction of the remaining gap to close at round t (time-dependent part, all actors)."""
+    e = _E[shape]
+    f_now = rate * (min(t, T) / T) ** (1 / e)
+    f_before = rate * (min(t - 1, T) / T) ** (1 / e)
+    return np.clip((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0, 1.0)
+
+
+def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar: np.ndarray, others_last: float) -> np.ndarray:
+    """Per-actor step toward the proposal this round.
+
+    - conceder / boulware / linear: :func:`time_fraction`.
+    - reciprocal (tit for tat, scaled by trust): matches what the others conceded last round
+      (at least the linear pace's half), times its mean trust in the other parties.
+    - categorical (003: "no concessions"): never moves.
+    """
+    step = time_fraction(shape, rate, t, T)
+    recip = shape == RECIPROCAL
+    if recip.any():
+        base = np.maximum(others_last, rate[recip] / (2 * T))
+        step[recip] = np.clip(trust_bar[recip] * base, 0.0, 1.0)
+    step[shape == CATEGORICAL] = 0.0
+    return step

@@ -1,0 +1,142 @@
+"""The Mesa model: one replicate of a scenario, from setup to the horizon.
+
+The model holds the state as numpy arrays (:class:`~negsim.compile.World`) and runs each
+phase vectorised across actors; :class:`StateAgent` objects are the named, inspectable view
+of that state (``model.agents``). One ``step()`` is one compliance period.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from negsim.compliance import comply
+from negsim.events import fire_timed
+from negsim.negotiation import negotiate
+from negsim.ratification import ratify
+from negsim.schema import FRONTS, SHAPES
+
+
+class StateAgent(mesa.Agent):
+    """A state: a named view onto its row of the model's arrays."""
+
+    def __init__(self, model: NegotiationModel, index: int):
+        super().__init__(model)
+        self.index = index
+        self.code = model.comp.codes[index]
+        self.name = model.comp.names[index]
+
+    @property
+    def positions(self) -> dict[str, float]:
+        """Current position on each issue in play."""
+        return dict(zip(self.model.comp.issues, self.model.world.pos[self.index].tolist(), strict=True))
+
+    @property
+    def trust(self) -> dict[str, float]:
+        """Current trust in every other state."""
+        row = self.model.world.trust[self.index]
+        return {c: float(row[j]) for j, c in enumerate(self.model.comp.codes) if j != self.index}
+
+    @property
+    def concession_shape(self) -> str:
+        """The actor's concession shape."""
+        return SHAPES[int(self.model.comp.shape[self.index])]
+
+    def __repr__(self) -> str:
+        return f"StateAgent({self.code})"
+
+
+class NegotiationModel(mesa.Model):
+    """One replicate. ``rng`` is this replicate's own generator (from ``SeedSequence.spawn``)."""
+
+    def __init__(self, comp, rng: np.random.Generator, trace: bool = False):
+        super().__init__(rng=rng)
+        self.comp = comp
+        self.tracing = trace
+        self.lines: list[str] = []
+        self.event_log: list[tuple[int, str]] = []
+        self.fired: set[int] = set()
+        self.rounds = 0
+        self.period = 0
+        self.world = comp.draw(self.rng)
+        self.shape = comp.shape
+        for i in range(comp.n):
+            StateAgent(self, i)
+        fire_timed(self, 0)
+        self.pos0 = self.world.pos.copy()
+
+    def say(self, text: str) -> None:
+        """Add a line to the plain-words trace (only when tracing)."""
+        if self.tracing:
+            self.lines.append(text)
+
+    def log_event(self, period: int, label: str) -> None:
+        """Remember that an event fired (reported in the outcome)."""
+        self.event_log.append((period, label))
+
+    def agent(self, code: str) -> StateAgent:
+        """The agent of a state by its code."""
+        return self.agents.select(lambda a: a.code == code)[0]
+
+    def step(self) -> None:
+        """One compliance period (the phases drive the work; see :func:`negsim.compliance.comply`)."""
+
+    def run(self) -> dict:
+        """Play the replicate to the end and return its outcome row."""
+        comp = self.comp
+        self.say(f"Scenario {comp.name}: {comp.n} states, {comp.k} issues, parties {', '.join(d.name for d in comp.parties)}.")
+        talks = negotiate(self)
+        out = {
+            "reached": talks.reached,
+            "complete": talks.end_cause == "agreement",
+            "end_cause": talks.end_cause,
+            "rounds": talks.rounds,
+            "issues_agreed": int(talks.agreed.any(0).sum()),
+            "veto_actor": talks.veto.actor if talks.end_cause != "agreement" else "",
+            "veto_issue": talks.veto.issue if talks.end_cause != "agreement" else "",
+            "veto_rule": talks.veto.rule if talks.end_cause != "agreement" else "",
+            "veto_party": talks.veto.party if talks.end_cause != "agreement" else "",
+            "veto_reason": talks.veto.reason if talks.end_cause != "agreement" else "",
+            "walkout_actor": talks.walkout_actor,
+        }
+        rat = ratify(self, talks) if talks.reached else None
+        comp_res = comply(self, talks, rat) if rat is not None and rat.in_force.any() else None
+        signed = talks.agreed.any(1) if talks.reached else np.zeros(len(talks.pairs), bool)
+        out["pacts_signed"] = int(signed.sum())
+        out["ratified"] = bool(rat is not None and rat.in_force.any())
+        out["ratification_failed_actor"] = rat.failed_actor if rat is not None else ""
+        out["in_force"] = out["ratified"]
+        out["entry_period"] = int(rat.entry[rat.in_force].min()) if out["in_force"] else ""
+        alive = comp_res.alive if comp_res else np.zeros(len(talks.pairs), bool)
+        out["pacts_in_force"] = int(rat.in_force.sum()) if rat is not None else 0
+        out["pacts_surviving"] = int(alive.sum())
+        out["survived"] = bool(alive.any())
+        first = None
+        if comp_res and not out["survived"]:
+            # the pact (or the last surviving bilateral pact) ended: report the last breakdown
+            brks = [b for b in comp_res.breakdowns if b is not None]
+            first = max(brks, key=lambda b: b.period) if brks else None
+        out["breakdown_period"] = first.period if first else ""
+        out["breakdown_cause"] = first.cause if first else ""
+        out["breakdown_actor"] = first.actor if first else ""
+        out["breakdown_issue"] = first.issue if first else ""
+        out["violations_detected"] = comp_res.detected if comp_res else 0
+        out["violations_undetected"] = comp_res.undetected if comp_res else 0
+        out["incidents"] = comp_res.incidents if comp_res else 0
+        out["subversions"] = comp_res.subversions if comp_res else 0
+        pairs = talks.pairs
+        if pairs.any():
+            cross = (comp.party_of[:, None] != comp.party_of[None, :]) & pairs.any(0)[:, None] & pairs.any(0)[None, :]
+            out["final_trust"] = round(float(self.world.trust[cross].mean()) if cross.any() else 1.0, 6)
+        agreed_any = talks.agreed.any(0)
+        surviving_issues = (talks.agreed & alive[:, None]).any(0)
+        for f in FRONTS:
+            idx = comp.front_issues(f)
+            if len(idx) == 0:
+                out[f"{f}_agreed"] = ""
+                out[f"{f}_survived"] = ""
+            else:
+                out[f"{f}_agreed"] = bool(agreed_any[idx].all())
+                out[f"{f}_survived"] = bool(surviving_issues[idx].all())
+        out["events_fired"] = ";".join(sorted({label for _, label in self.event_log}))
+        return out

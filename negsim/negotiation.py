@@ -1,0 +1,335 @@
+"""The negotiation phase: agenda, rounds, votes, concessions, walk-outs.
+
+The agenda is a list of packages (groups of issues). ``grand_bargain`` puts every issue in
+one package (or one package per front, central first, when the central-front cascade is on);
+``baby_steps`` (004) takes the issues one at a time, easiest first, and each agreed step raises
+trust between the parties. A failed package ends the talks. Within a package, each round the
+mediator proposes, the parties vote under their rules (multilateral: all at once; shuttle:
+stage by stage, stopping at the first refusal), those who refused concede by their shape, and
+actors past their patience may walk out. ``parallel`` sequencing runs one bilateral
+negotiation between the counterpart and each other signatory state at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from negsim import proposals, rules
+from negsim.concession import step_fraction
+from negsim.valuation import contributions, red_line_bounds, thresholds, trust_weights
+
+
+@dataclass
+class Veto:
+    """Why a package was refused: who, on which issue, under which rule, for what reason."""
+
+    actor: str = ""
+    issue: str = ""
+    rule: str = ""
+    party: str = ""
+    reason: str = ""  # red_line | below_threshold | spoiler | not_positive
+
+
+@dataclass
+class TalksResult:
+    """What the talks produced."""
+
+    end_cause: str = "deadlock"  # agreement | veto | deadlock | walkout
+    rounds: int = 0
+    x: np.ndarray = None  # P x K agreed levels, one row per pact (1 row unless parallel)
+    agreed: np.ndarray = None  # P x K which issues each pact settled
+    pairs: np.ndarray = None  # P x N pact membership
+    veto: Veto = field(default_factory=Veto)
+    walkout_actor: str = ""
+    packages_agreed: int = 0
+    packages: int = 0
+
+    @property
+    def reached(self) -> bool:
+        """Did at least one pact settle at least one issue?"""
+        return bool(self.agreed.any())
+
+
+def agenda(comp, world) -> list[np.ndarray]:
+    """The packages to negotiate, in order."""
+    k = comp.k
+    fronts = comp.fronts
+    if comp.agenda == "baby_steps":
+        central_first = [0 if (comp.cascade_from and fronts[j] in (comp.cascade_from, "all")) else 1 for j in range(k)]
+        order = sorted(range(k), key=lambda j: (central_first[j] if comp.cascade_from else 0, world.difficulty[j], j))
+        return [np.array([j]) for j in order]
+    if comp.cascade_from:
+        first = np.array([j for j in range(k) if fronts[j] in (comp.cascade_from, "all")], dtype=int)
+        rest = []
+        for f in ("central", "arctic_baltic", "black_sea_caucasus"):
+            if f == comp.cascade_from:
+                continue
+            idx = np.array([j for j in range(k) if fronts[j] == f], dtype=int)
+            if len(idx):
+                rest.append(idx)
+        return ([first] if len(first) else []) + rest
+    return [np.arange(k)]
+
+
+def raise_trust(trust: np.ndarray, members: np.ndarray, gain: float) -> None:
+    """Move trust among ``members`` a share ``gain`` of the way to 1 (confidence building)."""
+    if gain <= 0 or len(members) < 2:
+        return
+    sub = np.ix_(members, members)
+    trust[sub] += gain * (1.0 - trust[sub])
+    np.fill_diagonal(trust, 1.0)
+
+
+def negotiate(m) -> TalksResult:
+    """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.NegotiationModel`)."""
+    comp, world = m.comp, m.world
+    packages = agenda(comp, world)
+    if comp.sequencing == "parallel":
+        partners = np.array([i for i in range(comp.n) if comp.signatory[i] and i != comp.counterpart], dtype=int)
+        pairs = np.zeros((len(partners), comp.n), bool)
+        pairs[np.arange(len(partners)), partners] = True
+        pairs[:, comp.counterpart] = True
+    else:
+        pairs = comp.signatory[None, :].copy()
+    res = TalksResult(x=np.zeros((len(pairs), comp.k)), agreed=np.zeros((len(pairs), comp.k), bool), pairs=pairs, packages=len(packages))
+    alive = np.ones(len(pairs), bool)
+    bonus = 0.0
+    for n_pkg, pkg in enumerate(packages):
+        labels = ", ".join(comp.issues[j] for j in pkg)
+        m.say(f"Package {n_pkg + 1}/{len(packages)}: {labels}.")
+        if comp.sequencing == "parallel":
+            ok = _parallel_package(m, pkg, bonus, res, alive)
+        else:
+            ok = _multilateral_package(m, pkg, bonus, res)
+            ok = np.array([ok])
+        alive &= ok
+        if not alive.any():
+            break
+        res.packages_agreed += 1
+        members = np.flatnonzero(pairs[alive].any(0))
+        if comp.agenda == "baby_steps":
+            raise_trust(world.trust, members, world.scal["step_trust_gain"])
+        is_cascade_source = comp.cascade_from and all(comp.fronts[j] in (comp.cascade_from, "all") for j in pkg)
+        if is_cascade_source and n_pkg == 0:
+            raise_trust(world.trust, members, world.scal["cascade_trust_gain"])
+            bonus = world.scal["cascade_softening"]
+            m.say(f"Success on the {comp.cascade_from} front spreads: trust rises, peripheral fronts soften by {bonus:.2f}.")
+    if alive.any() and res.packages_agreed == len(packages):
+        res.end_cause = "agreement"
+    return res
+
+
+def _party_bands(comp) -> np.ndarray:
+    band = np.zeros(comp.n)
+    for d in comp.deciders.values():
+        if d.rule != "self":
+            band[d.members] = np.maximum(band[d.members], d.indifference)
+    return band
+
+
+def _votes(m, x, pos, sal, w, thr, lower, upper, band, participants):
+    world, rng = m.world, m.rng
+    contrib = contributions(x, pos, sal, w)
+    gain = contrib.sum(1)
+    viol_k = (x[None, :] < lower) | (x[None, :] > upper)
+    viol = viol_k.any(1)
+    spoil = participants & (rng.random(len(gain)) < world.spoiler)
+    accept = (gain >= thr) & ~viol & ~spoil
+    object_ = ~accept & (viol | spoil | (np.abs(gain) > band))
+    return contrib, gain, viol_k, viol, spoil, accept, object_
+
+
+def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, accept) -> tuple[str, str]:
+    """The reason actor i refused and the issue it refused on."""
+    if spoil[i]:
+        j = int(np.argmin(contrib[i]))
+        return "spoiler", comp.issues[pkg[j]]
+    if viol[i]:
+        j = int(np.flatnonzero(viol_k[i])[0])
+        return "red_line", comp.issues[pkg[j]]
+    j = int(np.argmin(contrib[i]))
+    return ("below_threshold" if gain[i] < thr[i] else "not_positive"), comp.issues[pkg[j]]
+
+
+def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> bool:
+    comp, world, rng = m.comp, m.world, m.rng
+    seq = comp.sequencing
+    stages = comp.stages if seq == "shuttle" else [comp.parties]
+    participants = np.zeros(comp.n, bool)
+    for st in stages:
+        for d in st:
+            participants[d.members] = True
+    participants |= comp.signatory
+    ob = comp.obligor[pkg]
+    w = trust_weights(world.trust, ob)
+    thr = thresholds(world, comp.region, bonus)
+    pos = world.pos[:, pkg]  # a copy: written back after each concession
+    sal = world.sal[:, pkg]
+    lower, upper = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
+    band = _party_bands(comp)
+    other = comp.party_of[None, :] != comp.party_of[:, None]
+    denom = np.maximum((other & participants[None, :]).sum(1), 1)
+    trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
+    party_w = np.zeros((len(comp.parties), comp.n))
+    for p, d in enumerate(comp.parties):
+        c = world.cap[d.members]
+        party_w[p, d.members] = c / c.sum() if c.sum() > 0 else 1 / len(d.members)
+    others_last = 0.0
+    fails = np.zeros(comp.n, int)
+    for r in range(1, comp.max_rounds + 1):
+        m.rounds += 1
+        res.rounds += 1
+        x = _propose(m, pos, sal, participants, w, thr, lower, upper, party_w)
+        m.say(f"Round {r}: the {'mediator ' + comp.codes[comp.mediator] if comp.mediator >= 0 else 'table'} proposes " + _fmt_x(comp, pkg, x) + ".")
+        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(m, x, pos, sal, w, thr, lower, upper, band, participants)
+        m.last_votes = (accept, object_)
+        failed, saw = None, np.zeros(comp.n, bool)
+        for st in stages:
+            for d in st:
+                saw[d.members] = True
+            bad = [d for d in st if not rules.decide(d, accept, object_, world)]
+            if bad:
+                failed = bad[0]
+                break
+        if failed is None:
+            res.x[0, pkg] = x
+            res.agreed[0, pkg] = True
+            m.say(f"Round {r}: all parties accept; package agreed.")
+            return True
+        blk = rules.blockers(failed, accept, object_)
+        i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] - 20 * spoil[blk])])
+        reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, accept)
+        res.veto = Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
+        res.end_cause = "veto"
+        if m.tracing:
+            who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
+            m.say(f"Round {r}: {failed.name} refuses under its {failed.rule if failed.rule != 'self' else 'own'} rule; "
+                  f"decisive: {comp.codes[i]} ({reason.replace('_', ' ')}, on {issue}, gain {gain[i]:+.3f} vs needs {thr[i]:+.3f}). Refusing: {who}.")  # fmt: skip
+        movers = saw & ~accept & participants
+        fails[movers] += 1
+        step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
+        step = np.where(movers, step, 0.0)
+        others_last = float(step[movers].mean()) if movers.any() else 0.0
+        pos += step[:, None] * (x[None, :] - pos)
+        np.clip(pos, lower, upper, out=pos)
+        world.pos[:, pkg] = pos
+        if m.tracing and movers.any():
+            moved = [f"{comp.codes[j]} {step[j]:.0%}" for j in np.flatnonzero(movers & (step > 0))[:10]]
+            if moved:
+                m.say(f"Round {r}: conceding toward the proposal: {', '.join(moved)}.")
+        walk = participants & (fails >= comp.walk_after) & (rng.random(comp.n) < world.walk_hazard)
+        if walk.any():
+            j = int(np.flatnonzero(walk)[0])
+            res.end_cause = "walkout"
+            res.walkout_actor = comp.codes[j]
+            res.veto = Veto(comp.codes[j], res.veto.issue, "walkout", comp.codes[j], "walkout")
+            m.say(f"Round {r}: {comp.codes[j]} walks out of the talks (military-technical measures).")
+            return False
+    m.say(f"No agreement after {comp.max_rounds} rounds; the last refusal stands (veto by {res.veto.actor}).")
+    # a body's member blocking, or a red line, is a veto; a gap between states not closed in time is a deadlock
+    hard = res.veto.reason in ("red_line", "spoiler") or res.veto.rule not in ("party", "")
+    res.end_cause = "veto" if hard else "deadlock"
+    return False
+
+
+def _propose(m, pos, sal, participants, w, thr, lower, upper, party_w):
+    comp, world = m.comp, m.world
+    if comp.proposal == "nash":
+        x = proposals.nash(pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, party_weights=party_w)
+    else:
+        x = proposals.compromise(pos, sal, world.cap, participants)
+    b = world.scal["mediator_bias"]
+    if comp.mediator >= 0 and b > 0:
+        x = (1 - b) * x + b * pos[comp.mediator]
+    return x
+
+
+def _fmt_x(comp, pkg, x) -> str:
+    return ", ".join(f"{comp.issues[j]}={v:.2f}" for j, v in zip(pkg, x, strict=True))
+
+
+def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive: np.ndarray) -> np.ndarray:
+    """One bilateral negotiation per (counterpart, partner) pair, vectorised over pairs."""
+    comp, world, rng = m.comp, m.world, m.rng
+    c = comp.counterpart
+    partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
+    npairs = len(partners)
+    ob = comp.obligor[pkg]
+    wg = trust_weights(world.trust, ob)
+    mutual = comp.mutual[pkg]
+    w_c = np.where(mutual[None, :], world.trust[c, partners][:, None], wg[c][None, :])
+    w_p = np.where(mutual[None, :], world.trust[partners, c][:, None], wg[partners])
+    thr_all = thresholds(world, comp.region, bonus)
+    thr_c, thr_p = thr_all[c], thr_all[partners]
+    pos_c = np.repeat(world.pos[c, pkg][None, :], npairs, 0)
+    pos_p = world.pos[np.ix_(partners, pkg)]
+    sal_c, sal_p = world.sal[c, pkg][None, :], world.sal[np.ix_(partners, pkg)]
+    lo_all, up_all = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
+    lo_c, up_c, lo_p, up_p = lo_all[c], up_all[c], lo_all[partners], up_all[partners]
+    cap_c, cap_p = world.cap[c], world.cap[partners][:, None]
+    open_ = alive.copy()
+    ok = np.zeros(npairs, bool)
+    fails_c = np.zeros(npairs, int)
+    fails_p = np.zeros(npairs, int)
+    last_c = last_p = 0.0
+    shape_c, shape_p = m.shape[[c]], m.shape[partners]
+    for r in range(1, comp.max_rounds + 1):
+        if not open_.any():
+            break
+        m.rounds += 1
+        res.rounds = max(res.rounds, r)
+        wc, wp = cap_c * sal_c, cap_p * sal_p
+        den = wc + wp
+        x = np.where(den > 0, (wc * pos_c + wp * pos_p) / np.where(den > 0, den, 1), 0.0)
+        b = world.scal["mediator_bias"]
+        if comp.mediator >= 0 and b > 0:
+            x = (1 - b) * x + b * world.pos[comp.mediator, pkg][None, :]
+        g_c = (sal_c * (pos_c - np.abs(w_c * x - pos_c))).sum(1)
+        g_p = (sal_p * (pos_p - np.abs(w_p * x - pos_p))).sum(1)
+        v_c = ((x < lo_c) | (x > up_c)).any(1)
+        v_p = ((x < lo_p) | (x > up_p)).any(1)
+        spoil_p = rng.random(npairs) < world.spoiler[partners]
+        acc_c = (g_c >= thr_c) & ~v_c
+        acc_p = (g_p >= thr_p) & ~v_p & ~spoil_p
+        done = open_ & acc_c & acc_p
+        if done.any():
+            res.x[np.ix_(done, pkg)] = x[done]
+            res.agreed[np.ix_(done, pkg)] = True
+            ok |= done
+            open_ &= ~done
+            if m.tracing:
+                m.say(f"Round {r}: {comp.codes[c]} signs with {', '.join(comp.codes[p] for p in partners[done])}.")
+        refuse_c = open_ & ~acc_c
+        refuse_p = open_ & ~acc_p
+        if (refuse_c | refuse_p).any():
+            j = int(np.flatnonzero(refuse_c | refuse_p)[0])
+            who = c if refuse_c[j] else partners[j]
+            viol = v_c[j] if who == c else v_p[j]
+            issue_j = int(np.argmin((sal_c[0] if who == c else sal_p[j]) * 1.0))
+            reason = "red_line" if viol else ("spoiler" if who != c and spoil_p[j] else "below_threshold")
+            res.veto = Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[partners[j]]}", reason)
+        fails_c += refuse_c
+        fails_p += refuse_p
+        step_c = step_fraction(shape_c, world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last_p)[0]
+        step_p = step_fraction(shape_p, world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last_c)
+        last_c, last_p = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
+        pos_c += np.where(refuse_c, step_c, 0.0)[:, None] * (x - pos_c)
+        pos_p += np.where(refuse_p, step_p, 0.0)[:, None] * (x - pos_p)
+        np.clip(pos_c, lo_c, up_c, out=pos_c)
+        np.clip(pos_p, lo_p, up_p, out=pos_p)
+        if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
+            res.end_cause = "walkout"
+            res.walkout_actor = comp.codes[c]
+            m.say(f"Round {r}: {comp.codes[c]} walks out of every open bilateral talk.")
+            open_[:] = False
+            break
+        walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(npairs) < world.walk_hazard[partners])
+        open_ &= ~walk_p
+    world.pos[np.ix_(partners, pkg)] = pos_p
+    world.pos[c, pkg] = pos_c.mean(0)
+    if not ok.any() and res.end_cause != "walkout":
+        res.end_cause = "veto" if res.veto.actor else "deadlock"
+    m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
+    return ok

@@ -1,0 +1,232 @@
+"""Numeric parameters: a fixed value or a distribution drawn once per replicate.
+
+A scenario may write any numeric parameter as a number or as a one-key mapping naming a
+distribution (``uniform``, ``normal``, ``beta``, ``choice``) or ``value``. Each may carry
+``source`` and ``assumption`` (provenance, never read by the model).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+KINDS = ("value", "uniform", "normal", "beta", "choice")
+PROVENANCE = ("source", "assumption")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parsed numeric parameter with its admissible range [lo, hi]."""
+
+    kind: str
+    args: tuple
+    lo: float
+    hi: float
+    source: tuple[str, ...] = ()
+    assumption: str | None = None
+    p: tuple[float, ...] | None = field(default=None, compare=False)
+
+    @property
+    def fixed(self) -> bool:
+        """True when the parameter takes one value in every replicate."""
+        return self.kind == "value"
+
+    @property
+    def mean(self) -> float:
+        """The distribution's mean (its value when fixed); used for reporting."""
+        if self.kind == "value":
+            return self.args[0]
+        if self.kind == "uniform":
+            return (self.args[0] + self.args[1]) / 2
+        if self.kind in ("normal", "beta"):
+            return self.args[0]
+        weights = self.p or tuple(1 / len(self.args) for _ in self.args)
+        return float(sum(v * w for v, w in zip(self.args, weights, strict=True)))
+
+    def describe(self) -> str:
+        """Human-readable form, e.g. ``beta(mean=0.2, sd=0.05)``."""
+        if self.kind == "value":
+            return f"{self.args[0]:g}"
+        if self.kind == "uniform":
+            return f"uniform({self.args[0]:g}, {self.args[1]:g})"
+        if self.kind in ("normal", "beta"):
+            return f"{self.kind}(mean={self.args[0]:g}, sd={self.args[1]:g})"
+        return f"choice({', '.join(f'{v:g}' for v in self.args)})"
+
+    def to_plain(self):
+        """The parameter as it would be written in YAML (for resolved scenarios)."""
+        if self.kind == "value":
+            return self.args[0]
+        if self.kind == "uniform":
+            return {"uniform": list(self.args)}
+        if self.kind in ("normal", "beta"):
+            return {self.kind: {"mean": self.args[0], "sd": self.args[1]}}
+        out = {"choice": list(self.args)}
+        if self.p:
+            out["p"] = list(self.p)
+        return out
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """Draw one value (fixed parameters return their value)."""
+        return float(sample_many([self], rng)[0])
+
+
+def _num(x, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise ValueError(f"{what} must be a number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be a finite number, got {x}")
+    return x
+
+
+def _check_range(x: float, lo: float, hi: float, what: str) -> None:
+    if not lo <= x <= hi:
+        raise ValueError(f"{what} {x:g} is outside the range [{lo:g}, {hi:g}]")
+
+
+def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
+    """Parse a YAML value into a :class:`Param`, raising ``ValueError`` with a clear message.
+
+    >>> parse_param(0.3).mean
+    0.3
+    >>> parse_param({"beta": {"mean": 0.2, "sd": 0.05}}).describe()
+    'beta(mean=0.2, sd=0.05)'
+    """
+    if isinstance(raw, Param):
+        return raw
+    if not isinstance(raw, dict):
+        x = _num(raw, "value")
+        _check_range(x, lo, hi, "value")
+        return Param("value", (x,), lo, hi)
+    kinds = [k for k in raw if k in KINDS]
+    unknown = [k for k in raw if k not in KINDS and k not in PROVENANCE and k != "p"]
+    if unknown:
+        raise ValueError(
+            f"unknown key {unknown[0]!r} in a parameter; expected one of {', '.join(KINDS)}"
+            " (plus source, assumption)"
+        )
+    if len(kinds) != 1:
+        raise ValueError(
+            "a parameter mapping needs exactly one of " + ", ".join(KINDS) + f", got {sorted(raw)}"
+        )
+    kind = kinds[0]
+    spec = raw[kind]
+    source = raw.get("source", ())
+    if isinstance(source, str):
+        source = (source,)
+    if not isinstance(source, list | tuple) or not all(isinstance(s, str) for s in source):
+        raise ValueError("source must be a list of claim ids")
+    assumption = raw.get("assumption")
+    if assumption is not None and not isinstance(assumption, str):
+        raise ValueError("assumption must be a sentence (a string)")
+    prov = {"source": tuple(source), "assumption": assumption}
+    if "p" in raw and kind != "choice":
+        raise ValueError("'p' is only allowed with 'choice'")
+    if kind == "value":
+        x = _num(spec, "value")
+        _check_range(x, lo, hi, "value")
+        return Param("value", (x,), lo, hi, **prov)
+    if kind == "uniform":
+        if not isinstance(spec, list | tuple) or len(spec) != 2:
+            raise ValueError("uniform needs a list of two numbers: [low, high]")
+        a, b = _num(spec[0], "uniform low"), _num(spec[1], "uniform high")
+        if a > b:
+            raise ValueError(f"uniform low {a:g} is above high {b:g}")
+        _check_range(a, lo, hi, "uniform low")
+        _check_range(b, lo, hi, "uniform high")
+        return Param("uniform", (a, b), lo, hi, **prov) if a < b else Param("value", (a,), lo, hi, **prov)
+    if kind in ("normal", "beta"):
+        if not isinstance(spec, dict) or set(spec) != {"mean", "sd"}:
+            raise ValueError(f"{kind} needs a mapping with exactly 'mean' and 'sd'")
+        m, s = _num(spec["mean"], f"{kind} mean"), _num(spec["sd"], f"{kind} sd")
+        _check_range(m, lo, hi, f"{kind} mean")
+        if s < 0:
+            raise ValueError(f"{kind} sd must not be negative, got {s:g}")
+        if s == 0:
+            return Param("value", (m,), lo, hi, **prov)
+        if kind == "beta":
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError("beta needs a bounded parameter; use normal")
+            mu = (m - lo) / (hi - lo)
+            sd = s / (hi - lo)
+            if not 0 < mu < 1:
+                raise ValueError(f"beta mean {m:g} must lie strictly inside ({lo:g}, {hi:g})")
+            if sd**2 >= mu * (1 - mu):
+                limit = math.sqrt(mu * (1 - mu)) * (hi - lo)
+                raise ValueError(f"beta sd {s:g} is too large for mean {m:g} (must be below {limit:.3g})")
+        return Param(kind, (m, s), lo, hi, **prov)
+    # choice
+    if not isinstance(spec, list | tuple) or not spec:
+        raise ValueError("choice needs a non-empty list of numbers")
+    vals = tuple(_num(v, "choice value") for v in spec)
+    for v in vals:
+        _check_range(v, lo, hi, "choice value")
+    p = raw.get("p")
+    if p is not None:
+        if not isinstance(p, list | tuple) or len(p) != len(vals):
+            raise ValueError("choice 'p' must list one probability per value")
+        p = tuple(_num(x, "choice probability") for x in p)
+        if any(x < 0 for x in p) or abs(sum(p) - 1) > 1e-6:
+            raise ValueError("choice probabilities must be non-negative and sum to 1")
+    return Param("choice", vals, lo, hi, p=p, **prov)
+
+
+def _beta_ab(m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    k = m * (1 - m) / s**2 - 1
+    return m * k, (1 - m) * k
+
+
+def sample_many(params: list[Param], rng: np.random.Generator) -> np.ndarray:
+    """Draw one value for each parameter, in a fixed order (vectorised by kind)."""
+    return SamplePlan(params).draw(rng)
+
+
+class SamplePlan:
+    """Pre-grouped parameters so a replicate draws all of them with a few numpy calls.
+
+    The draw order is fixed by the plan, so the same generator state gives the same values.
+    """
+
+    def __init__(self, params: list[Param]):
+        self.n = len(params)
+        self.fixed = np.array([p.args[0] if p.fixed else np.nan for p in params], dtype=float)
+        idx = {k: [i for i, p in enumerate(params) if p.kind == k] for k in KINDS}
+        self.uniform_idx = np.array(idx["uniform"], dtype=int)
+        self.uniform_lo = np.array([params[i].args[0] for i in idx["uniform"]], dtype=float)
+        self.uniform_hi = np.array([params[i].args[1] for i in idx["uniform"]], dtype=float)
+        self.beta_idx = np.array(idx["beta"], dtype=int)
+        lo = np.array([params[i].lo for i in idx["beta"]], dtype=float)
+        hi = np.array([params[i].hi for i in idx["beta"]], dtype=float)
+        m = (np.array([params[i].args[0] for i in idx["beta"]], dtype=float) - lo) / np.where(hi > lo, hi - lo, 1)
+        s = np.array([params[i].args[1] for i in idx["beta"]], dtype=float) / np.where(hi > lo, hi - lo, 1)
+        self.beta_a, self.beta_b = _beta_ab(m, s) if len(m) else (m, s)
+        self.beta_lo, self.beta_span = lo, hi - lo
+        self.normal_idx = np.array(idx["normal"], dtype=int)
+        self.normal_m = np.array([params[i].args[0] for i in idx["normal"]], dtype=float)
+        self.normal_s = np.array([params[i].args[1] for i in idx["normal"]], dtype=float)
+        self.normal_lo = np.array([params[i].lo for i in idx["normal"]], dtype=float)
+        self.normal_hi = np.array([params[i].hi for i in idx["normal"]], dtype=float)
+        self.choices = [(i, np.array(params[i].args), params[i].p) for i in idx["choice"]]
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """Return an array of one draw per parameter."""
+        out = self.fixed.copy()
+        if len(self.uniform_idx):
+            out[self.uniform_idx] = rng.uniform(self.uniform_lo, self.uniform_hi)
+        if len(self.beta_idx):
+            out[self.beta_idx] = self.beta_lo + self.beta_span * rng.beta(self.beta_a, self.beta_b)
+        if len(self.normal_idx):
+            x = rng.normal(self.normal_m, self.normal_s)
+            # truncation by resampling the out-of-range draws (a few passes), then clipping
+            for _ in range(8):
+                bad = (x < self.normal_lo) | (x > self.normal_hi)
+                if not bad.any():
+                    break
+                x[bad] = rng.normal(self.normal_m[bad], self.normal_s[bad])
+            out[self.normal_idx] = np.clip(x, self.normal_lo, self.normal_hi)
+        for i, vals, p in self.choices:
+            out[i] = vals[rng.choice(len(vals), p=p)]
+        return out

@@ -1,0 +1,89 @@
+"""Signature and ratification.
+
+Each signatory whose legislature must approve draws its legislative support around its base
+level, moved by its gain from the pact (support = base + sensitivity x margin + noise) and
+ratifies when support reaches its threshold (the US Senate's two thirds: 000), after a random
+delay (exponential with the actor's mean delay, in periods: the Sweden precedent). The
+entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers``
+leaves it in force among those who ratified, as long as every party keeps a ratifying member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from negsim.valuation import contributions, thresholds, trust_weights
+
+NOISE_SD = 0.05
+
+
+@dataclass
+class RatificationResult:
+    """Who ratified, when each pact enters into force, and who failed."""
+
+    ratified: np.ndarray  # N bool (non-signatories False)
+    in_force: np.ndarray  # P bool
+    entry: np.ndarray  # P int period of entry into force
+    failed_actor: str = ""
+    members: np.ndarray = None  # P x N: who the pact binds once in force
+
+
+def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray) -> np.ndarray:
+    """P x N margin of each member over its no-deal threshold for its pact's package."""
+    comp, world = m.comp, m.world
+    thr = thresholds(world, comp.region)
+    out = np.full(pairs.shape, np.nan)
+    for p in range(len(pairs)):
+        ob = comp.obligor.copy()
+        ob[comp.mutual] = pairs[p]
+        w = trust_weights(world.trust, ob)
+        gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
+        out[p, pairs[p]] = (gain - thr)[pairs[p]]
+    return out
+
+
+def ratify(m, talks) -> RatificationResult:
+    """Run signature and ratification for the pacts the talks produced."""
+    comp, world, rng = m.comp, m.world, m.rng
+    signed = talks.agreed.any(1)
+    pairs = talks.pairs & signed[:, None]
+    sig = pairs.any(0)
+    margins = pact_margins(m, talks.x, pairs, talks.agreed)
+    margin = np.nanmean(np.where(pairs, margins, np.nan), axis=0, keepdims=False) if pairs.any() else np.zeros(comp.n)
+    margin = np.nan_to_num(margin)
+    support = np.clip(world.rat_support + world.rat_sens * margin + rng.normal(0, NOISE_SD, comp.n), 0, 1)
+    required = comp.rat_required & sig
+    yes = sig & (~required | (support >= world.rat_threshold))
+    delay = np.where(required, rng.exponential(np.maximum(world.rat_delay, 1e-9)), 0.0)
+    for i in np.flatnonzero(sig):
+        if required[i]:
+            m.say(f"Ratification: {comp.codes[i]} {'ratifies' if yes[i] else 'FAILS to ratify'} "
+                  f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, after {delay[i]:.1f} {comp.period}s).")  # fmt: skip
+    failed = sig & ~yes
+    failed_actor = ""
+    if failed.any():
+        f = np.flatnonzero(failed)
+        failed_actor = comp.codes[int(f[np.argmin(support[f] - world.rat_threshold[f])])]
+    members = pairs & yes[None, :]
+    if comp.entry_rule == "all":
+        in_force = signed & ~(pairs & ~yes[None, :]).any(1)
+        members = np.where(in_force[:, None], pairs, False)
+    else:
+        in_force = signed.copy()
+        for p in np.flatnonzero(signed):
+            for d in comp.parties:
+                if pairs[p, d.members].any() and not members[p, d.members].any():
+                    in_force[p] = False
+            if members[p].sum() < 2:
+                in_force[p] = False
+    entry = np.zeros(len(pairs), int)
+    for p in np.flatnonzero(in_force):
+        entry[p] = int(np.ceil(delay[members[p]].max())) if members[p].any() else 0
+    if signed.any():
+        if in_force.any():
+            m.say(f"Entry into force ({comp.entry_rule}): {int(in_force.sum())} pact(s) in force from period {int(entry[in_force].min())}.")
+        else:
+            m.say(f"Entry into force ({comp.entry_rule}): the pact fails; {failed_actor} did not ratify.")
+    return RatificationResult(yes, in_force, entry, failed_actor, members)

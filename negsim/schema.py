@@ -1,0 +1,214 @@
+"""The typed, frozen scenario: pydantic models that validate a scenario document once.
+
+The model never reads raw dicts: :func:`negsim.scenario.load_scenario` turns YAML into a
+:class:`Scenario`, and :mod:`negsim.compile` turns that into arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
+
+from negsim.params import Param, parse_param
+
+FRONTS = ("central", "arctic_baltic", "black_sea_caucasus")
+SHAPES = ("linear", "conceder", "boulware", "reciprocal", "categorical")
+RULES = ("consensus", "unanimity", "qmv", "majority", "capability", "bilateral")
+INF = math.inf
+
+
+def _p(lo: float, hi: float):
+    return PlainValidator(lambda v: parse_param(v, lo, hi))
+
+
+P01 = Annotated[Param, _p(0.0, 1.0)]
+PPos = Annotated[Param, _p(0.0, INF)]
+PSigned = Annotated[Param, _p(-1.0, 1.0)]
+PSens = Annotated[Param, _p(0.0, 10.0)]
+
+
+class Frozen(BaseModel):
+    """Base: unknown keys are errors; instances are immutable; provenance allowed anywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    source: list[str] = Field(default_factory=list)
+    assumption: str | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_source(cls, v):
+        return [v] if isinstance(v, str) else v
+
+
+class Issue(Frozen):
+    """A negotiation dimension on [0, 1]; 0 is the status quo."""
+
+    label: str = ""
+    front: Literal["central", "arctic_baltic", "black_sea_caucasus", "all"] = "central"
+    obligor: list[str] | Literal["mutual"] = "mutual"
+    difficulty: P01 = parse_param(0.5)
+
+
+class Concession(Frozen):
+    """How an actor moves toward a proposal it rejected (see negsim.concession)."""
+
+    shape: Literal["linear", "conceder", "boulware", "reciprocal", "categorical"] = "linear"
+    rate: P01 = parse_param(0.5)
+
+
+class Ratification(Frozen):
+    """Whether and how the actor's legislature must approve a signed pact."""
+
+    required: bool = False
+    threshold: P01 = parse_param(0.5)
+    support: P01 = parse_param(0.6)
+    sensitivity: PSens = parse_param(1.0)
+    delay: Annotated[Param, _p(0.0, 50.0)] = parse_param(1.0)
+
+
+class Walkout(Frozen):
+    """After ``after`` failed rounds the actor walks out with chance ``hazard`` per round."""
+
+    after: int = Field(default=6, ge=1, le=1000)
+    hazard: P01 = parse_param(0.0)
+
+
+class Actor(Frozen):
+    """A state: the Mesa agent's parameters (see docs/model.md for each one's role)."""
+
+    name: str = ""
+    capability: P01 = parse_param(0.01)
+    population: Annotated[Param, _p(0.0, 2000.0)] = parse_param(1.0)
+    blocs: list[str] = Field(default_factory=list)
+    region: str = "other"
+    positions: dict[str, P01] = Field(default_factory=dict)
+    salience: dict[str, P01] = Field(default_factory=dict)
+    red_lines: dict[str, P01] = Field(default_factory=dict)
+    concession: Concession = Concession()
+    trust: dict[str, P01] = Field(default_factory=dict)
+    us_reliance: P01 = parse_param(0.0)
+    threat: P01 = parse_param(0.5)
+    drawdown_softening: Annotated[Param, _p(-1.0, 2.0)] = parse_param(1.0)
+    reservation: PSigned = parse_param(0.0)
+    ratification: Ratification = Ratification()
+    spoiler: P01 = parse_param(0.0)
+    opportunism: P01 = parse_param(0.1)
+    walkout: Walkout = Walkout()
+
+
+class Members(Frozen):
+    """Body membership by bloc (``{bloc: NATO}``)."""
+
+    bloc: str
+
+
+class Body(Frozen):
+    """A decision body and its rule (consensus with silence procedure, QMV, ...)."""
+
+    label: str = ""
+    members: list[str] | Members
+    rule: Literal["consensus", "unanimity", "qmv", "majority", "capability", "bilateral"] = "consensus"
+    silence: bool = True
+    indifference: float = Field(default=0.02, ge=0, le=1)
+    states: float = Field(default=0.55, ge=0, le=1)
+    population: float = Field(default=0.65, ge=0, le=1)
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
+class Cascade(Frozen):
+    """Central-front success spreads to the peripheral fronts (002)."""
+
+    from_front: Literal["central", "arctic_baltic", "black_sea_caucasus"] = Field(default="central", alias="from")
+    trust_gain: P01 = parse_param(0.1)
+    softening: Annotated[Param, _p(0.0, 1.0)] = parse_param(0.05)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True)
+
+
+class Talks(Frozen):
+    """How the negotiation is run."""
+
+    issues: list[str]
+    mediator: str | None = None
+    proposal: Literal["compromise", "nash"] = "compromise"
+    mediator_bias: P01 = parse_param(0.0)
+    sequencing: Literal["multilateral", "shuttle", "parallel"] = "multilateral"
+    stages: list[list[str]] = Field(default_factory=list)
+    counterpart: str | None = None
+    agenda: Literal["grand_bargain", "baby_steps"] = "grand_bargain"
+    step_trust_gain: P01 = parse_param(0.05)
+    cascade: Cascade | None = None
+    max_rounds: int = Field(default=12, ge=1, le=1000)
+
+
+class Pact(Frozen):
+    """Who the pact binds and how it comes into force."""
+
+    parties: list[str] = Field(min_length=2)
+    entry_into_force: Literal["all", "ratifiers"] = "all"
+    verification: P01 = parse_param(0.5)
+    horizon: int = Field(default=20, ge=1, le=10_000)
+    period: str = "year"
+
+
+class Compliance(Frozen):
+    """Rates of the compliance periods (see docs/model.md, 'Compliance')."""
+
+    base_hazard: P01 = parse_param(0.1)
+    dilemma: PSens = parse_param(1.0)
+    gain_weight: PSens = parse_param(2.0, 0.0, 10.0)
+    trust_learning: P01 = parse_param(0.05)
+    violation_drop: P01 = parse_param(0.3)
+    major_share: P01 = parse_param(0.3)
+    incident_drop: P01 = parse_param(0.1)
+    incident_escalation: P01 = parse_param(0.05)
+    withdraw_trust: P01 = parse_param(0.05)
+    withdraw_margin: P01 = parse_param(0.05)
+    subversion_drop: P01 = parse_param(0.05)
+
+
+class Incident(Frozen):
+    """An incident between two actors: trust falls both ways; it may end the pact."""
+
+    between: list[str] = Field(min_length=2, max_length=2)
+    severity: P01 = parse_param(1.0)
+
+
+class Event(Frozen):
+    """A timed (``at``) or random (``hazard`` per period) change or incident."""
+
+    at: int | None = Field(default=None, ge=0)
+    hazard: P01 | None = None
+    set: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)
+    shift: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)
+    incident: Incident | None = None
+    repeat: bool | None = None
+    label: str = ""
+
+
+class Scenario(Frozen):
+    """A whole validated scenario."""
+
+    name: str = ""
+    title: str = ""
+    question: str = ""
+    expected: str = ""
+    issues: dict[str, Issue]
+    profiles: dict[str, dict] = Field(default_factory=dict)
+    actors: dict[str, Actor]
+    bodies: dict[str, Body] = Field(default_factory=dict)
+    us_presence: dict[str, P01] = Field(default_factory=dict)
+    talks: Talks
+    pact: Pact
+    compliance: Compliance = Compliance()
+    events: list[Event] = Field(default_factory=list)
+
+
+def all_field_names() -> set[str]:
+    """Every key the scenario language knows, for did-you-mean suggestions."""
+    names: set[str] = {"extends", "profile", "value", "uniform", "normal", "beta", "choice", "p", "from", "bloc"}
+    for cls in (Scenario, Issue, Concession, Ratification, Walkout, Actor, Members, Body, Cascade, Talks, Pact, Compliance, Incident, Event):
+        names.update(cls.model_fields)
+    names.discard("from_front")
+    return names

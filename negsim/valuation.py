@@ -1,0 +1,54 @@
+"""What a package is worth to each actor: trust-weighted, salience-weighted gains.
+
+Actor i values package x (one level per issue) at
+
+    gain_i(x) = sum_k s_ik * (p_ik - |w_ik * x_k - p_ik|)
+
+which is 0 at the status quo (x = 0). A concession owed by others (the issue's obligors) is
+only worth what i trusts them to deliver: w_ik is i's mean trust in the obligors of k other
+than itself (1 when i alone owes it). i accepts when gain_i exceeds its no-deal threshold
+
+    threshold_i = reservation_i - drawdown_softening_i * vulnerability_i - bonus
+    vulnerability_i = threat_i * us_reliance_i * (1 - us_presence[region_i])
+
+so a US drawdown makes the no-deal option worse for those who rely on the US (002).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def trust_weights(trust: np.ndarray, obligor: np.ndarray) -> np.ndarray:
+    """N x K matrix w_ik: i's mean trust in issue k's obligors other than itself."""
+    o = obligor.astype(float)  # K x N
+    num = trust @ o.T - o.T  # drop the j = i term (trust in oneself is 1)
+    cnt = o.sum(1)[None, :] - o.T
+    return np.where(cnt > 0, num / np.maximum(cnt, 1), 1.0)
+
+
+def contributions(x: np.ndarray, pos: np.ndarray, sal: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """N x K per-issue gain of package x (vs the status quo)."""
+    return sal * (pos - np.abs(w * x - pos))
+
+
+def vulnerability(world, region: np.ndarray) -> np.ndarray:
+    """Vulnerability from US drawdown: threat x reliance x absence of US forces."""
+    return world.threat * world.us_reliance * (1.0 - world.us_presence[region])
+
+
+def thresholds(world, region: np.ndarray, bonus: float = 0.0) -> np.ndarray:
+    """No-deal threshold each actor's gain must reach to accept."""
+    return world.reserve - world.softening * vulnerability(world, region) - bonus
+
+
+def red_line_bounds(red: np.ndarray, pos0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) bounds on each issue's level that each actor's red lines allow.
+
+    A red line r sits between the actor's ideal and the far side: an actor whose ideal is at
+    or below r refuses x > r; one whose ideal is above r refuses x < r.
+    """
+    has = ~np.isnan(red)
+    upper = np.where(has & (pos0 <= red), red, np.inf)
+    lower = np.where(has & (pos0 > red), red, -np.inf)
+    return lower, upper
