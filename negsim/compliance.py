@@ -102,8 +102,8 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     if not live.any():
         return
     # defection
-    margin_i = np.nanmax(np.where(pairs & live[:, None], margins, np.nan), axis=0) if live.any() else np.zeros(comp.n)
-    margin_i = np.nan_to_num(margin_i, nan=0.0)
+    margin_i = np.where(pairs & live[:, None], np.nan_to_num(margins, nan=-np.inf), -np.inf).max(0)
+    margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
     owing = (owes & live[:, None]).any(0) & member
     h = scal["base_hazard"] * world.opportunism * (1 + scal["dilemma"] * (1 - trust_bar)) * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0))
     defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))

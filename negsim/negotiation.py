@@ -141,7 +141,7 @@ def _votes(m, x, pos, sal, w, thr, lower, upper, band, participants):
     return contrib, gain, viol_k, viol, spoil, accept, object_
 
 
-def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, accept) -> tuple[str, str]:
+def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_) -> tuple[str, str]:
     """The reason actor i refused and the issue it refused on."""
     if spoil[i]:
         j = int(np.argmin(contrib[i]))
@@ -150,7 +150,7 @@ def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, accept) -> tuple
         j = int(np.flatnonzero(viol_k[i])[0])
         return "red_line", comp.issues[pkg[j]]
     j = int(np.argmin(contrib[i]))
-    return ("below_threshold" if gain[i] < thr[i] else "not_positive"), comp.issues[pkg[j]]
+    return ("below_threshold" if object_[i] else "not_positive"), comp.issues[pkg[j]]
 
 
 def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> bool:
@@ -200,7 +200,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             return True
         blk = rules.blockers(failed, accept, object_)
         i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] - 20 * spoil[blk])])
-        reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, accept)
+        reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_)
         res.veto = Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
         res.end_cause = "veto"
         if m.tracing:

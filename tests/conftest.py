@@ -1,0 +1,23 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def mini():
+    return FIXTURES / "mini.yaml"
+
+
+def compile_file(path, overrides=()):
+    from negsim.api import load
+
+    return load(path, list(overrides))
+
+
+def negsim_cmd(*args):
+    return [sys.executable, "-m", "negsim", *map(str, args)]
