@@ -53,18 +53,65 @@ def load(path: str | Path, overrides: list[str] | None = None, allow_outside: bo
     return CompiledScenario(ls.scenario, ls.document)
 
 
-def validate(paths: list[str], allow_outside: bool = False) -> dict[str, list]:
-    """Validate files; returns {path: [Problem, ...]} (empty lists for valid files)."""
+def validate(paths: list[str], allow_outside: bool = False, strict: bool = False) -> dict[str, list]:
+    """Validate files; returns {path: [Problem, ...]} (empty lists for valid files).
+
+    With ``strict``, every parameter must also cite a known claim or state an assumption.
+    """
     from negsim.scenario import load_scenario
 
     out = {}
+    known = None
     for p in paths:
         try:
-            load_scenario(resolve_scenario_path(p), allow_outside=allow_outside)
+            ls = load_scenario(resolve_scenario_path(p), allow_outside=allow_outside)
             out[p] = []
+            if strict:
+                from negsim.provenance import check_document, claims_by_id, load_cards
+
+                known = known if known is not None else claims_by_id(load_cards())
+                out[p] = check_document(ls.document, known, p)
         except ScenarioError as e:
             out[p] = e.problems
     return out
+
+
+def explain(path: str | Path, prefix: str = "") -> list[str]:
+    """Each parameter's value and the claims (or assumption) behind it."""
+    from negsim.provenance import explain as _explain
+    from negsim.scenario import load_scenario
+
+    ls = load_scenario(resolve_scenario_path(str(path)))
+    return _explain(ls.document, prefix)
+
+
+def sources(with_claims: bool = False) -> list[str]:
+    """The source cards, their claims, and how many bundled-scenario parameters cite each."""
+    from negsim.provenance import load_cards, support_counts
+    from negsim.scenario import load_scenario
+
+    cards = load_cards()
+    docs = []
+    for f, _ in bundled():
+        try:
+            docs.append(load_scenario(f).document)
+        except ScenarioError:
+            continue
+    counts = support_counts(docs)
+    lines = []
+    for name, card in cards.items():
+        lines.append(f"{name}  ({card.file}; {card.kind}, {card.weight}; {card.author}, {card.date})")
+        if card.duplicates:
+            lines.append(f"    repeats: {', '.join(card.duplicates)}")
+        for c in card.claims:
+            tag = " [opinion]" if c.opinion else ""
+            lines.append(f"    {c.id:<44} para {str(c.paragraph):<10} supports {counts.get(c.id, 0):>4} parameter(s){tag}")
+            if with_claims:
+                lines.append(f"        {c.paraphrase}")
+    unused = sum(1 for card in cards.values() for c in card.claims if not counts.get(c.id))
+    total = sum(len(card.claims) for card in cards.values())
+    lines.append(f"\n{len(cards)} cards, {total} claims; {total - unused} cited by the {len(docs)} bundled scenarios.")
+    return lines
 
 
 def bundled() -> list[tuple[Path, str]]:

@@ -16,6 +16,8 @@ examples:
   negsim run scenarios/us_drawdown.yaml --runs 5000 --jobs 2 --seed 7
   negsim run draft_treaty_2021 --set actors.RUS.concession.shape=linear
   negsim trace polish_belarusian_limits --seed 7 --replicate 12   why did replicate 12 end so?
+  negsim explain polish_belarusian_limits actors.POL.trust      where do these numbers come from?
+  negsim sources                                the source cards and what each claim supports
 
 Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted.
 Docs: docs/scenario-language.md (the YAML), docs/model.md (the model, ODD form).
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Check each file: YAML syntax, keys, types, ranges, references. Every problem is "
                        "listed with file, line and path. Exit code 2 if any file has a problem.")
     v.add_argument("files", nargs="+", help="scenario files (or bundled names)")
+    v.add_argument("--strict", action="store_true", help="also require every parameter to cite a source claim or state an assumption")
     v.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     t = sub.add_parser("trace", help="tell one replicate round by round, in plain words",
@@ -64,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
     t.add_argument("--replicate", "-r", type=int, default=0, help="replicate index within the run (default 0)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a value")
+
+    e = sub.add_parser("explain", help="where each value of a scenario comes from",
+                       description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
+                       "its value or distribution and the claims it rests on (source card, paragraph), or the "
+                       "assumption made where no source speaks. Unsourced values are flagged.")
+    e.add_argument("scenario", help="a scenario file or bundled name")
+    e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")
+
+    sr = sub.add_parser("sources", help="list the source cards and what each claim supports",
+                        description="List the source cards in seeds/ and, for each claim, how many parameters of the "
+                        "bundled scenarios cite it.")
+    sr.add_argument("--claims", action="store_true", help="print every claim's paraphrase too")
 
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
     return p
@@ -108,8 +123,17 @@ def _dispatch(args) -> int:
         for p, title in items:
             print(f"{p.stem:<{width}}  {title}")
         return 0
+    if args.command == "explain":
+        lines = api.explain(args.scenario, args.path)
+        if not lines:
+            return _err(f"no parameter under {args.path!r} (try `negsim explain {args.scenario}` for all)")
+        print("\n".join(lines))
+        return 0
+    if args.command == "sources":
+        print("\n".join(api.sources(args.claims)))
+        return 0
     if args.command == "validate":
-        results = api.validate(args.files, allow_outside=args.allow_outside)
+        results = api.validate(args.files, allow_outside=args.allow_outside, strict=args.strict)
         bad = 0
         for f, problems in results.items():
             if problems:

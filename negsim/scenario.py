@@ -97,6 +97,11 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
             problems.append(Problem(f, format_path(path), f"unknown profile {name!r}{hint}", line))
             continue
         base = copy.deepcopy(profiles[name])
+        src, asm = base.pop("source", None), base.pop("assumption", None)
+        if src or asm:
+            from negsim.provenance import push_provenance
+
+            base = {k: push_provenance(v, src, asm) for k, v in base.items()}
         base_locs = {("actors", code) + k[2:]: v for k, v in locs.items() if k[:2] == ("profiles", name)}
         own_locs = {k: v for k, v in locs.items() if k[:2] == ("actors", code)}
         merged, mlocs = deep_merge(base, actor, {k[2:]: v for k, v in base_locs.items()}, {k[2:]: v for k, v in own_locs.items()})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
 from negsim.params import Param, parse_param
 
@@ -17,6 +17,8 @@ FRONTS = ("central", "arctic_baltic", "black_sea_caucasus")
 SHAPES = ("linear", "conceder", "boulware", "reciprocal", "categorical")
 RULES = ("consensus", "unanimity", "qmv", "majority", "capability", "bilateral")
 INF = math.inf
+#: fields that map names to values; their own ``source``/``assumption`` keys are provenance
+MAP_FIELDS = {"positions", "salience", "red_lines", "trust", "us_presence", "set", "shift", "actors", "issues", "bodies", "profiles"}
 
 
 def _p(lo: float, hi: float):
@@ -40,6 +42,20 @@ class Frozen(BaseModel):
     @classmethod
     def _one_source(cls, v):
         return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strip_map_provenance(cls, data):
+        """Maps keyed by names (positions, trust, actors, ...) may carry source/assumption too."""
+        if not isinstance(data, dict):
+            return data
+        out = data
+        for k, v in data.items():
+            if k in MAP_FIELDS and isinstance(v, dict) and any(p in v for p in ("source", "assumption")):
+                if out is data:
+                    out = dict(data)
+                out[k] = {kk: vv for kk, vv in v.items() if kk not in ("source", "assumption")}
+        return out
 
 
 class Issue(Frozen):

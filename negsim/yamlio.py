@@ -121,8 +121,12 @@ def node_tag(e: yaml.MarkedYAMLError) -> str:
 
 
 def deep_merge(base, over, base_locs: Locs, over_locs: Locs, path: tuple = ()) -> tuple[object, Locs]:
-    """Merge ``over`` onto ``base``: mappings key by key; anything else replaces."""
-    if isinstance(base, dict) and isinstance(over, dict):
+    """Merge ``over`` onto ``base``: mappings key by key; anything else replaces.
+
+    A parameter written as a distribution mapping (``{beta: ...}``, ``{value: ...}``) is one
+    value: it replaces, never merges.
+    """
+    if isinstance(base, dict) and isinstance(over, dict) and not _is_param(base) and not _is_param(over):
         out = dict(base)
         locs = {k: v for k, v in base_locs.items()}
         if path in over_locs:
@@ -141,6 +145,10 @@ def deep_merge(base, over, base_locs: Locs, over_locs: Locs, path: tuple = ()) -
                 locs.update(_sub_locs(over_locs, sub))
         return out, locs
     return copy.deepcopy(over), dict(over_locs)
+
+
+def _is_param(d: dict) -> bool:
+    return any(k in d for k in ("value", "uniform", "normal", "beta", "choice"))
 
 
 def _sub_locs(locs: Locs, prefix: tuple) -> Locs:

@@ -1,0 +1,227 @@
+"""Where every number comes from: source cards and the provenance of scenario parameters.
+
+Source cards (``seeds/*.yaml``) hold each source document's claims in our own words. A scenario
+parameter rests on the ``source:`` claim ids (or the ``assumption:``) of the nearest mapping
+that encloses it: the parameter's own mapping, else its issue, actor, body or event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from negsim.errors import Problem, ScenarioError
+from negsim.params import KINDS
+
+SKIP = {"name", "title", "question", "expected", "label", "source", "assumption", "extends", "profile", "period", "profiles"}
+#: mappings whose keys are names (actors, issues): they do not carry provenance for their children
+CONTAINERS = {"actors", "issues", "bodies", "events", "positions", "salience", "red_lines", "trust", "us_presence", "set", "shift"}
+
+
+class Claim(BaseModel):
+    """One claim of a source document, paraphrased."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    paraphrase: str
+    paragraph: int | str
+    actors: list[str] = Field(default_factory=list)
+    issues: list[str] = Field(default_factory=list)
+    implies: str = ""
+    also_in: list[str] = Field(default_factory=list)
+    opinion: bool = False
+
+
+class Card(BaseModel):
+    """A source card: one source document and its claims."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    file: str
+    title: str
+    author: str = "unknown"
+    date: str | int | dt.date = "unknown"
+    kind: Literal["analysis", "commentary", "reader_comments", "paraphrase", "compilation"]
+    weight: Literal["primary", "secondary", "opinion"] = "primary"
+    duplicates: list[str] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+
+
+def seeds_dir() -> Path:
+    """The project's source cards: ./seeds, else the source checkout's."""
+    local = Path.cwd() / "seeds"
+    if local.is_dir() and any(local.glob("*.yaml")):
+        return local
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+def load_cards(directory: Path | None = None) -> dict[str, Card]:
+    """All cards by name (file stem); raises :class:`ScenarioError` on a malformed card."""
+    directory = directory or seeds_dir()
+    cards, problems = {}, []
+    for f in sorted(directory.glob("*.yaml")):
+        try:
+            cards[f.stem] = Card.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as e:
+            problems.append(Problem(str(f), "", f"not a valid source card: {str(e).splitlines()[0]}"))
+    seen: dict[str, str] = {}
+    for name, card in cards.items():
+        for c in card.claims:
+            if c.id in seen:
+                problems.append(Problem(str(directory / f"{name}.yaml"), c.id, f"claim id also used in {seen[c.id]}"))
+            seen[c.id] = name
+    if problems:
+        raise ScenarioError(problems)
+    return cards
+
+
+def claims_by_id(cards: dict[str, Card]) -> dict[str, tuple[str, Claim]]:
+    """Claim id -> (card name, claim)."""
+    return {c.id: (name, c) for name, card in cards.items() for c in card.claims}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One scenario parameter and what it rests on."""
+
+    path: str
+    value: object
+    source: tuple[str, ...]
+    assumption: str | None
+    origin: str  # the path of the mapping that gave the provenance ("" if none)
+
+    @property
+    def covered(self) -> bool:
+        """Has a source or an assumption."""
+        return bool(self.source) or bool(self.assumption)
+
+
+def _is_param_mapping(v) -> bool:
+    return isinstance(v, dict) and any(k in v for k in KINDS)
+
+
+def _prov(v: dict) -> tuple[tuple[str, ...], str | None]:
+    src = v.get("source") or ()
+    if isinstance(src, str):
+        src = (src,)
+    return tuple(str(s) for s in src), v.get("assumption")
+
+
+def entries(document: dict) -> list[Entry]:
+    """Every parameter of a resolved scenario document with its provenance."""
+    out: list[Entry] = []
+
+    def walk(node, path: str, inherited: tuple, origin: str, container: bool):  # noqa: ARG001
+        if isinstance(node, dict) and not _is_param_mapping(node):
+            src, asm = _prov(node)
+            if src or asm:
+                inherited, origin = (src, asm), path
+            for k, v in node.items():
+                if k in SKIP:
+                    continue
+                walk(v, f"{path}.{k}" if path else str(k), inherited, origin, k in CONTAINERS)
+            return
+        if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]", inherited, origin, False)
+            return
+        if _is_param_mapping(node):
+            src, asm = _prov(node)
+            if src or asm:
+                inherited, origin = (src, asm), path
+        out.append(Entry(path, node, inherited[0], inherited[1], origin))
+
+    top = {k: v for k, v in document.items() if k not in SKIP}
+    for k, v in top.items():
+        walk(v, k, ((), None), "", k in CONTAINERS)
+    return out
+
+
+def check_document(document: dict, known: dict[str, tuple[str, Claim]], fname: str) -> list[Problem]:
+    """Parameters with neither source nor assumption, and citations of unknown claims."""
+    problems = []
+    for e in entries(document):
+        if not e.covered:
+            problems.append(Problem(fname, e.path, "no source and no assumption"))
+        for s in e.source:
+            if s not in known:
+                problems.append(Problem(fname, e.path, f"cites unknown claim {s!r}"))
+    return problems
+
+
+def describe_value(v) -> str:
+    """A parameter value as text (distributions in words)."""
+    from negsim.params import parse_param
+
+    if _is_param_mapping(v):
+        try:
+            return parse_param(v, -1e18, 1e18).describe()
+        except ValueError:
+            return str(v)
+    if isinstance(v, float | int) and not isinstance(v, bool):
+        return f"{v:g}"
+    return str(v)
+
+
+def explain(document: dict, prefix: str = "", cards: dict[str, Card] | None = None) -> list[str]:
+    """Lines telling, for each parameter (under ``prefix``), its value and what it rests on."""
+    cards = cards if cards is not None else load_cards()
+    known = claims_by_id(cards)
+    lines = []
+    for e in entries(document):
+        if prefix and not (e.path == prefix or e.path.startswith(prefix + ".") or e.path.startswith(prefix + "[")):
+            continue
+        lines.append(f"{e.path} = {describe_value(e.value)}")
+        via = f" (via {e.origin})" if e.origin and e.origin != e.path else ""
+        for s in e.source:
+            if s in known:
+                card, c = known[s]
+                tag = " [reader opinion]" if c.opinion else ""
+                also = f"; also {', '.join(c.also_in)}" if c.also_in else ""
+                lines.append(f"    {s}{via}: {c.paraphrase} [{cards[card].file} para {c.paragraph}{also}]{tag}")
+            else:
+                lines.append(f"    {s}{via}: UNKNOWN CLAIM ID")
+        if e.assumption:
+            lines.append(f"    ASSUMPTION{via}: {e.assumption}")
+        if not e.covered:
+            lines.append("    NO SOURCE, NO ASSUMPTION")
+    return lines
+
+
+def support_counts(documents: list[dict]) -> dict[str, int]:
+    """How many scenario parameters (over the given documents) cite each claim."""
+    counts: dict[str, int] = {}
+    for doc in documents:
+        for e in entries(doc):
+            for s in e.source:
+                counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def push_provenance(node, source, assumption):
+    """Give every value under ``node`` the provenance ``source``/``assumption`` unless it has its own.
+
+    Used when a profile's values are copied into an actor, so they keep the profile's sources.
+    """
+    if not source and not assumption:
+        return node
+    prov = {}
+    if source:
+        prov["source"] = list(source) if not isinstance(source, str) else [source]
+    if assumption:
+        prov["assumption"] = assumption
+    if isinstance(node, bool) or node is None or isinstance(node, str | list):
+        return node
+    if isinstance(node, int | float):
+        return {"value": node, **prov}
+    if isinstance(node, dict):
+        if "source" in node or "assumption" in node:
+            return node
+        if _is_param_mapping(node):
+            return {**node, **prov}
+        return {**node, **prov}
+    return node

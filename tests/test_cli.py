@@ -1,0 +1,117 @@
+"""End-to-end CLI tests on the bundled scenarios and the fixtures."""
+
+import csv
+import json
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, ROOT, SCENARIOS, negsim_cmd
+
+BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run(negsim_cmd(*args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_help_teaches():
+    r = run("--help")
+    assert r.returncode == 0
+    for word in ("run", "validate", "trace", "list", "examples"):
+        assert word in r.stdout
+    r = run("run", "--help")
+    assert "--runs" in r.stdout and "--seed" in r.stdout and "--jobs" in r.stdout and "--set" in r.stdout
+
+
+def test_there_are_bundled_scenarios():
+    names = {p.stem for p in BUNDLED}
+    assert {"us_drawdown", "polish_belarusian_limits", "draft_treaty_2021"} <= names
+
+
+def test_list_names_every_bundled_scenario():
+    r = run("list")
+    assert r.returncode == 0
+    for p in BUNDLED:
+        assert p.stem in r.stdout
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_scenario_validates_and_runs(path, tmp_path):
+    r = run("validate", path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    r = run("run", path, "--runs", 40, "--seed", 3, "--jobs", 2, "--out", out, "-q")
+    assert r.returncode == 0, r.stderr
+    assert "P(agreement)" in r.stdout and "95% CI" in r.stdout
+    rows = list(csv.DictReader(open(out / "outcomes.csv")))
+    assert [int(x["replicate"]) for x in rows] == list(range(40))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["replicates"] == 40 and summary["complete"] is True
+    for key in ("reached", "ratified", "in_force", "survived"):
+        p = summary["probabilities"][key]
+        assert 0 <= p["lo"] <= p["p"] <= p["hi"] <= 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3 and manifest["runs_completed"] == 40 and manifest["negsim_version"]
+    assert (out / "scenario.resolved.yaml").read_text().strip()
+    # every failed replicate says why
+    for row in rows:
+        if row["reached"] != "True":
+            assert row["end_cause"] in ("veto", "deadlock", "walkout")
+            assert row["veto_actor"] or row["end_cause"] == "deadlock"
+        elif row["in_force"] == "True" and row["survived"] != "True":
+            assert row["breakdown_cause"] and row["breakdown_actor"] and row["breakdown_period"]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_trace_tells_the_story(path):
+    r = run("trace", path, "--seed", 2, "--replicate", 1)
+    assert r.returncode == 0, r.stderr
+    assert "Round 1" in r.stdout and "Outcome:" in r.stdout
+
+
+def test_trace_matches_the_run_row(tmp_path):
+    mini = FIXTURES / "mini.yaml"
+    out = tmp_path / "o"
+    assert run("run", mini, "--runs", 8, "--seed", 5, "--out", out, "-q").returncode == 0
+    rows = list(csv.DictReader(open(out / "outcomes.csv")))
+    r = run("trace", mini, "--seed", 5, "--replicate", 7)
+    row = rows[7]
+    if row["reached"] == "True":
+        assert f"after {row['rounds']} rounds" in r.stdout
+    else:
+        assert row["veto_actor"] in r.stdout
+
+
+def test_run_refuses_to_overwrite_results(tmp_path):
+    mini = FIXTURES / "mini.yaml"
+    out = tmp_path / "o"
+    assert run("run", mini, "--runs", 5, "--out", out, "-q").returncode == 0
+    r = run("run", mini, "--runs", 5, "--out", out, "-q")
+    assert r.returncode == 2 and "--force" in r.stderr and "Traceback" not in r.stderr
+    assert run("run", mini, "--runs", 5, "--out", out, "-q", "--force").returncode == 0
+
+
+def test_unwritable_output_is_a_clean_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run("run", FIXTURES / "mini.yaml", "--runs", 5, "--out", blocker / "sub", "-q")
+    assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args,needle", [(["--runs", "0"], "--runs"), (["--jobs", "0"], "--jobs"), (["--seed", "-1"], "--seed")])
+def test_bad_options_are_clean_errors(args, needle, tmp_path):
+    r = run("run", FIXTURES / "mini.yaml", *args, "--out", tmp_path / "o", "-q")
+    assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_file_is_a_clean_error():
+    r = run("run", "no_such_scenario.yaml")
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_run_by_bundled_name(tmp_path):
+    if not BUNDLED:
+        pytest.skip("no bundled scenarios")
+    r = run("run", BUNDLED[0].stem, "--runs", 5, "--out", tmp_path / "o", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
