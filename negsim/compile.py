@@ -71,6 +71,12 @@ class Decider:
     threshold: float = 0.5
     signs: bool = True  # a pact party (its members sign), not only a stage that approves
 
+    def param(self, world, name: str) -> float:
+        """This replicate's value of a body parameter (states, population, threshold, indifference)."""
+        scal = getattr(world, "scal", None)
+        key = f"{self.name}.{name}"
+        return scal[key] if scal is not None and key in scal else getattr(self, name)
+
 
 @dataclass(frozen=True)
 class EventSpec:
@@ -152,7 +158,7 @@ class CompiledScenario:
         if name in self.idx:
             return Decider(name, np.array([self.idx[name]]), "self", signs=signs)
         b = self.scenario.bodies[name]
-        return Decider(name, self._members(name), b.rule, b.silence, b.indifference, b.states, b.population, b.threshold, signs)
+        return Decider(name, self._members(name), b.rule, b.silence, b.indifference.mean, b.states.mean, b.population.mean, b.threshold.mean, signs)
 
     def front_issues(self, front: str) -> np.ndarray:
         """Indices of the issues in play on a front (issues on 'all' count for every front)."""
@@ -203,9 +209,14 @@ class CompiledScenario:
         }  # fmt: skip
         for name in SCALARS[5:]:
             scal[name] = getattr(c, name)
-        self._scalar_names = list(SCALARS)
-        for s in SCALARS:
-            add("scal", (SCALARS.index(s),), scal[s])
+        for bname in sorted(self.deciders):
+            if self.deciders[bname].rule != "self":
+                b = sc.bodies[bname]
+                for f in ("indifference", "states", "population", "threshold"):
+                    scal[f"{bname}.{f}"] = getattr(b, f)
+        self._scalar_names = list(scal)
+        for j, s in enumerate(self._scalar_names):
+            add("scal", (j,), scal[s])
         # events
         events = []
         nact = 0
@@ -224,7 +235,7 @@ class CompiledScenario:
             label = ev.label or (f"incident {ev.incident.between[0]}-{ev.incident.between[1]}" if inc else ", ".join(f"{op} {t.array}" for op, t, _ in actions))
             events.append(EventSpec(e_i, ev.at, repeat, label, tuple(actions), inc))
         self.events = events
-        self._shapes.update({"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(SCALARS),)})
+        self._shapes.update({"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(self._scalar_names),)})
         for name in ACTOR_ARRAYS:
             self._shapes[name] = (n,)
         self.plan = SamplePlan(params)

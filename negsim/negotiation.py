@@ -121,11 +121,11 @@ def negotiate(m) -> TalksResult:
     return res
 
 
-def _party_bands(comp) -> np.ndarray:
+def _party_bands(comp, world) -> np.ndarray:
     band = np.zeros(comp.n)
     for d in comp.deciders.values():
         if d.rule != "self":
-            band[d.members] = np.maximum(band[d.members], d.indifference)
+            band[d.members] = np.maximum(band[d.members], d.param(world, "indifference"))
     return band
 
 
@@ -168,7 +168,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     pos = world.pos[:, pkg]  # a copy: written back after each concession
     sal = world.sal[:, pkg]
     lower, upper = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
-    band = _party_bands(comp)
+    band = _party_bands(comp, world)
     other = comp.party_of[None, :] != comp.party_of[:, None]
     denom = np.maximum((other & participants[None, :]).sum(1), 1)
     trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom

@@ -39,7 +39,7 @@ def qmv(d, accept, object_, world) -> bool:
     a = accept[m]
     pop = world.pop[m]
     total = pop.sum()
-    return bool(a.mean() >= d.states and (pop[a].sum() / total if total > 0 else 0.0) >= d.population)
+    return bool(a.mean() >= d.param(world, "states") and (pop[a].sum() / total if total > 0 else 0.0) >= d.param(world, "population"))
 
 
 def majority(d, accept, object_, world) -> bool:
@@ -52,7 +52,7 @@ def capability(d, accept, object_, world) -> bool:
     m = d.members
     cap = world.cap[m]
     total = cap.sum()
-    return bool(total > 0 and cap[accept[m]].sum() / total >= d.threshold)
+    return bool(total > 0 and cap[accept[m]].sum() / total >= d.param(world, "threshold"))
 
 
 def bilateral(d, accept, object_, world) -> bool:

@@ -127,10 +127,10 @@ class Body(Frozen):
     members: list[str] | Members
     rule: Literal["consensus", "unanimity", "qmv", "majority", "capability", "bilateral"] = "consensus"
     silence: bool = True
-    indifference: float = Field(default=0.02, ge=0, le=1)
-    states: float = Field(default=0.55, ge=0, le=1)
-    population: float = Field(default=0.65, ge=0, le=1)
-    threshold: float = Field(default=0.5, ge=0, le=1)
+    indifference: P01 = parse_param(0.02)
+    states: P01 = parse_param(0.55)
+    population: P01 = parse_param(0.65)
+    threshold: P01 = parse_param(0.5)
 
 
 class Cascade(Frozen):
