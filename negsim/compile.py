@@ -19,7 +19,7 @@ from negsim.targets import Target, parse_target
 SCALARS = (
     "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening",
     "base_hazard", "dilemma", "gain_weight", "trust_learning", "violation_drop", "major_share",
-    "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop",
+    "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop", "deterrence",
 )  # fmt: skip
 ACTOR_ARRAYS = (
     "cap", "pop", "us_reliance", "threat", "softening", "reserve", "spoiler", "opportunism",
@@ -143,6 +143,14 @@ class CompiledScenario:
                 for o in ob:
                     self.obligor[j, self._members(o)] = True
         self.mutual = np.array([sc.issues[i].obligor == "mutual" for i in self.issues])
+        # issues on which an actor never moves: all of them for the categorical shape (003)
+        self.frozen = np.zeros((n, k), bool)
+        for i, c in enumerate(self.codes):
+            con = sc.actors[c].concession
+            self.frozen[i] = con.shape == "categorical"
+            for iid in con.categorical_on:
+                if iid in self.kidx:
+                    self.frozen[i, self.kidx[iid]] = True
         self._build_params(sc)
 
     # -- structure -----------------------------------------------------------------

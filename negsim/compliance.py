@@ -46,7 +46,7 @@ def comply(m, talks, rat) -> ComplianceResult:
     comp, world, rng = m.comp, m.world, m.rng
     scal = world.scal
     pairs = rat.members
-    alive = rat.in_force.copy()
+    alive = rat.in_force & (rat.entry < comp.horizon)
     res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs))
     x = talks.x * talks.agreed
     owes = np.zeros((len(pairs), comp.n), bool)
@@ -68,7 +68,7 @@ def comply(m, talks, rat) -> ComplianceResult:
             world.trust[a, b] *= 1 - drop
             world.trust[b, a] *= 1 - drop
             m.say(f"Period {t}: incident between {comp.codes[a]} and {comp.codes[b]} (severity {sev:.2f}); trust falls {drop:.0%} both ways.")
-            hit = alive & pairs[:, a] & pairs[:, b]
+            hit = alive & (rat.entry < t) & pairs[:, a] & pairs[:, b]
             if hit.any() and rng.random() < scal["incident_escalation"] * sev:
                 for p in np.flatnonzero(hit):
                     _break(m, res, alive, p, t, "incident", comp.codes[a] + "-" + comp.codes[b], "")
@@ -84,8 +84,9 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     margins = pact_margins(m, x, pairs & live[:, None], talks.agreed)  # P x N (nan off-pact)
     comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
     np.fill_diagonal(comembers, False)
-    cnt = np.maximum(comembers.sum(1), 1)
-    trust_bar = (trust * comembers).sum(1) / cnt
+    # trust in the other side(s): co-members of other parties (allies in one's own body do not dilute it)
+    others = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
+    trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
     member = pairs[live].any(0)
     # withdrawal
     for p in np.flatnonzero(live):
@@ -105,7 +106,8 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     margin_i = np.where(pairs & live[:, None], np.nan_to_num(margins, nan=-np.inf), -np.inf).max(0)
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
     owing = (owes & live[:, None]).any(0) & member
-    h = scal["base_hazard"] * world.opportunism * (1 + scal["dilemma"] * (1 - trust_bar)) * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0))
+    deterred = 1 - scal["deterrence"] * scal["verification"]  # the chance of being caught deters
+    h = scal["base_hazard"] * world.opportunism * (1 + scal["dilemma"] * (1 - trust_bar)) * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0)) * deterred
     defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))
     detected = defect & (rng.random(comp.n) < scal["verification"])
     major = detected & (rng.random(comp.n) < scal["major_share"])

@@ -61,9 +61,9 @@ def fire_hazards(m, period: int) -> list:
 def _fire(m, ev, period: int) -> list:
     m.fired.add(ev.index)
     said = apply_actions(m, ev)
+    m.log_event(period, ev.label)
     if said:
         m.say(f"Period {period}: event '{ev.label}': {'; '.join(said)}.")
-        m.log_event(period, ev.label)
     if ev.incident is not None:
         return [(ev, float(m.world.ev_severity[ev.index]))]
     return []

@@ -62,7 +62,12 @@ class NegotiationModel(mesa.Model):
         self.shape = comp.shape
         for i in range(comp.n):
             StateAgent(self, i)
-        fire_timed(self, 0)
+        for ev, sev in fire_timed(self, 0):  # incidents before the talks: trust falls both ways
+            a, b = ev.incident
+            drop = self.world.scal["incident_drop"] * sev
+            self.world.trust[a, b] *= 1 - drop
+            self.world.trust[b, a] *= 1 - drop
+            self.say(f"Before the talks: incident between {comp.codes[a]} and {comp.codes[b]}; trust falls {drop:.0%} both ways.")
         self.pos0 = self.world.pos.copy()
 
     def say(self, text: str) -> None:
@@ -100,15 +105,18 @@ class NegotiationModel(mesa.Model):
             "walkout_actor": talks.walkout_actor,
         }
         rat = ratify(self, talks) if talks.reached else None
-        comp_res = comply(self, talks, rat) if rat is not None and rat.in_force.any() else None
+        comp_res = comply(self, talks, rat) if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any() else None
         signed = talks.agreed.any(1) if talks.reached else np.zeros(len(talks.pairs), bool)
         out["pacts_signed"] = int(signed.sum())
-        out["ratified"] = bool(rat is not None and rat.in_force.any())
+        # ratified: every signatory whose legislature must approve did; in force: under the
+        # entry-into-force rule, before the horizon
+        out["ratified"] = bool(rat is not None and not rat.failed_actor)
         out["ratification_failed_actor"] = rat.failed_actor if rat is not None else ""
-        out["in_force"] = out["ratified"]
-        out["entry_period"] = int(rat.entry[rat.in_force].min()) if out["in_force"] else ""
+        live = rat.in_force & (rat.entry < comp.horizon) if rat is not None else np.zeros(0, bool)
+        out["in_force"] = bool(live.any())
+        out["entry_period"] = int(rat.entry[live].min()) if out["in_force"] else ""
         alive = comp_res.alive if comp_res else np.zeros(len(talks.pairs), bool)
-        out["pacts_in_force"] = int(rat.in_force.sum()) if rat is not None else 0
+        out["pacts_in_force"] = int(live.sum()) if rat is not None else 0
         out["pacts_surviving"] = int(alive.sum())
         out["survived"] = bool(alive.any())
         first = None

@@ -95,15 +95,18 @@ def negotiate(m) -> TalksResult:
         pairs = comp.signatory[None, :].copy()
     res = TalksResult(x=np.zeros((len(pairs), comp.k)), agreed=np.zeros((len(pairs), comp.k), bool), pairs=pairs, packages=len(packages))
     alive = np.ones(len(pairs), bool)
-    bonus = 0.0
+    bonus = 0.0  # cascade softening, applied to peripheral-front packages once the source front is settled
+    source_front = np.array([f in (comp.cascade_from, "all") for f in comp.fronts]) if comp.cascade_from else None
+    cascaded = False
     for n_pkg, pkg in enumerate(packages):
         labels = ", ".join(comp.issues[j] for j in pkg)
         m.say(f"Package {n_pkg + 1}/{len(packages)}: {labels}.")
+        peripheral = source_front is not None and not source_front[pkg].any()
+        pkg_bonus = bonus if peripheral else 0.0
         if comp.sequencing == "parallel":
-            ok = _parallel_package(m, pkg, bonus, res, alive)
+            ok = _parallel_package(m, pkg, pkg_bonus, res, alive)
         else:
-            ok = _multilateral_package(m, pkg, bonus, res)
-            ok = np.array([ok])
+            ok = np.array([_multilateral_package(m, pkg, pkg_bonus, res)])
         alive &= ok
         if not alive.any():
             break
@@ -111,8 +114,8 @@ def negotiate(m) -> TalksResult:
         members = np.flatnonzero(pairs[alive].any(0))
         if comp.agenda == "baby_steps":
             raise_trust(world.trust, members, world.scal["step_trust_gain"])
-        is_cascade_source = comp.cascade_from and all(comp.fronts[j] in (comp.cascade_from, "all") for j in pkg)
-        if is_cascade_source and n_pkg == 0:
+        if source_front is not None and not cascaded and res.agreed[alive][:, source_front].all():
+            cascaded = True
             raise_trust(world.trust, members, world.scal["cascade_trust_gain"])
             bonus = world.scal["cascade_softening"]
             m.say(f"Success on the {comp.cascade_from} front spreads: trust rises, peripheral fronts soften by {bonus:.2f}.")
@@ -168,6 +171,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     pos = world.pos[:, pkg]  # a copy: written back after each concession
     sal = world.sal[:, pkg]
     lower, upper = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
+    frozen = comp.frozen[:, pkg]
     band = _party_bands(comp, world)
     other = comp.party_of[None, :] != comp.party_of[:, None]
     denom = np.maximum((other & participants[None, :]).sum(1), 1)
@@ -196,6 +200,9 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         if failed is None:
             res.x[0, pkg] = x
             res.agreed[0, pkg] = True
+            for d in comp.parties:
+                if d.rule == "bilateral":  # members of a bilateral body sign only for themselves
+                    res.pairs[0, d.members[~accept[d.members]]] = False
             m.say(f"Round {r}: all parties accept; package agreed.")
             return True
         blk = rules.blockers(failed, accept, object_)
@@ -212,7 +219,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
         step = np.where(movers, step, 0.0)
         others_last = float(step[movers].mean()) if movers.any() else 0.0
-        pos += step[:, None] * (x[None, :] - pos)
+        pos += np.where(frozen, 0.0, step[:, None] * (x[None, :] - pos))
         np.clip(pos, lower, upper, out=pos)
         world.pos[:, pkg] = pos
         if m.tracing and movers.any():
@@ -307,7 +314,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             j = int(np.flatnonzero(refuse_c | refuse_p)[0])
             who = c if refuse_c[j] else partners[j]
             viol = v_c[j] if who == c else v_p[j]
-            issue_j = int(np.argmin((sal_c[0] if who == c else sal_p[j]) * 1.0))
+            contrib_j = sal_c[0] * (pos_c[j] - np.abs(w_c[j] * x[j] - pos_c[j])) if who == c else sal_p[j] * (pos_p[j] - np.abs(w_p[j] * x[j] - pos_p[j]))
+            issue_j = int(np.argmin(contrib_j))
             reason = "red_line" if viol else ("spoiler" if who != c and spoil_p[j] else "below_threshold")
             res.veto = Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[partners[j]]}", reason)
         fails_c += refuse_c
@@ -315,8 +323,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         step_c = step_fraction(shape_c, world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last_p)[0]
         step_p = step_fraction(shape_p, world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last_c)
         last_c, last_p = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
-        pos_c += np.where(refuse_c, step_c, 0.0)[:, None] * (x - pos_c)
-        pos_p += np.where(refuse_p, step_p, 0.0)[:, None] * (x - pos_p)
+        pos_c += np.where(comp.frozen[c, pkg][None, :], 0.0, np.where(refuse_c, step_c, 0.0)[:, None] * (x - pos_c))
+        pos_p += np.where(comp.frozen[np.ix_(partners, pkg)], 0.0, np.where(refuse_p, step_p, 0.0)[:, None] * (x - pos_p))
         np.clip(pos_c, lo_c, up_c, out=pos_c)
         np.clip(pos_p, lo_p, up_p, out=pos_p)
         if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
@@ -326,10 +334,13 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             open_[:] = False
             break
         walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(npairs) < world.walk_hazard[partners])
+        if walk_p.any():
+            res.walkout_actor = res.walkout_actor or comp.codes[partners[int(np.flatnonzero(walk_p)[0])]]
+            m.say(f"Round {r}: {', '.join(comp.codes[p] for p in partners[walk_p])} walk(s) out of the bilateral talks.")
         open_ &= ~walk_p
     world.pos[np.ix_(partners, pkg)] = pos_p
     world.pos[c, pkg] = pos_c.mean(0)
     if not ok.any() and res.end_cause != "walkout":
-        res.end_cause = "veto" if res.veto.actor else "deadlock"
+        res.end_cause = "veto" if res.veto.reason in ("red_line", "spoiler") else "deadlock"
     m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
     return ok

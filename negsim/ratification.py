@@ -51,8 +51,8 @@ def ratify(m, talks) -> RatificationResult:
     pairs = talks.pairs & signed[:, None]
     sig = pairs.any(0)
     margins = pact_margins(m, talks.x, pairs, talks.agreed)
-    margin = np.nanmean(np.where(pairs, margins, np.nan), axis=0, keepdims=False) if pairs.any() else np.zeros(comp.n)
-    margin = np.nan_to_num(margin)
+    cnt = pairs.sum(0)
+    margin = np.where(pairs, np.nan_to_num(margins), 0.0).sum(0) / np.maximum(cnt, 1)
     support = np.clip(world.rat_support + world.rat_sens * margin + rng.normal(0, NOISE_SD, comp.n), 0, 1)
     required = comp.rat_required & sig
     yes = sig & (~required | (support >= world.rat_threshold))

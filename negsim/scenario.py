@@ -191,6 +191,8 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
         for part in ("positions", "salience", "red_lines"):
             for k in getattr(a, part):
                 ref(("actors", code, part, k), k, issues, "issue")
+        for j, k in enumerate(a.concession.categorical_on):
+            ref(("actors", code, "concession", "categorical_on", j), k, issues, "issue")
         if regions and a.region not in regions:
             bad(("actors", code, "region"), f"region {a.region!r} has no entry in us_presence{_hint(a.region, regions)}")
     for name, b in sc.bodies.items():
@@ -225,6 +227,11 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
     for i, stage in enumerate(t.stages):
         for j, p in enumerate(stage):
             ref(("talks", "stages", i, j), p, names, "actor or body")
+    if t.sequencing == "shuttle" and t.stages:
+        staged = {p for st in t.stages for p in st}
+        for i, p in enumerate(sc.pact.parties):
+            if p not in staged:
+                bad(("pact", "parties", i), f"party {p!r} is in no shuttle stage, so it would never be asked; add it to talks.stages")
     if t.sequencing == "parallel":
         if t.counterpart is None:
             bad(("talks", "counterpart"), "parallel sequencing needs a counterpart (who signs with each other party)")

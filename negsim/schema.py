@@ -72,6 +72,7 @@ class Concession(Frozen):
 
     shape: Literal["linear", "conceder", "boulware", "reciprocal", "categorical"] = "linear"
     rate: P01 = parse_param(0.5)
+    categorical_on: list[str] = Field(default_factory=list)  # issues on which it never moves
 
 
 class Ratification(Frozen):
@@ -174,6 +175,7 @@ class Compliance(Frozen):
     base_hazard: P01 = parse_param(0.1)
     dilemma: PSens = parse_param(1.0)
     gain_weight: PSens = parse_param(2.0, 0.0, 10.0)
+    deterrence: P01 = parse_param(0.5)
     trust_learning: P01 = parse_param(0.05)
     violation_drop: P01 = parse_param(0.3)
     major_share: P01 = parse_param(0.3)

@@ -144,3 +144,42 @@ def test_baby_steps_raise_trust_with_each_step(mini):
     pkg_lines = [line for line in model.lines if line.startswith("Package")]
     assert len(pkg_lines) == 3
     assert pkg_lines[0].endswith("hotline.")  # the easiest issue first
+
+
+def test_incident_before_the_talks_lowers_trust(mini):
+    base = compile_file(mini, QUIET)
+    hit = compile_file(mini, QUIET + ["events=[{at: 0, incident: {between: [AAA, RUS], severity: 1}}]", "compliance.incident_drop=0.5"])
+    _, m0 = run_replicate(base, 1, 0, trace=True)
+    _, m1 = run_replicate(hit, 1, 0, trace=True)
+    a, r = base.idx["AAA"], base.idx["RUS"]
+    assert m1.world.trust[a, r] < m0.world.trust[a, r]
+
+
+def test_pact_entering_force_after_the_horizon_does_not_survive(mini):
+    ov = QUIET + ["actors.BBB.ratification={required: true, threshold: 0.1, support: 0.9, delay: 40}", "pact.horizon=3"]
+    rows = run_many(compile_file(mini, ov), 30, 2)
+    late = [r for r in rows if r["reached"] and r["ratified"] and not r["in_force"]]
+    assert late, "expected some pacts to enter into force only after the horizon"
+    assert all(not r["survived"] for r in late)
+
+
+def test_categorical_on_one_issue_freezes_only_that_issue(mini):
+    ov = QUIET + ["actors.RUS.concession={shape: linear, rate: 0.9, categorical_on: [withdraw]}", "actors.RUS.reservation=0.9", "talks.max_rounds=6"]
+    comp = compile_file(mini, ov)
+    _, model = run_replicate(comp, 1, 0, trace=True)
+    r = comp.idx["RUS"]
+    assert model.world.pos[r, comp.kidx["withdraw"]] == model.pos0[r, comp.kidx["withdraw"]]
+    assert model.world.pos[r, comp.kidx["cap"]] != model.pos0[r, comp.kidx["cap"]]
+
+
+def test_bilateral_body_binds_only_members_who_accept(mini):
+    ov = QUIET + ["bodies.NATO.rule=bilateral", "actors.CCC.red_lines.withdraw=0.1", "actors.CCC.positions.withdraw=0",
+                  "actors.CCC.concession.shape=categorical"]
+    from negsim.model import NegotiationModel
+    from negsim.negotiation import negotiate
+    from negsim.runner import replicate_rng
+
+    comp = compile_file(mini, ov)
+    m = NegotiationModel(comp, replicate_rng(1, 0))
+    talks = negotiate(m)
+    assert not talks.pairs[0, comp.idx["CCC"]] and talks.pairs[0, comp.idx["AAA"]]
