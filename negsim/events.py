@@ -31,8 +31,8 @@ def apply_actions(m, ev) -> list[str]:
         arr = getattr(world, attr)
         new = value if op == "set" else arr[index] + value
         arr[index] = np.clip(new, lo, hi)
-        said.append(f"{target.array}{'.' + target.actor if target.actor else ''}{'.' + target.key if target.key else ''} "
-                    f"{'=' if op == 'set' else '+='} {value:+.2f}")  # fmt: skip
+        name = f"{target.array}{'.' + target.actor if target.actor else ''}{'.' + target.key if target.key else ''}"
+        said.append(f"{name} = {value:.2f}" if op == "set" else f"{name} {value:+.2f}")
     return said
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from negsim import proposals, rules
 from negsim.concession import step_fraction
-from negsim.valuation import contributions, red_line_bounds, thresholds, trust_weights
+from negsim.valuation import contributions, credibility, red_line_bounds, thresholds, trust_weights
 
 
 @dataclass
@@ -132,13 +132,11 @@ def _party_bands(comp, world) -> np.ndarray:
     return band
 
 
-def _votes(m, x, pos, sal, w, thr, lower, upper, band, participants):
-    world, rng = m.world, m.rng
+def _votes(x, pos, sal, w, thr, lower, upper, band, spoil):
     contrib = contributions(x, pos, sal, w)
     gain = contrib.sum(1)
     viol_k = (x[None, :] < lower) | (x[None, :] > upper)
     viol = viol_k.any(1)
-    spoil = participants & (rng.random(len(gain)) < world.spoiler)
     accept = (gain >= thr) & ~viol & ~spoil
     object_ = ~accept & (viol | spoil | (np.abs(gain) > band))
     return contrib, gain, viol_k, viol, spoil, accept, object_
@@ -166,7 +164,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             participants[d.members] = True
     participants |= comp.signatory
     ob = comp.obligor[pkg]
-    w = trust_weights(world.trust, ob)
+    w = trust_weights(world.trust, ob, world.scal["verification"])
     thr = thresholds(world, comp.region, bonus)
     pos = world.pos[:, pkg]  # a copy: written back after each concession
     sal = world.sal[:, pkg]
@@ -176,18 +174,24 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     other = comp.party_of[None, :] != comp.party_of[:, None]
     denom = np.maximum((other & participants[None, :]).sum(1), 1)
     trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
-    party_w = np.zeros((len(comp.parties), comp.n))
-    for p, d in enumerate(comp.parties):
+    nash_parties = []
+    for d in (d for st in stages for d in st):
         c = world.cap[d.members]
-        party_w[p, d.members] = c / c.sum() if c.sum() > 0 else 1 / len(d.members)
+        wts = c / c.sum() if c.sum() > 0 else np.full(len(d.members), 1 / len(d.members))
+        veto = d.rule in ("self", "consensus", "unanimity")
+        nash_parties.append((d.members, veto, wts, band[d.members].max() if len(d.members) else 0.0, d.rule == "consensus" and d.silence))
+    # spoilers (002) decide once per package whether to obstruct it; they then refuse every round
+    spoil = participants & (rng.random(comp.n) < world.spoiler)
+    if m.tracing and spoil.any():
+        m.say(f"Spoilers obstruct this package: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))}.")
     others_last = 0.0
     fails = np.zeros(comp.n, int)
     for r in range(1, comp.max_rounds + 1):
         m.rounds += 1
         res.rounds += 1
-        x = _propose(m, pos, sal, participants, w, thr, lower, upper, party_w)
+        x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties)
         m.say(f"Round {r}: the {'mediator ' + comp.codes[comp.mediator] if comp.mediator >= 0 else 'table'} proposes " + _fmt_x(comp, pkg, x) + ".")
-        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(m, x, pos, sal, w, thr, lower, upper, band, participants)
+        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lower, upper, band, spoil)
         m.last_votes = (accept, object_)
         failed, saw = None, np.zeros(comp.n, bool)
         for st in stages:
@@ -206,7 +210,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             m.say(f"Round {r}: all parties accept; package agreed.")
             return True
         blk = rules.blockers(failed, accept, object_)
-        i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] - 20 * spoil[blk])])
+        i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] + 20 * spoil[blk])])  # red lines first, spoilers last
         reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_)
         res.veto = Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
         res.end_cause = "veto"
@@ -241,10 +245,10 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     return False
 
 
-def _propose(m, pos, sal, participants, w, thr, lower, upper, party_w):
+def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties):
     comp, world = m.comp, m.world
     if comp.proposal == "nash":
-        x = proposals.nash(pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, party_weights=party_w)
+        x = proposals.nash(pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, parties=nash_parties)
     else:
         x = proposals.compromise(pos, sal, world.cap, participants)
     b = world.scal["mediator_bias"]
@@ -264,10 +268,11 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
     npairs = len(partners)
     ob = comp.obligor[pkg]
-    wg = trust_weights(world.trust, ob)
+    v = world.scal["verification"]
+    wg = trust_weights(world.trust, ob, v)
     mutual = comp.mutual[pkg]
-    w_c = np.where(mutual[None, :], world.trust[c, partners][:, None], wg[c][None, :])
-    w_p = np.where(mutual[None, :], world.trust[partners, c][:, None], wg[partners])
+    w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
+    w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
     thr_c, thr_p = thr_all[c], thr_all[partners]
     pos_c = np.repeat(world.pos[c, pkg][None, :], npairs, 0)
@@ -281,6 +286,7 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     fails_c = np.zeros(npairs, int)
     fails_p = np.zeros(npairs, int)
     last_c = last_p = 0.0
+    spoil_p = rng.random(npairs) < world.spoiler[partners]  # partners obstructing this package
     shape_c, shape_p = m.shape[[c]], m.shape[partners]
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():
@@ -297,7 +303,6 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         g_p = (sal_p * (pos_p - np.abs(w_p * x - pos_p))).sum(1)
         v_c = ((x < lo_c) | (x > up_c)).any(1)
         v_p = ((x < lo_p) | (x > up_p)).any(1)
-        spoil_p = rng.random(npairs) < world.spoiler[partners]
         acc_c = (g_c >= thr_c) & ~v_c
         acc_p = (g_p >= thr_p) & ~v_p & ~spoil_p
         done = open_ & acc_c & acc_p

@@ -76,7 +76,10 @@ class Param:
 def _num(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, int | float):
         raise ValueError(f"{what} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # a YAML integer with hundreds of digits
+        raise ValueError(f"{what} is too large a number") from None
     if not math.isfinite(x):
         raise ValueError(f"{what} must be a finite number, got {x}")
     return x

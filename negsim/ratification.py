@@ -38,7 +38,7 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray) -> np.
     for p in range(len(pairs)):
         ob = comp.obligor.copy()
         ob[comp.mutual] = pairs[p]
-        w = trust_weights(world.trust, ob)
+        w = trust_weights(world.trust, ob, world.scal["verification"])
         gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
         out[p, pairs[p]] = (gain - thr)[pairs[p]]
     return out

@@ -255,6 +255,42 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
     return problems
 
 
+#: keys whose removal would make the cross-check report errors that are not there
+_STRUCTURAL = {"blocs", "region", "members", "bloc", "sequencing", "stages", "counterpart", "parties", "issues", "mediator", "profile",
+               "at", "hazard", "set", "shift", "incident", "between", "categorical_on"}
+
+
+def _cross_check_pruned(doc: dict, err: ValidationError, locs: Locs, fname: str) -> list[Problem]:
+    """Reference errors in the same pass as shape errors ("all errors at once").
+
+    Drops the values pydantic rejected (leaf parameters only, so no reference disappears)
+    and cross-checks the rest; gives up (returns nothing) when that is not safe.
+    """
+    pruned = copy.deepcopy(doc)
+    for _ in range(4):
+        for e in err.errors():
+            path = _clean_loc(e["loc"], pruned)
+            keys = [seg for seg in path if not isinstance(seg, int)]
+            if e["type"] == "missing" or len(path) < 3 or not keys or keys[-1] in _STRUCTURAL or path[0] == "us_presence":
+                return []
+            while path and isinstance(path[-1], int):  # drop the list, not one item (indices stay true)
+                path = path[:-1]
+            parent = pruned
+            for seg in path[:-1]:
+                parent = parent.get(seg) if isinstance(parent, dict) else None
+            if isinstance(parent, dict):
+                parent.pop(path[-1], None)
+        try:
+            sc = Scenario.model_validate(pruned)
+        except ValidationError as e2:
+            err = e2
+            continue
+        except Exception:  # noqa: BLE001 - best effort only; the shape errors are already reported
+            return []
+        return cross_check(sc, locs, fname)
+    return []
+
+
 def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow_outside: bool = False) -> LoadedScenario:
     """Read, resolve and validate a scenario file; raise :class:`ScenarioError` listing every problem."""
     path = Path(path)
@@ -267,6 +303,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow
         sc = Scenario.model_validate(doc)
     except ValidationError as e:
         problems += _pydantic_problems(e, doc, locs, fname)
+        problems += [p for p in _cross_check_pruned(doc, e, locs, fname) if p not in problems]
         raise ScenarioError(_sorted(problems)) from None
     problems += cross_check(sc, locs, fname)
     if problems:

@@ -5,8 +5,10 @@ Actor i values package x (one level per issue) at
     gain_i(x) = sum_k s_ik * (p_ik - |w_ik * x_k - p_ik|)
 
 which is 0 at the status quo (x = 0). A concession owed by others (the issue's obligors) is
-only worth what i trusts them to deliver: w_ik is i's mean trust in the obligors of k other
-than itself (1 when i alone owes it). i accepts when gain_i exceeds its no-deal threshold
+only worth what i expects them to deliver: w_ik = t + (1 - t) * v, where t is i's mean trust
+in the obligors of k other than itself and v the pact's verification (a concession is
+delivered if the obligor is trustworthy, or else because cheating would be caught); w_ik = 1
+when i alone owes it. i accepts when gain_i exceeds its no-deal threshold
 
     threshold_i = reservation_i - drawdown_softening_i * vulnerability_i - bonus
     vulnerability_i = threat_i * us_reliance_i * (1 - us_presence[region_i])
@@ -19,12 +21,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def trust_weights(trust: np.ndarray, obligor: np.ndarray) -> np.ndarray:
-    """N x K matrix w_ik: i's mean trust in issue k's obligors other than itself."""
+def trust_weights(trust: np.ndarray, obligor: np.ndarray, verification: float = 0.0) -> np.ndarray:
+    """N x K matrix w_ik: the credibility, for i, of issue k's obligors other than itself.
+
+    Mean trust t in those obligors, raised by verification v: w = t + (1 - t) * v.
+    """
     o = obligor.astype(float)  # K x N
     num = trust @ o.T - o.T  # drop the j = i term (trust in oneself is 1)
     cnt = o.sum(1)[None, :] - o.T
-    return np.where(cnt > 0, num / np.maximum(cnt, 1), 1.0)
+    t = np.where(cnt > 0, num / np.maximum(cnt, 1), 1.0)
+    return t + (1.0 - t) * verification if verification else t
+
+
+def credibility(t, verification: float):
+    """Trust raised by verification: the weight of a concession owed by a partner trusted ``t``."""
+    return t + (1.0 - t) * verification
 
 
 def contributions(x: np.ndarray, pos: np.ndarray, sal: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -26,6 +26,9 @@ class ScenarioLoader(yaml.SafeLoader):
     """SafeLoader that refuses every non-standard tag and duplicate keys."""
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _fmt_path(path: tuple) -> str:
     out = ""
     for p in path:
@@ -55,10 +58,27 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise ScenarioError([Problem(self.fname, _fmt_path(path), f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)])
         self.locs[path] = (self.fname, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            self.problems.append(Problem(self.fname, _fmt_path(path), f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed (scenarios are data; only plain YAML types)", node.start_mark.line + 1))
+            return None
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
+            # merge keys (<<) are resolved here, not by PyYAML's flatten_mapping, so merged
+            # values count toward MAX_NODES (a chain of merges can double at every level)
+            # and the mapping's own keys override merged ones, as YAML specifies.
             out = {}
+            merged: dict = {}
             for knode, vnode in node.value:
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    sources = vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode]
+                    for src in reversed(sources):  # earlier sources win
+                        saved = self.locs.get(path)
+                        value = self.build(src, path, depth + 1)
+                        self.locs[path] = saved
+                        if isinstance(value, dict):
+                            merged.update(value)
+                        else:
+                            self.problems.append(Problem(self.fname, _fmt_path(path), "a merge (<<) needs a mapping or a list of mappings", knode.start_mark.line + 1))
+                    continue
                 if not isinstance(knode, yaml.ScalarNode):
                     self.problems.append(Problem(self.fname, _fmt_path(path), "mapping keys must be plain names", knode.start_mark.line + 1))
                     continue
@@ -70,7 +90,8 @@ class _Builder:
                 if key in out:
                     self.problems.append(Problem(self.fname, _fmt_path(path + (key,)), "duplicate key", knode.start_mark.line + 1))
                 out[key] = self.build(vnode, path + (key,), depth + 1)
-            return out
+                self.locs[path + (key,)] = (self.fname, knode.start_mark.line + 1)  # the key's line, not its value's
+            return {**{k: v for k, v in merged.items() if k not in out}, **out} if merged else out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
         return self.loader.construct_object(node)
@@ -89,8 +110,9 @@ def parse_yaml(text: str | bytes, fname: str) -> tuple[object, Locs]:
         raise ScenarioError([Problem(fname, "", f"file is {len(text):,} characters; scenarios are limited to {MAX_BYTES:,}")])
     if "\x00" in text:
         raise ScenarioError([Problem(fname, "", "file contains NUL bytes; is this a scenario file?")])
-    loader = ScenarioLoader(text)
+    loader = None
     try:
+        loader = ScenarioLoader(text)  # the reader checks characters here (ReaderError)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError([Problem(fname, "", "the file is empty")])
@@ -103,11 +125,13 @@ def parse_yaml(text: str | bytes, fname: str) -> tuple[object, Locs]:
             msg = f"tag {node_tag(e)} is not allowed (scenarios are data; only plain YAML types)"
         raise ScenarioError([Problem(fname, "", f"invalid YAML: {msg}", mark.line + 1 if mark else None)]) from None
     except yaml.YAMLError as e:
-        raise ScenarioError([Problem(fname, "", f"invalid YAML: {e}")]) from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ScenarioError([Problem(fname, "", f"invalid YAML: {first}")]) from None
     except RecursionError:
         raise ScenarioError([Problem(fname, "", f"nested deeper than {MAX_DEPTH} levels")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if b.problems:
         raise ScenarioError(b.problems)
     return data, b.locs
@@ -117,7 +141,7 @@ def node_tag(e: yaml.MarkedYAMLError) -> str:
     """The offending tag named in a constructor error, for a friendlier message."""
     text = str(e.problem or "")
     start = text.find("'")
-    return text[start : text.rfind("'") + 1] if start >= 0 else "(custom tag)"
+    return text[start : text.rfind("'") + 1].replace("tag:yaml.org,2002:", "!!") if start >= 0 else "(custom tag)"
 
 
 def deep_merge(base, over, base_locs: Locs, over_locs: Locs, path: tuple = ()) -> tuple[object, Locs]:
@@ -193,6 +217,9 @@ def load_with_extends(path: Path, *, root: Path | None = None, allow_outside: bo
         )
     if not base_path.exists():
         raise ScenarioError([Problem(fname, "extends", f"base file {ext} does not exist (looked in {resolved.parent})", line)])
+    if base_path in _chain + (resolved,):
+        cycle = " -> ".join(str(p.name) for p in _chain + (resolved, base_path))
+        raise ScenarioError([Problem(fname, "extends", f"extends forms a cycle: {cycle}", line)])
     base, base_locs = load_with_extends(base_path, root=root, allow_outside=allow_outside, _chain=_chain + (resolved,))
     locs = {k: v for k, v in locs.items() if k[:1] != ("extends",)}
     return deep_merge(base, data, base_locs, locs)
