@@ -49,7 +49,12 @@ def bench_run(runs: int, repeat: int) -> dict:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for jobs in (1, 2):
-            t = wall(_negsim("run", SCENARIO, "--runs", runs, "--jobs", jobs, "--seed", 1, "--out", Path(tmp) / f"j{jobs}", "--force", "-q"), repeat)
+            t = wall(
+                _negsim(
+                    "run", SCENARIO, "--runs", runs, "--jobs", jobs, "--seed", 1, "--out", Path(tmp) / f"j{jobs}", "--force", "-q"
+                ),
+                repeat,
+            )
             out[f"jobs{jobs}"] = {"wall_s": round(t, 3), "replicates_per_s": round(runs / t, 1)}
     out["runs"] = runs
     out["target_jobs2_wall_s"] = 5.0
@@ -105,11 +110,17 @@ def main() -> int:
     if "run" in sections:
         res["run"] = bench_run(a.runs, a.repeat)
         r = res["run"]
-        print(f"run      {a.runs} replicates: --jobs 1 {r['jobs1']['wall_s']:.2f} s ({r['jobs1']['replicates_per_s']:.0f}/s), "
-              f"--jobs 2 {r['jobs2']['wall_s']:.2f} s ({r['jobs2']['replicates_per_s']:.0f}/s); target <= 5 s: {'met' if r['meets_target'] else 'MISSED'}")
+        print(
+            f"run      {a.runs} replicates: --jobs 1 {r['jobs1']['wall_s']:.2f} s ({r['jobs1']['replicates_per_s']:.0f}/s), "
+            f"--jobs 2 {r['jobs2']['wall_s']:.2f} s ({r['jobs2']['replicates_per_s']:.0f}/s); target <= 5 s: {'met' if r['meets_target'] else 'MISSED'}"
+        )
     if "phases" in sections:
         res["phases"] = bench_phases()
-        print("phases   " + ", ".join(f"{k} {v:.2f}" for k, v in res["phases"].items() if k not in ("unit", "replicates")) + " ms per replicate")
+        print(
+            "phases   "
+            + ", ".join(f"{k} {v:.2f}" for k, v in res["phases"].items() if k not in ("unit", "replicates"))
+            + " ms per replicate"
+        )
     if "startup" in sections:
         res["startup"] = bench_startup(a.repeat)
         print(f"startup  negsim --help {res['startup']['help_s']:.2f} s, negsim validate {res['startup']['validate_s']:.2f} s")

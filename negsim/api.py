@@ -208,7 +208,7 @@ def run(
             writer.add(batch)
 
     complete = True
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     try:
         run_many(comp, runs, seed, jobs, sink=sink, progress=bar.update if bar else None)
     except KeyboardInterrupt:
@@ -223,7 +223,9 @@ def run(
         rows = rows[:n]
     summary = summarise(rows) if rows else {"replicates": 0}
     summary["complete"] = complete
-    text = format_summary(summary, comp.scenario.title or comp.name, comp.horizon, comp.period) if rows else "no replicate finished"
+    text = (
+        format_summary(summary, comp.scenario.title or comp.name, comp.horizon, comp.period) if rows else "no replicate finished"
+    )
     if out_dir:
         writer.close()
         os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
@@ -241,9 +243,10 @@ def run(
             "overrides": list(overrides or []),
             "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
             "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
-            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {runs} --seed {seed}" + "".join(f" --set {shlex.quote(o)}" for o in overrides or []),
+            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {runs} --seed {seed}"
+            + "".join(f" --set {shlex.quote(o)}" for o in overrides or []),
         }
         _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return RunResult(summary, out_dir, complete, text)

@@ -37,47 +37,71 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"negsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("run", help="run a scenario many times and summarise the outcomes",
-                       description="Run N replicates of a scenario in parallel, print P(agreement), P(ratified), "
-                       "P(in force) and P(survives) with 95%% intervals and the causes of failure, and write "
-                       "outcomes.csv, summary.json, scenario.resolved.yaml and manifest.json to --out.")
+    r = sub.add_parser(
+        "run",
+        help="run a scenario many times and summarise the outcomes",
+        description="Run N replicates of a scenario in parallel, print P(agreement), P(ratified), "
+        "P(in force) and P(survives) with 95%% intervals and the causes of failure, and write "
+        "outcomes.csv, summary.json, scenario.resolved.yaml and manifest.json to --out.",
+    )
     r.add_argument("scenario", help="a scenario file, or the name of a bundled scenario (see `negsim list`)")
     r.add_argument("--runs", "-n", type=int, default=1000, help="number of replicates (default 1000)")
-    r.add_argument("--seed", "-s", type=int, default=0, help="root seed; the same seed gives the same table whatever --jobs (default 0)")
+    r.add_argument(
+        "--seed", "-s", type=int, default=0, help="root seed; the same seed gives the same table whatever --jobs (default 0)"
+    )
     r.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; use the number of cores)")
     r.add_argument("--out", "-o", help="output directory (default results/NAME-TIMESTAMP)")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)")
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)",
+    )
     r.add_argument("--force", action="store_true", help="replace results already in --out")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
-    v = sub.add_parser("validate", help="check scenario files without running them",
-                       description="Check each file: YAML syntax, keys, types, ranges, references. Every problem is "
-                       "listed with file, line and path. Exit code 2 if any file has a problem.")
+    v = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Check each file: YAML syntax, keys, types, ranges, references. Every problem is "
+        "listed with file, line and path. Exit code 2 if any file has a problem.",
+    )
     v.add_argument("files", nargs="+", help="scenario files (or bundled names)")
-    v.add_argument("--strict", action="store_true", help="also require every parameter to cite a source claim or state an assumption")
+    v.add_argument(
+        "--strict", action="store_true", help="also require every parameter to cite a source claim or state an assumption"
+    )
     v.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
-    t = sub.add_parser("trace", help="tell one replicate round by round, in plain words",
-                       description="Play one replicate and narrate it: proposals, who refused and why, concessions, "
-                       "ratification, each compliance period's events. --seed and --replicate match row REPLICATE "
-                       "of `negsim run --seed SEED`.")
+    t = sub.add_parser(
+        "trace",
+        help="tell one replicate round by round, in plain words",
+        description="Play one replicate and narrate it: proposals, who refused and why, concessions, "
+        "ratification, each compliance period's events. --seed and --replicate match row REPLICATE "
+        "of `negsim run --seed SEED`.",
+    )
     t.add_argument("scenario", help="a scenario file or bundled name")
     t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
     t.add_argument("--replicate", "-r", type=int, default=0, help="replicate index within the run (default 0)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a value")
 
-    e = sub.add_parser("explain", help="where each value of a scenario comes from",
-                       description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
-                       "its value or distribution and the claims it rests on (source card, paragraph), or the "
-                       "assumption made where no source speaks. Unsourced values are flagged.")
+    e = sub.add_parser(
+        "explain",
+        help="where each value of a scenario comes from",
+        description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
+        "its value or distribution and the claims it rests on (source card, paragraph), or the "
+        "assumption made where no source speaks. Unsourced values are flagged.",
+    )
     e.add_argument("scenario", help="a scenario file or bundled name")
     e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")
 
-    sr = sub.add_parser("sources", help="list the source cards and what each claim supports",
-                        description="List the source cards in seeds/ and, for each claim, how many parameters of the "
-                        "bundled scenarios cite it.")
+    sr = sub.add_parser(
+        "sources",
+        help="list the source cards and what each claim supports",
+        description="List the source cards in seeds/ and, for each claim, how many parameters of the bundled scenarios cite it.",
+    )
     sr.add_argument("--claims", action="store_true", help="print every claim's paraphrase too")
 
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
@@ -161,7 +185,10 @@ def _dispatch(args) -> int:
         if res.out_dir:
             print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
         if not res.complete:
-            print("negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).", file=sys.stderr)
+            print(
+                "negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).",
+                file=sys.stderr,
+            )
             return 130
         return 0
     raise AssertionError(args.command)

@@ -88,6 +88,12 @@ class EventSpec:
     label: str
     actions: tuple  # (op, Target, value index)
     incident: tuple[int, int] | None
+    round: int | None = None
+
+    @property
+    def hazard_driven(self) -> bool:
+        """Fires by chance each period (neither ``at`` nor ``round`` given)."""
+        return self.at is None and self.round is None
 
 
 class CompiledScenario:
@@ -116,7 +122,10 @@ class CompiledScenario:
         for c in self.codes:
             for b in sc.actors[c].blocs:
                 self.bloc_members.setdefault(b, []).append(self.idx[c])
-        self.deciders = {name: self._decider(name, signs=name in sc.pact.parties) for name in set(sc.pact.parties) | {p for st in sc.talks.stages for p in st}}
+        self.deciders = {
+            name: self._decider(name, signs=name in sc.pact.parties)
+            for name in set(sc.pact.parties) | {p for st in sc.talks.stages for p in st}
+        }
         self.parties = [self.deciders[p] for p in sc.pact.parties]
         self.signatory = np.zeros(n, bool)
         for p in self.parties:
@@ -166,7 +175,17 @@ class CompiledScenario:
         if name in self.idx:
             return Decider(name, np.array([self.idx[name]]), "self", signs=signs)
         b = self.scenario.bodies[name]
-        return Decider(name, self._members(name), b.rule, b.silence, b.indifference.mean, b.states.mean, b.population.mean, b.threshold.mean, signs)
+        return Decider(
+            name,
+            self._members(name),
+            b.rule,
+            b.silence,
+            b.indifference.mean,
+            b.states.mean,
+            b.population.mean,
+            b.threshold.mean,
+            signs,
+        )
 
     def front_issues(self, front: str) -> np.ndarray:
         """Indices of the issues in play on a front (issues on 'all' count for every front)."""
@@ -183,7 +202,14 @@ class CompiledScenario:
             slots.append((array, index))
 
         zero = parse_param(0.0)
-        self._shapes = {"pos": (n, k), "sal": (n, k), "red": (n, k), "trust": (n, n), "us_presence": (len(self.regions),), "difficulty": (k,)}
+        self._shapes = {
+            "pos": (n, k),
+            "sal": (n, k),
+            "red": (n, k),
+            "trust": (n, n),
+            "us_presence": (len(self.regions),),
+            "difficulty": (k,),
+        }
         for i, c in enumerate(self.codes):
             a = sc.actors[c]
             for name, p in (
@@ -240,10 +266,17 @@ class CompiledScenario:
             add("ev_severity", (e_i,), ev.incident.severity if ev.incident else zero)
             inc = (self.idx[ev.incident.between[0]], self.idx[ev.incident.between[1]]) if ev.incident else None
             repeat = ev.repeat if ev.repeat is not None else inc is not None
-            label = ev.label or (f"incident {ev.incident.between[0]}-{ev.incident.between[1]}" if inc else ", ".join(f"{op} {t.array}" for op, t, _ in actions))
-            events.append(EventSpec(e_i, ev.at, repeat, label, tuple(actions), inc))
+            label = ev.label or (
+                f"incident {ev.incident.between[0]}-{ev.incident.between[1]}"
+                if inc
+                else ", ".join(f"{op} {t.array}" for op, t, _ in actions)
+            )
+            events.append(EventSpec(e_i, ev.at, repeat, label, tuple(actions), inc, ev.round))
         self.events = events
-        self._shapes.update({"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(self._scalar_names),)})
+        self.round_events = any(e.round is not None for e in events)
+        self._shapes.update(
+            {"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(self._scalar_names),)}
+        )
         for name in ACTOR_ARRAYS:
             self._shapes[name] = (n,)
         self.plan = SamplePlan(params)
@@ -281,17 +314,17 @@ class CompiledScenario:
             return "us_presence", (self.ridx[target.key],)
         if target.array == "verification":
             return "scal", ("verification",)
-        i = self.idx[target.actor]
+        rows = np.arange(self.n) if target.actor == "*" else np.array([self.idx[target.actor]])
         if target.array == "trust":
-            if target.key == "*":
-                others = np.array([j for j in range(self.n) if j != i])
-                return "trust", (i, others)
-            return "trust", (i, self.idx[target.key])
+            cols = np.arange(self.n) if target.key == "*" else np.array([self.idx[target.key]])
+            r, c = np.meshgrid(rows, cols, indexing="ij")
+            off = r != c  # trust in oneself stays 1
+            return "trust", (r[off], c[off])
         if target.array in ("pos", "sal"):
             if target.key not in self.kidx:
                 return "", ()  # issue not in play: nothing to change
-            return target.array, (i, self.kidx[target.key])
-        return target.array, (i,)
+            return target.array, (rows, self.kidx[target.key])
+        return target.array, (rows,)
 
 
 FRONT_NAMES = FRONTS

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from negsim.events import fire_hazards, fire_timed
+from negsim.events import fire_hazards, fire_timed, incident_trust
 from negsim.ratification import pact_margins
 
 
@@ -64,10 +64,7 @@ def comply(m, talks, rat) -> ComplianceResult:
         for ev, sev in incidents:
             res.incidents += 1
             a, b = ev.incident
-            drop = scal["incident_drop"] * sev
-            world.trust[a, b] *= 1 - drop
-            world.trust[b, a] *= 1 - drop
-            m.say(f"Period {t}: incident between {comp.codes[a]} and {comp.codes[b]} (severity {sev:.2f}); trust falls {drop:.0%} both ways.")
+            incident_trust(m, ev, sev, f"Period {t}")
             hit = alive & (rat.entry < t) & pairs[:, a] & pairs[:, b]
             if hit.any() and rng.random() < scal["incident_escalation"] * sev:
                 for p in np.flatnonzero(hit):
@@ -96,7 +93,11 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         quit_ = low_gain | low_trust
         if quit_.any():
             i = int(mem[np.flatnonzero(quit_)[np.argmin(margins[p, mem][quit_])]])
-            reason = "its gain fell below its no-deal value" if margins[p, i] < -scal["withdraw_margin"] else "its trust in the others collapsed"
+            reason = (
+                "its gain fell below its no-deal value"
+                if margins[p, i] < -scal["withdraw_margin"]
+                else "its trust in the others collapsed"
+            )
             m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}).")
             _break(m, res, alive, p, t, "withdrawal", comp.codes[i], _worst_issue(m, i, x[p]))
     live = live & alive
@@ -107,7 +108,13 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
     owing = (owes & live[:, None]).any(0) & member
     deterred = 1 - scal["deterrence"] * scal["verification"]  # the chance of being caught deters
-    h = scal["base_hazard"] * world.opportunism * (1 + scal["dilemma"] * (1 - trust_bar)) * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0)) * deterred
+    h = (
+        scal["base_hazard"]
+        * world.opportunism
+        * (1 + scal["dilemma"] * (1 - trust_bar))
+        * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0))
+        * deterred
+    )
     defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))
     detected = defect & (rng.random(comp.n) < scal["verification"])
     major = detected & (rng.random(comp.n) < scal["major_share"])
@@ -116,7 +123,9 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     for i in np.flatnonzero(detected):
         obs = comembers[:, i]
         trust[obs, i] *= 1 - scal["violation_drop"]
-        m.say(f"Period {t}: {comp.codes[i]} is caught violating the pact{' (major)' if major[i] else ''}; the others' trust in it falls.")
+        m.say(
+            f"Period {t}: {comp.codes[i]} is caught violating the pact{' (major)' if major[i] else ''}; the others' trust in it falls."
+        )
     looks_ok = member & ~detected
     if looks_ok.any():
         gain = scal["trust_learning"] * scal["verification"]
@@ -132,7 +141,9 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         drop = scal["subversion_drop"] * spoil.sum()
         cross = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
         trust[cross] *= max(0.0, 1 - drop)
-        m.say(f"Period {t}: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))} subvert(s) the pact; trust across it falls.")
+        m.say(
+            f"Period {t}: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))} subvert(s) the pact; trust across it falls."
+        )
     np.clip(trust, 0.0, 1.0, out=trust)
     np.fill_diagonal(trust, 1.0)
 
@@ -142,7 +153,9 @@ def _break(m, res, alive, p, t, cause, actor, issue) -> None:
         return
     alive[p] = False
     res.breakdowns[p] = Breakdown(t, cause, actor, issue)
-    m.say(f"Period {t}: the pact{'' if len(alive) == 1 else ' ' + str(p + 1)} breaks down ({cause.replace('_', ' ')} by {actor}{', on ' + issue if issue else ''}).")
+    m.say(
+        f"Period {t}: the pact{'' if len(alive) == 1 else ' ' + str(p + 1)} breaks down ({cause.replace('_', ' ')} by {actor}{', on ' + issue if issue else ''})."
+    )
 
 
 def _worst_issue(m, i, x) -> str:

@@ -31,6 +31,8 @@ def apply_actions(m, ev) -> list[str]:
         arr = getattr(world, attr)
         new = value if op == "set" else arr[index] + value
         arr[index] = np.clip(new, lo, hi)
+        if attr == "trust":
+            np.fill_diagonal(arr, 1.0)
         name = f"{target.array}{'.' + target.actor if target.actor else ''}{'.' + target.key if target.key else ''}"
         said.append(f"{name} = {value:.2f}" if op == "set" else f"{name} {value:+.2f}")
     return said
@@ -45,9 +47,32 @@ def fire_timed(m, period: int) -> list:
     return incidents
 
 
+def fire_round(m, rnd: int) -> bool:
+    """Fire the events scheduled at negotiation round ``rnd``; True if any fired."""
+    fired = False
+    for ev in m.comp.events:
+        if ev.round == rnd:
+            fired = True
+            for e, sev in _fire(m, ev, 0, f"Round {rnd}"):
+                incident_trust(m, e, sev, f"Round {rnd}")
+    return fired
+
+
+def incident_trust(m, ev, sev: float, when: str = "Before the talks") -> float:
+    """An incident's effect on trust: both sides lose ``incident_drop x severity`` of it."""
+    a, b = ev.incident
+    drop = m.world.scal["incident_drop"] * sev
+    m.world.trust[a, b] *= 1 - drop
+    m.world.trust[b, a] *= 1 - drop
+    m.say(
+        f"{when}: incident between {m.comp.codes[a]} and {m.comp.codes[b]} (severity {sev:.2f}); trust falls {drop:.0%} both ways."
+    )
+    return drop
+
+
 def fire_hazards(m, period: int) -> list:
     """Draw each hazard event once for this period; returns the incidents that struck."""
-    hz = [ev for ev in m.comp.events if ev.at is None and (ev.repeat or ev.index not in m.fired)]
+    hz = [ev for ev in m.comp.events if ev.hazard_driven and (ev.repeat or ev.index not in m.fired)]
     if not hz:
         return []
     draws = m.rng.random(len(hz))
@@ -58,12 +83,12 @@ def fire_hazards(m, period: int) -> list:
     return incidents
 
 
-def _fire(m, ev, period: int) -> list:
+def _fire(m, ev, period: int, when: str = "") -> list:
     m.fired.add(ev.index)
     said = apply_actions(m, ev)
     m.log_event(period, ev.label)
     if said:
-        m.say(f"Period {period}: event '{ev.label}': {'; '.join(said)}.")
+        m.say(f"{when or f'Period {period}'}: event '{ev.label}': {'; '.join(said)}.")
     if ev.incident is not None:
         return [(ev, float(m.world.ev_severity[ev.index]))]
     return []

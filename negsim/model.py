@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 
 from negsim.compliance import comply
-from negsim.events import fire_timed
+from negsim.events import fire_timed, incident_trust
 from negsim.negotiation import negotiate
 from negsim.ratification import ratify
 from negsim.schema import FRONTS, SHAPES
@@ -63,11 +63,7 @@ class NegotiationModel(mesa.Model):
         for i in range(comp.n):
             StateAgent(self, i)
         for ev, sev in fire_timed(self, 0):  # incidents before the talks: trust falls both ways
-            a, b = ev.incident
-            drop = self.world.scal["incident_drop"] * sev
-            self.world.trust[a, b] *= 1 - drop
-            self.world.trust[b, a] *= 1 - drop
-            self.say(f"Before the talks: incident between {comp.codes[a]} and {comp.codes[b]}; trust falls {drop:.0%} both ways.")
+            incident_trust(self, ev, sev, "Before the talks")
         self.pos0 = self.world.pos.copy()
 
     def say(self, text: str) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from negsim import proposals, rules
 from negsim.concession import step_fraction
+from negsim.events import fire_round
 from negsim.valuation import contributions, credibility, red_line_bounds, thresholds, trust_weights
 
 
@@ -48,7 +49,7 @@ class TalksResult:
 
     @property
     def reached(self) -> bool:
-        """Did at least one pact settle at least one issue?"""
+        """True when at least one pact settled at least one issue."""
         return bool(self.agreed.any())
 
 
@@ -93,7 +94,9 @@ def negotiate(m) -> TalksResult:
         pairs[:, comp.counterpart] = True
     else:
         pairs = comp.signatory[None, :].copy()
-    res = TalksResult(x=np.zeros((len(pairs), comp.k)), agreed=np.zeros((len(pairs), comp.k), bool), pairs=pairs, packages=len(packages))
+    res = TalksResult(
+        x=np.zeros((len(pairs), comp.k)), agreed=np.zeros((len(pairs), comp.k), bool), pairs=pairs, packages=len(packages)
+    )
     alive = np.ones(len(pairs), bool)
     bonus = 0.0  # cascade softening, applied to peripheral-front packages once the source front is settled
     source_front = np.array([f in (comp.cascade_from, "all") for f in comp.fronts]) if comp.cascade_from else None
@@ -166,20 +169,24 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     ob = comp.obligor[pkg]
     w = trust_weights(world.trust, ob, world.scal["verification"])
     thr = thresholds(world, comp.region, bonus)
+    other = comp.party_of[None, :] != comp.party_of[:, None]
+    denom = np.maximum((other & participants[None, :]).sum(1), 1)
+    trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
     pos = world.pos[:, pkg]  # a copy: written back after each concession
     sal = world.sal[:, pkg]
     lower, upper = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
     frozen = comp.frozen[:, pkg]
     band = _party_bands(comp, world)
-    other = comp.party_of[None, :] != comp.party_of[:, None]
-    denom = np.maximum((other & participants[None, :]).sum(1), 1)
-    trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
     nash_parties = []
     for d in (d for st in stages for d in st):
         c = world.cap[d.members]
         wts = c / c.sum() if c.sum() > 0 else np.full(len(d.members), 1 / len(d.members))
         veto = d.rule in ("self", "consensus", "unanimity")
-        nash_parties.append((d.members, veto, wts, band[d.members].max() if len(d.members) else 0.0, d.rule == "consensus" and d.silence))
+        nash_parties.append(
+            (d.members, veto, wts, band[d.members].max() if len(d.members) else 0.0, d.rule == "consensus" and d.silence)
+        )
+    nash_parties = proposals.Parties(nash_parties, comp.n)
+    last_x, last_pos, changed = None, None, False
     # spoilers (002) decide once per package whether to obstruct it; they then refuse every round
     spoil = participants & (rng.random(comp.n) < world.spoiler)
     if m.tracing and spoil.any():
@@ -189,8 +196,26 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     for r in range(1, comp.max_rounds + 1):
         m.rounds += 1
         res.rounds += 1
-        x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties)
-        m.say(f"Round {r}: the {'mediator ' + comp.codes[comp.mediator] if comp.mediator >= 0 else 'table'} proposes " + _fmt_x(comp, pkg, x) + ".")
+        if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: revalue
+            w = trust_weights(world.trust, ob, world.scal["verification"])
+            thr = thresholds(world, comp.region, bonus)
+            trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
+            pos[:] = world.pos[:, pkg]
+            sal = world.sal[:, pkg]
+            changed = True
+        # the Nash search is the costly step: reuse last round's package while positions have
+        # barely moved (below the search grid's resolution) and nothing else changed
+        if last_x is None or changed or np.abs(pos - last_pos).max() > 5e-3:
+            x = last_x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties)
+            last_pos = pos.copy()
+            changed = False
+        else:
+            x = last_x
+        m.say(
+            f"Round {r}: the {'mediator ' + comp.codes[comp.mediator] if comp.mediator >= 0 else 'table'} proposes "
+            + _fmt_x(comp, pkg, x)
+            + "."
+        )
         contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lower, upper, band, spoil)
         m.last_votes = (accept, object_)
         failed, saw = None, np.zeros(comp.n, bool)
@@ -218,7 +243,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
             m.say(f"Round {r}: {failed.name} refuses under its {failed.rule if failed.rule != 'self' else 'own'} rule; "
                   f"decisive: {comp.codes[i]} ({reason.replace('_', ' ')}, on {issue}, gain {gain[i]:+.3f} vs needs {thr[i]:+.3f}). Refusing: {who}.")  # fmt: skip
-        movers = saw & ~accept & participants
+        movers = saw & object_ & participants  # those who object concede; the indifferent stay put
         fails[movers] += 1
         step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
         step = np.where(movers, step, 0.0)
@@ -293,6 +318,9 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             break
         m.rounds += 1
         res.rounds = max(res.rounds, r)
+        if comp.round_events and fire_round(m, m.rounds):
+            thr_all = thresholds(world, comp.region, bonus)
+            thr_c, thr_p = thr_all[c], thr_all[partners]
         wc, wp = cap_c * sal_c, cap_p * sal_p
         den = wc + wp
         x = np.where(den > 0, (wc * pos_c + wp * pos_p) / np.where(den > 0, den, 1), 0.0)
@@ -319,13 +347,21 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             j = int(np.flatnonzero(refuse_c | refuse_p)[0])
             who = c if refuse_c[j] else partners[j]
             viol = v_c[j] if who == c else v_p[j]
-            contrib_j = sal_c[0] * (pos_c[j] - np.abs(w_c[j] * x[j] - pos_c[j])) if who == c else sal_p[j] * (pos_p[j] - np.abs(w_p[j] * x[j] - pos_p[j]))
+            contrib_j = (
+                sal_c[0] * (pos_c[j] - np.abs(w_c[j] * x[j] - pos_c[j]))
+                if who == c
+                else sal_p[j] * (pos_p[j] - np.abs(w_p[j] * x[j] - pos_p[j]))
+            )
             issue_j = int(np.argmin(contrib_j))
             reason = "red_line" if viol else ("spoiler" if who != c and spoil_p[j] else "below_threshold")
-            res.veto = Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[partners[j]]}", reason)
+            res.veto = Veto(
+                comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[partners[j]]}", reason
+            )
         fails_c += refuse_c
         fails_p += refuse_p
-        step_c = step_fraction(shape_c, world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last_p)[0]
+        step_c = step_fraction(
+            shape_c, world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last_p
+        )[0]
         step_p = step_fraction(shape_p, world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last_c)
         last_c, last_p = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
         pos_c += np.where(comp.frozen[c, pkg][None, :], 0.0, np.where(refuse_c, step_c, 0.0)[:, None] * (x - pos_c))

@@ -108,13 +108,10 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
     unknown = [k for k in raw if k not in KINDS and k not in PROVENANCE and k != "p"]
     if unknown:
         raise ValueError(
-            f"unknown key {unknown[0]!r} in a parameter; expected one of {', '.join(KINDS)}"
-            " (plus source, assumption)"
+            f"unknown key {unknown[0]!r} in a parameter; expected one of {', '.join(KINDS)} (plus source, assumption)"
         )
     if len(kinds) != 1:
-        raise ValueError(
-            "a parameter mapping needs exactly one of " + ", ".join(KINDS) + f", got {sorted(raw)}"
-        )
+        raise ValueError("a parameter mapping needs exactly one of " + ", ".join(KINDS) + f", got {sorted(raw)}")
     kind = kinds[0]
     spec = raw[kind]
     source = raw.get("source", ())

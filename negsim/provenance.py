@@ -20,7 +20,19 @@ from negsim.params import KINDS
 
 SKIP = {"name", "title", "question", "expected", "label", "source", "assumption", "extends", "profile", "period", "profiles"}
 #: mappings whose keys are names (actors, issues): they do not carry provenance for their children
-CONTAINERS = {"actors", "issues", "bodies", "events", "positions", "salience", "red_lines", "trust", "us_presence", "set", "shift"}
+CONTAINERS = {
+    "actors",
+    "issues",
+    "bodies",
+    "events",
+    "positions",
+    "salience",
+    "red_lines",
+    "trust",
+    "us_presence",
+    "set",
+    "shift",
+}
 
 
 class Claim(BaseModel):

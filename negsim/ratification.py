@@ -83,7 +83,9 @@ def ratify(m, talks) -> RatificationResult:
         entry[p] = int(np.ceil(delay[members[p]].max())) if members[p].any() else 0
     if signed.any():
         if in_force.any():
-            m.say(f"Entry into force ({comp.entry_rule}): {int(in_force.sum())} pact(s) in force from period {int(entry[in_force].min())}.")
+            m.say(
+                f"Entry into force ({comp.entry_rule}): {int(in_force.sum())} pact(s) in force from period {int(entry[in_force].min())}."
+            )
         else:
             m.say(f"Entry into force ({comp.entry_rule}): the pact fails; {failed_actor} did not ratify.")
     return RatificationResult(yes, in_force, entry, failed_actor, members)

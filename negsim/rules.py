@@ -39,7 +39,9 @@ def qmv(d, accept, object_, world) -> bool:
     a = accept[m]
     pop = world.pop[m]
     total = pop.sum()
-    return bool(a.mean() >= d.param(world, "states") and (pop[a].sum() / total if total > 0 else 0.0) >= d.param(world, "population"))
+    return bool(
+        a.mean() >= d.param(world, "states") and (pop[a].sum() / total if total > 0 else 0.0) >= d.param(world, "population")
+    )
 
 
 def majority(d, accept, object_, world) -> bool:

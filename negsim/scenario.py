@@ -231,7 +231,10 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
         staged = {p for st in t.stages for p in st}
         for i, p in enumerate(sc.pact.parties):
             if p not in staged:
-                bad(("pact", "parties", i), f"party {p!r} is in no shuttle stage, so it would never be asked; add it to talks.stages")
+                bad(
+                    ("pact", "parties", i),
+                    f"party {p!r} is in no shuttle stage, so it would never be asked; add it to talks.stages",
+                )
     if t.sequencing == "parallel":
         if t.counterpart is None:
             bad(("talks", "counterpart"), "parallel sequencing needs a counterpart (who signs with each other party)")
@@ -239,8 +242,11 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
             ref(("talks", "counterpart"), t.counterpart, actors, "actor")
     for i, ev in enumerate(sc.events):
         base = ("events", i)
-        if (ev.at is None) == (ev.hazard is None):
-            bad(base, "an event needs exactly one of 'at' (a period) or 'hazard' (a chance per period)")
+        if sum(v is not None for v in (ev.at, ev.hazard, ev.round)) != 1:
+            bad(
+                base,
+                "an event needs exactly one of 'at' (a period), 'round' (a round of the talks) or 'hazard' (a chance per period)",
+            )
         if not ev.set and not ev.shift and ev.incident is None:
             bad(base, "an event must do something: set, shift or incident")
         for kind in ("set", "shift"):
@@ -256,12 +262,31 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
 
 
 #: keys whose removal would make the cross-check report errors that are not there
-_STRUCTURAL = {"blocs", "region", "members", "bloc", "sequencing", "stages", "counterpart", "parties", "issues", "mediator", "profile",
-               "at", "hazard", "set", "shift", "incident", "between", "categorical_on"}
+_STRUCTURAL = {
+    "blocs",
+    "region",
+    "members",
+    "bloc",
+    "sequencing",
+    "stages",
+    "counterpart",
+    "parties",
+    "issues",
+    "mediator",
+    "profile",
+    "at",
+    "hazard",
+    "round",
+    "set",
+    "shift",
+    "incident",
+    "between",
+    "categorical_on",
+}
 
 
 def _cross_check_pruned(doc: dict, err: ValidationError, locs: Locs, fname: str) -> list[Problem]:
-    """Reference errors in the same pass as shape errors ("all errors at once").
+    """Report reference errors in the same pass as shape errors ("all errors at once").
 
     Drops the values pydantic rejected (leaf parameters only, so no reference disappears)
     and cross-checks the rest; gives up (returns nothing) when that is not safe.

@@ -18,7 +18,19 @@ SHAPES = ("linear", "conceder", "boulware", "reciprocal", "categorical")
 RULES = ("consensus", "unanimity", "qmv", "majority", "capability", "bilateral")
 INF = math.inf
 #: fields that map names to values; their own ``source``/``assumption`` keys are provenance
-MAP_FIELDS = {"positions", "salience", "red_lines", "trust", "us_presence", "set", "shift", "actors", "issues", "bodies", "profiles"}
+MAP_FIELDS = {
+    "positions",
+    "salience",
+    "red_lines",
+    "trust",
+    "us_presence",
+    "set",
+    "shift",
+    "actors",
+    "issues",
+    "bodies",
+    "profiles",
+}
 
 
 def _p(lo: float, hi: float):
@@ -194,9 +206,10 @@ class Incident(Frozen):
 
 
 class Event(Frozen):
-    """A timed (``at``) or random (``hazard`` per period) change or incident."""
+    """A timed (``at`` a period, or ``round`` of the talks) or random (``hazard`` per period) change or incident."""
 
     at: int | None = Field(default=None, ge=0)
+    round: int | None = Field(default=None, ge=1)
     hazard: P01 | None = None
     set: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)
     shift: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)
@@ -226,7 +239,22 @@ class Scenario(Frozen):
 def all_field_names() -> set[str]:
     """Every key the scenario language knows, for did-you-mean suggestions."""
     names: set[str] = {"extends", "profile", "value", "uniform", "normal", "beta", "choice", "p", "from", "bloc"}
-    for cls in (Scenario, Issue, Concession, Ratification, Walkout, Actor, Members, Body, Cascade, Talks, Pact, Compliance, Incident, Event):
+    for cls in (
+        Scenario,
+        Issue,
+        Concession,
+        Ratification,
+        Walkout,
+        Actor,
+        Members,
+        Body,
+        Cascade,
+        Talks,
+        Pact,
+        Compliance,
+        Incident,
+        Event,
+    ):
         names.update(cls.model_fields)
     names.discard("from_front")
     return names

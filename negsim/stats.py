@@ -58,7 +58,11 @@ def summarise(rows: list[dict]) -> dict:
     out: dict = {"replicates": n}
     out["probabilities"] = {key: proportion(rows, key) for key, _ in HEADLINE}
     out["probabilities"]["complete"] = proportion(rows, "complete")
-    broke = [r for r in rows if _truthy(r.get("in_force")) and not _truthy(r.get("survived")) and r.get("breakdown_period") not in ("", None)]
+    broke = [
+        r
+        for r in rows
+        if _truthy(r.get("in_force")) and not _truthy(r.get("survived")) and r.get("breakdown_period") not in ("", None)
+    ]
     periods = [float(r["breakdown_period"]) for r in broke]
     out["breakdown"] = {
         "count": len(broke),
@@ -75,11 +79,15 @@ def summarise(rows: list[dict]) -> dict:
         "blocked_on_issue": dict(Counter(r["veto_issue"] for r in failed if r["veto_issue"]).most_common(10)),
         "blocked_by_rule": dict(Counter(r["veto_rule"] for r in failed if r["veto_rule"]).most_common()),
         "blocked_by_reason": dict(Counter(r["veto_reason"] for r in failed if r["veto_reason"]).most_common()),
-        "blocked_by_actor_issue": dict(Counter(f"{r['veto_actor']} on {r['veto_issue']}" for r in failed if r["veto_actor"]).most_common(10)),
+        "blocked_by_actor_issue": dict(
+            Counter(f"{r['veto_actor']} on {r['veto_issue']}" for r in failed if r["veto_actor"]).most_common(10)
+        ),
     }
     signed = [r for r in rows if _truthy(r.get("reached"))]
     out["ratification"] = {
-        "failed_by_actor": dict(Counter(r["ratification_failed_actor"] for r in signed if r.get("ratification_failed_actor")).most_common(10)),
+        "failed_by_actor": dict(
+            Counter(r["ratification_failed_actor"] for r in signed if r.get("ratification_failed_actor")).most_common(10)
+        ),
     }
     fronts = {}
     for f in FRONTS:
@@ -101,17 +109,23 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
         lines.append(f"  {label:<24} {p['p']:6.1%}   95% CI [{p['lo']:.1%}, {p['hi']:.1%}]")
     b = s["breakdown"]
     if b["count"]:
-        lines.append(f"  {'Median breakdown':<24} period {b['median_period']:g} ({period}s after signature; {b['count']:,} pacts broke)")
+        lines.append(
+            f"  {'Median breakdown':<24} period {b['median_period']:g} ({period}s after signature; {b['count']:,} pacts broke)"
+        )
     elif horizon:
         lines.append(f"  {'Median breakdown':<24} none broke within {horizon} {period}s")
     t = s["talks"]
     lines += ["", "Why talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())]
     if t["blocked_by_actor_issue"]:
-        lines.append("Blocked most by:  " + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5]))
+        lines.append(
+            "Blocked most by:  " + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
+        )
     if t["blocked_by_rule"]:
         lines.append("Under the rule:   " + ", ".join(f"{k} ({v / n:.0%})" for k, v in t["blocked_by_rule"].items()))
     if s["ratification"]["failed_by_actor"]:
-        lines.append("Ratification failed in: " + ", ".join(f"{k} ({v})" for k, v in s["ratification"]["failed_by_actor"].items()))
+        lines.append(
+            "Ratification failed in: " + ", ".join(f"{k} ({v})" for k, v in s["ratification"]["failed_by_actor"].items())
+        )
     if b["count"]:
         lines.append("Why pacts broke:  " + ", ".join(f"{k} ({v})" for k, v in b["by_cause"].items()))
         lines.append("Broken most by:   " + ", ".join(f"{k} ({v})" for k, v in list(b["by_actor"].items())[:5]))
@@ -119,5 +133,7 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
         lines += ["", "Per front:            agreed                 survived"]
         for f, v in s["fronts"].items():
             a, sv = v["agreed"], v["survived"]
-            lines.append(f"  {f:<19} {a['p']:6.1%} [{a['lo']:.1%}, {a['hi']:.1%}]   {sv['p']:6.1%} [{sv['lo']:.1%}, {sv['hi']:.1%}]")
+            lines.append(
+                f"  {f:<19} {a['p']:6.1%} [{a['lo']:.1%}, {a['hi']:.1%}]   {sv['p']:6.1%} [{sv['lo']:.1%}, {sv['hi']:.1%}]"
+            )
     return "\n".join(lines)

@@ -23,6 +23,7 @@ class Target:
     array: str
     actor: str | None = None
     key: str | None = None  # other actor, issue or region; "*" for every actor (trust)
+    # actor may be "*" too: the change applies to every actor
 
 
 def parse_target(path: str, sc) -> Target:
@@ -42,8 +43,8 @@ def parse_target(path: str, sc) -> Target:
             "actors.A.{" + ",".join(ACTOR_SCALARS) + "}"
         )
     actor = parts[1]
-    if actor not in sc.actors:
-        raise ValueError(f"actor {actor!r} is not defined")
+    if actor != "*" and actor not in sc.actors:
+        raise ValueError(f"actor {actor!r} is not defined (use * for every actor)")
     if len(parts) == 3 and parts[2] in ACTOR_SCALARS:
         return Target(ACTOR_SCALARS[parts[2]], actor)
     if len(parts) == 4 and parts[2] == "trust":

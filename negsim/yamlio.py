@@ -56,10 +56,19 @@ class _Builder:
                 [Problem(self.fname, "", f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)")]
             )
         if depth > MAX_DEPTH:
-            raise ScenarioError([Problem(self.fname, _fmt_path(path), f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)])
+            raise ScenarioError(
+                [Problem(self.fname, _fmt_path(path), f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)]
+            )
         self.locs[path] = (self.fname, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
-            self.problems.append(Problem(self.fname, _fmt_path(path), f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed (scenarios are data; only plain YAML types)", node.start_mark.line + 1))
+            self.problems.append(
+                Problem(
+                    self.fname,
+                    _fmt_path(path),
+                    f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed (scenarios are data; only plain YAML types)",
+                    node.start_mark.line + 1,
+                )
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             # merge keys (<<) are resolved here, not by PyYAML's flatten_mapping, so merged
@@ -77,10 +86,19 @@ class _Builder:
                         if isinstance(value, dict):
                             merged.update(value)
                         else:
-                            self.problems.append(Problem(self.fname, _fmt_path(path), "a merge (<<) needs a mapping or a list of mappings", knode.start_mark.line + 1))
+                            self.problems.append(
+                                Problem(
+                                    self.fname,
+                                    _fmt_path(path),
+                                    "a merge (<<) needs a mapping or a list of mappings",
+                                    knode.start_mark.line + 1,
+                                )
+                            )
                     continue
                 if not isinstance(knode, yaml.ScalarNode):
-                    self.problems.append(Problem(self.fname, _fmt_path(path), "mapping keys must be plain names", knode.start_mark.line + 1))
+                    self.problems.append(
+                        Problem(self.fname, _fmt_path(path), "mapping keys must be plain names", knode.start_mark.line + 1)
+                    )
                     continue
                 key = self.loader.construct_object(knode)
                 if not isinstance(key, str | int | float | bool) or key is None:
@@ -88,7 +106,9 @@ class _Builder:
                 if isinstance(key, bool | float):
                     key = str(knode.value)
                 if key in out:
-                    self.problems.append(Problem(self.fname, _fmt_path(path + (key,)), "duplicate key", knode.start_mark.line + 1))
+                    self.problems.append(
+                        Problem(self.fname, _fmt_path(path + (key,)), "duplicate key", knode.start_mark.line + 1)
+                    )
                 out[key] = self.build(vnode, path + (key,), depth + 1)
                 self.locs[path + (key,)] = (self.fname, knode.start_mark.line + 1)  # the key's line, not its value's
             return {**{k: v for k, v in merged.items() if k not in out}, **out} if merged else out
@@ -180,7 +200,9 @@ def _sub_locs(locs: Locs, prefix: tuple) -> Locs:
     return {k: v for k, v in locs.items() if k[:n] == prefix}
 
 
-def load_with_extends(path: Path, *, root: Path | None = None, allow_outside: bool = False, _chain: tuple = ()) -> tuple[dict, Locs]:
+def load_with_extends(
+    path: Path, *, root: Path | None = None, allow_outside: bool = False, _chain: tuple = ()
+) -> tuple[dict, Locs]:
     """Load a scenario file, resolving its ``extends:`` chain.
 
     ``root`` is the directory tree ``extends`` may read from (the top file's directory unless
@@ -213,7 +235,14 @@ def load_with_extends(path: Path, *, root: Path | None = None, allow_outside: bo
     base_path = (resolved.parent / ext).resolve()
     if not allow_outside and not base_path.is_relative_to(root):
         raise ScenarioError(
-            [Problem(fname, "extends", f"{ext} lies outside the scenario's directory ({root}); pass --allow-outside to permit it", line)]
+            [
+                Problem(
+                    fname,
+                    "extends",
+                    f"{ext} lies outside the scenario's directory ({root}); pass --allow-outside to permit it",
+                    line,
+                )
+            ]
         )
     if not base_path.exists():
         raise ScenarioError([Problem(fname, "extends", f"base file {ext} does not exist (looked in {resolved.parent})", line)])

@@ -5,7 +5,6 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import FIXTURES, ROOT, SCENARIOS, negsim_cmd
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
@@ -115,3 +114,18 @@ def test_run_by_bundled_name(tmp_path):
         pytest.skip("no bundled scenarios")
     r = run("run", BUNDLED[0].stem, "--runs", 5, "--out", tmp_path / "o", "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+def test_code_is_lint_clean():
+    ruff = pytest.importorskip("ruff")
+    import os
+    import sys
+
+    exe = os.path.join(os.path.dirname(sys.executable), "ruff")
+    if not os.path.exists(exe):
+        pytest.skip("ruff executable not found next to python")
+    r = subprocess.run([exe, "check", "negsim", "tests", "benchmarks"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout
+    r = subprocess.run([exe, "format", "--check", "negsim", "tests", "benchmarks"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout
+    assert ruff

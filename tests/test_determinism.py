@@ -3,6 +3,7 @@
 import subprocess
 
 from conftest import compile_file, negsim_cmd
+
 from negsim.runner import run_many
 
 
@@ -23,8 +24,11 @@ def test_golden_run_is_byte_identical_and_seed_sensitive(mini, tmp_path):
     outs = []
     for name, seed, jobs in (("a", 9, 1), ("b", 9, 2), ("c", 10, 1)):
         out = tmp_path / name
-        r = subprocess.run(negsim_cmd("run", mini, "--runs", 200, "--seed", seed, "--jobs", jobs, "--out", out, "-q"),
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            negsim_cmd("run", mini, "--runs", 200, "--seed", seed, "--jobs", jobs, "--out", out, "-q"),
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 0, r.stderr
         outs.append(((out / "outcomes.csv").read_bytes(), (out / "summary.json").read_bytes()))
     assert outs[0] == outs[1]

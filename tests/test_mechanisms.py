@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import compile_file
+
 from negsim.runner import run_many, run_replicate
 from negsim.valuation import thresholds
 
@@ -38,8 +38,13 @@ def test_single_objection_under_consensus_kills_the_deal(mini):
 
 def test_silence_procedure_passes_an_indifferent_member(mini):
     # CCC cares about nothing but wants a small positive gain: indifferent, not objecting
-    ov = QUIET + ["actors.CCC.salience.cap=0", "actors.CCC.salience.withdraw=0", "actors.CCC.salience.hotline=0",
-                  "actors.CCC.reservation=0.01", "talks.max_rounds=1"]
+    ov = QUIET + [
+        "actors.CCC.salience.cap=0",
+        "actors.CCC.salience.withdraw=0",
+        "actors.CCC.salience.hotline=0",
+        "actors.CCC.reservation=0.01",
+        "talks.max_rounds=1",
+    ]
     row, _ = one(mini, ov)
     assert row["reached"]
     row2, _ = one(mini, ov + ["bodies.NATO.silence=false"])
@@ -49,8 +54,12 @@ def test_silence_procedure_passes_an_indifferent_member(mini):
 
 
 def test_categorical_actor_never_moves_on_its_red_line_issue(mini):
-    ov = QUIET + ["actors.RUS.concession.shape=categorical", "actors.RUS.red_lines.withdraw=0.3",
-                  "actors.RUS.reservation=0.5", "talks.max_rounds=8"]
+    ov = QUIET + [
+        "actors.RUS.concession.shape=categorical",
+        "actors.RUS.red_lines.withdraw=0.3",
+        "actors.RUS.reservation=0.5",
+        "talks.max_rounds=8",
+    ]
     comp = compile_file(mini, ov)
     for i in range(20):
         _, model = run_replicate(comp, 3, i, trace=True)
@@ -59,8 +68,13 @@ def test_categorical_actor_never_moves_on_its_red_line_issue(mini):
 
 
 def test_concessions_never_cross_a_red_line(mini):
-    ov = QUIET + ["actors.RUS.concession.shape=conceder", "actors.RUS.concession.rate=1", "actors.RUS.red_lines.withdraw=0.3",
-                  "actors.RUS.reservation=0.9", "talks.max_rounds=10"]
+    ov = QUIET + [
+        "actors.RUS.concession.shape=conceder",
+        "actors.RUS.concession.rate=1",
+        "actors.RUS.red_lines.withdraw=0.3",
+        "actors.RUS.reservation=0.9",
+        "talks.max_rounds=10",
+    ]
     comp = compile_file(mini, ov)
     for i in range(20):
         _, model = run_replicate(comp, 3, i, trace=True)
@@ -96,8 +110,12 @@ def test_drawdown_lowers_thresholds_of_reliant_states_only(mini):
 
 
 def test_more_trust_never_lowers_survival(mini):
-    comp_lo = compile_file(mini, ["actors.AAA.trust.RUS=0.2", "actors.BBB.trust.RUS=0.2", "actors.CCC.trust.RUS=0.2", "actors.RUS.trust.default=0.2"])
-    comp_hi = compile_file(mini, ["actors.AAA.trust.RUS=0.7", "actors.BBB.trust.RUS=0.7", "actors.CCC.trust.RUS=0.7", "actors.RUS.trust.default=0.7"])
+    comp_lo = compile_file(
+        mini, ["actors.AAA.trust.RUS=0.2", "actors.BBB.trust.RUS=0.2", "actors.CCC.trust.RUS=0.2", "actors.RUS.trust.default=0.2"]
+    )
+    comp_hi = compile_file(
+        mini, ["actors.AAA.trust.RUS=0.7", "actors.BBB.trust.RUS=0.7", "actors.CCC.trust.RUS=0.7", "actors.RUS.trust.default=0.7"]
+    )
     n = 600
     lo = np.mean([r["survived"] for r in run_many(comp_lo, n, 11)])
     hi = np.mean([r["survived"] for r in run_many(comp_hi, n, 11)])
@@ -106,8 +124,13 @@ def test_more_trust_never_lowers_survival(mini):
 
 
 def test_walkout_ends_talks_and_is_recorded(mini):
-    ov = QUIET + ["actors.RUS.walkout.after=1", "actors.RUS.walkout.hazard=1", "actors.RUS.red_lines.cap=0.9",
-                  "actors.AAA.red_lines.cap=0.3", "actors.AAA.concession.shape=categorical"]
+    ov = QUIET + [
+        "actors.RUS.walkout.after=1",
+        "actors.RUS.walkout.hazard=1",
+        "actors.RUS.red_lines.cap=0.9",
+        "actors.AAA.red_lines.cap=0.3",
+        "actors.AAA.concession.shape=categorical",
+    ]
     row, model = one(mini, ov)
     assert row["end_cause"] == "walkout" and row["walkout_actor"] in ("RUS", "AAA")
     assert any("walks out" in line for line in model.lines)
@@ -120,9 +143,17 @@ def test_every_rule_runs_end_to_end(mini, rule):
     assert len(rows) == 20 and all(r["end_cause"] in ("agreement", "veto", "deadlock", "walkout") for r in rows)
 
 
-@pytest.mark.parametrize("ov", [["talks.proposal=nash"], ["talks.agenda=baby_steps"], ["talks.sequencing=parallel", "talks.counterpart=RUS"],
-                                ["talks.sequencing=shuttle", "talks.stages=[[BBB, RUS], [NATO]]"], ["pact.entry_into_force=ratifiers"],
-                                ["talks.cascade={from: central, trust_gain: 0.1, softening: 0.05}"]])
+@pytest.mark.parametrize(
+    "ov",
+    [
+        ["talks.proposal=nash"],
+        ["talks.agenda=baby_steps"],
+        ["talks.sequencing=parallel", "talks.counterpart=RUS"],
+        ["talks.sequencing=shuttle", "talks.stages=[[BBB, RUS], [NATO]]"],
+        ["pact.entry_into_force=ratifiers"],
+        ["talks.cascade={from: central, trust_gain: 0.1, softening: 0.05}"],
+    ],
+)
 def test_protocol_variants_run(mini, ov):
     comp = compile_file(mini, ov)
     rows = run_many(comp, 20, 5)
@@ -148,7 +179,9 @@ def test_baby_steps_raise_trust_with_each_step(mini):
 
 def test_incident_before_the_talks_lowers_trust(mini):
     base = compile_file(mini, QUIET)
-    hit = compile_file(mini, QUIET + ["events=[{at: 0, incident: {between: [AAA, RUS], severity: 1}}]", "compliance.incident_drop=0.5"])
+    hit = compile_file(
+        mini, QUIET + ["events=[{at: 0, incident: {between: [AAA, RUS], severity: 1}}]", "compliance.incident_drop=0.5"]
+    )
     _, m0 = run_replicate(base, 1, 0, trace=True)
     _, m1 = run_replicate(hit, 1, 0, trace=True)
     a, r = base.idx["AAA"], base.idx["RUS"]
@@ -164,7 +197,11 @@ def test_pact_entering_force_after_the_horizon_does_not_survive(mini):
 
 
 def test_categorical_on_one_issue_freezes_only_that_issue(mini):
-    ov = QUIET + ["actors.RUS.concession={shape: linear, rate: 0.9, categorical_on: [withdraw]}", "actors.RUS.reservation=0.9", "talks.max_rounds=6"]
+    ov = QUIET + [
+        "actors.RUS.concession={shape: linear, rate: 0.9, categorical_on: [withdraw]}",
+        "actors.RUS.reservation=0.9",
+        "talks.max_rounds=6",
+    ]
     comp = compile_file(mini, ov)
     _, model = run_replicate(comp, 1, 0, trace=True)
     r = comp.idx["RUS"]
@@ -173,8 +210,12 @@ def test_categorical_on_one_issue_freezes_only_that_issue(mini):
 
 
 def test_bilateral_body_binds_only_members_who_accept(mini):
-    ov = QUIET + ["bodies.NATO.rule=bilateral", "actors.CCC.red_lines.withdraw=0.1", "actors.CCC.positions.withdraw=0",
-                  "actors.CCC.concession.shape=categorical"]
+    ov = QUIET + [
+        "bodies.NATO.rule=bilateral",
+        "actors.CCC.red_lines.withdraw=0.1",
+        "actors.CCC.positions.withdraw=0",
+        "actors.CCC.concession.shape=categorical",
+    ]
     from negsim.model import NegotiationModel
     from negsim.negotiation import negotiate
     from negsim.runner import replicate_rng

@@ -1,8 +1,8 @@
 """Every number in a bundled scenario has a source claim or a stated assumption."""
 
 import pytest
-
 from conftest import SCENARIOS
+
 from negsim.errors import ScenarioError
 from negsim.provenance import check_document, claims_by_id, entries, explain, load_cards
 from negsim.scenario import load_scenario

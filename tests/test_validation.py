@@ -1,0 +1,271 @@
+"""Bad input: every file in tests/broken/ must give a clean ScenarioError, never a traceback.
+
+Each broken file starts with comment lines saying what is expected:
+
+    # expect: <substring of a problem's message>     (repeatable: one per expected problem)
+    # path: <the problem's path, e.g. actors.AAA.trust.RUS>   (optional, for the expect above)
+    # line: <the problem's line>                     (optional, for the expect above)
+
+``base_ok.yaml`` is a valid base (a copy of tests/fixtures/mini.yaml) that most files extend.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from negsim.errors import ScenarioError
+from negsim.scenario import load_scenario
+from negsim.yamlio import MAX_BYTES, parse_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests" / "broken"
+MINI = ROOT / "tests" / "fixtures" / "mini.yaml"
+BROKEN_FILES = sorted(p for p in BROKEN.glob("*.yaml") if p.name != "base_ok.yaml")
+
+
+@dataclass
+class Expect:
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+
+def expectations(f: Path) -> list[Expect]:
+    """The ``# expect:`` / ``# path:`` / ``# line:`` header of a broken file."""
+    out: list[Expect] = []
+    for raw in f.read_bytes().decode("latin-1").splitlines():
+        if not raw.startswith("#"):
+            break
+        key, _, value = raw[1:].strip().partition(":")
+        value = value.strip()
+        if key == "expect":
+            out.append(Expect(value))
+        elif key == "path":
+            out[-1].path = value
+        elif key == "line":
+            out[-1].line = int(value)
+    assert out, f"{f.name} has no '# expect:' header"
+    return out
+
+
+def cli(*args, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-m", "negsim", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
+
+
+def test_the_corpus_is_big_enough():
+    assert len(BROKEN_FILES) >= 25
+    assert load_scenario(BROKEN / "base_ok.yaml").scenario.actors  # the base itself is valid
+
+
+@pytest.mark.parametrize("f", BROKEN_FILES, ids=lambda p: p.stem)
+def test_broken_file_gives_a_clean_error(f):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    problems = info.value.problems
+    assert problems
+    for p in problems:
+        assert p.file and p.message, p
+        assert "Traceback" not in p.message
+    listing = "\n".join(f"  {p.path!r} line {p.line}: {p.message}" for p in problems)
+    for exp in expectations(f):
+        hits = [p for p in problems if exp.message in p.message]
+        assert hits, f"no problem says {exp.message!r}; got:\n{listing}"
+        if exp.path is not None:
+            hits = [p for p in hits if p.path == exp.path]
+            assert hits, f"no problem {exp.message!r} at path {exp.path!r}; got:\n{listing}"
+            # a problem about a specific key points at a line
+            assert all(p.line for p in hits), f"no line for {exp.path}:\n{listing}"
+        if exp.line is not None:
+            assert any(p.line == exp.line for p in hits), f"{exp.message!r} expected on line {exp.line}; got:\n{listing}"
+
+
+def test_several_errors_are_reported_at_once():
+    """Shape errors (unknown key, out of range) and reference errors come in one pass."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BROKEN / "many_errors.yaml")
+    assert len(info.value.problems) >= 4
+    assert len(expectations(BROKEN / "many_errors.yaml")) >= 4
+
+
+@pytest.mark.parametrize("f", BROKEN_FILES, ids=lambda p: p.stem)
+def test_cli_validate_broken_file_exits_2_without_traceback(f):
+    r = cli("validate", f.relative_to(ROOT))
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stdout
+    for exp in expectations(f):
+        assert exp.message in r.stderr
+        if exp.path:
+            assert exp.path in r.stderr
+    assert str(f.relative_to(ROOT)) in r.stderr or f.name in r.stderr  # names the file
+
+
+def test_cli_validate_several_files_reports_each():
+    files = [BROKEN / "trust_above_one.yaml", MINI, BROKEN / "nan_value.yaml"]
+    r = cli("validate", *files)
+    assert r.returncode == 2
+    assert "trust_above_one.yaml:7: actors.AAA.trust.RUS" in r.stderr
+    assert "nan_value.yaml" in r.stderr
+    assert "mini.yaml: ok" in r.stdout
+    assert "2 of 3" in r.stderr
+
+
+def test_cli_validate_valid_file_exits_0():
+    r = cli("validate", MINI)
+    assert r.returncode == 0, r.stderr
+    assert "ok" in r.stdout
+    assert r.stderr == ""
+
+
+def test_cli_validate_missing_file():
+    r = cli("validate", "tests/broken/there_is_no_such_file.yaml")
+    assert r.returncode == 2
+    assert "no such file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+# --- YAML safety: quick rejection -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["alias_bomb.yaml", "merge_key_bomb.yaml"])
+def test_alias_bombs_are_rejected_quickly(name):
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match="alias bomb"):
+        load_scenario(BROKEN / name)
+    assert time.perf_counter() - t0 < 2.0
+    t0 = time.perf_counter()
+    r = cli("validate", BROKEN / name)
+    assert r.returncode == 2 and "alias bomb" in r.stderr
+    assert time.perf_counter() - t0 < 5.0  # includes interpreter start-up
+
+
+def test_multi_megabyte_file_is_rejected_quickly(tmp_path):
+    big = tmp_path / "big.yaml"
+    filler = "# padding padding padding padding padding padding padding padding padding\n"
+    big.write_text(MINI.read_text() + filler * (3_000_000 // len(filler) + 1))
+    assert big.stat().st_size > 3_000_000 > MAX_BYTES
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(big)
+    assert time.perf_counter() - t0 < 2.0
+    assert "limited to" in info.value.problems[0].message
+    r = cli("validate", big)
+    assert r.returncode == 2 and "limited to" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_deep_nesting_is_rejected(tmp_path):
+    f = tmp_path / "deep.yaml"
+    f.write_text("name: deep\ntitle: " + "[" * 5000 + "]" * 5000 + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError, match="nested deeper"):
+        load_scenario(f)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_python_tags_never_run(tmp_path):
+    marker = tmp_path / "pwned"
+    f = tmp_path / "evil.yaml"
+    f.write_text(f"name: evil\ntitle: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(ScenarioError, match="not allowed"):
+        load_scenario(f)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object:os.system {}",
+        "a: !!python/object/new:os.system [ls]",
+        "a: !!python/tuple [1, 2]",
+        "a: !!set {x, y}",
+        "!!python/object/apply:os.system [ls]",
+        "a: !custom {x: 1}",
+        "a: !custom [1]",
+        "a: !custom 1",
+    ],
+)
+def test_custom_tags_are_refused(text):
+    with pytest.raises(ScenarioError, match="not allowed"):
+        parse_yaml(text, "t.yaml")
+
+
+def test_merge_keys_override_as_yaml_says():
+    data, locs = parse_yaml("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n", "t.yaml")
+    assert data["other"] == {"x": 3, "y": 2}
+    assert locs[("other", "x")] == ("t.yaml", 4)
+
+
+def test_control_characters_are_a_clean_error():
+    with pytest.raises(ScenarioError, match="invalid YAML"):
+        parse_yaml("name: \x07bell\n", "t.yaml")
+
+
+def test_extends_outside_is_allowed_with_the_flag():
+    # ../fixtures/mini.yaml lies outside tests/broken: refused, unless allow_outside
+    f = ROOT / "tests" / "broken" / "extends_outside_tree.yaml"
+    with pytest.raises(ScenarioError, match="outside"):
+        load_scenario(f)
+    r = cli("validate", f)
+    assert r.returncode == 2 and "--allow-outside" in r.stderr
+
+
+def test_extends_outside_with_flag_reads_the_base(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (tmp_path / "base.yaml").write_text(MINI.read_text())
+    child = sub / "child.yaml"
+    child.write_text("extends: ../base.yaml\nname: child\n")
+    with pytest.raises(ScenarioError, match="outside"):
+        load_scenario(child)
+    assert load_scenario(child, allow_outside=True).scenario.name == "child"
+    assert cli("validate", child).returncode == 2
+    assert cli("validate", child, "--allow-outside").returncode == 0
+
+
+# --- --set overrides are validated too -----------------------------------------------------
+
+
+def test_set_override_out_of_range_names_the_path():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(MINI, ["actors.AAA.trust.RUS=2"])
+    (p,) = info.value.problems
+    assert p.file == "--set"
+    assert p.path == "actors.AAA.trust.RUS"
+    assert "outside the range [0, 1]" in p.message
+
+
+@pytest.mark.parametrize(
+    "override, expect",
+    [
+        ("actors.AAA.trust.RUS=2", "actors.AAA.trust.RUS"),
+        ("actors.AAA.threatt=0.5", "did you mean 'threat'"),
+        ("actors.AAA.threat=high", "must be a number"),
+        ("talks.mediator=ZZZ", "actor 'ZZZ' is not defined"),
+        ("actors.AAA.trust", "expected PATH=VALUE"),
+        ("actors..trust=1", "empty path segment"),
+        ("talks.issues.0.x=1", "cannot set inside a list"),
+        ("name=[unclosed", "cannot read value"),
+    ],
+)
+def test_set_overrides_are_validated(override, expect):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(MINI, [override])
+    assert any(expect in str(p) for p in info.value.problems), info.value
+
+
+def test_cli_set_override_is_a_clean_error(tmp_path):
+    out = tmp_path / "out"
+    r = cli("run", MINI, "--runs", "2", "--set", "actors.AAA.trust.RUS=2", "--out", out, "--quiet")
+    assert r.returncode == 2
+    assert "--set: actors.AAA.trust.RUS: value 2 is outside the range [0, 1]" in r.stderr
+    assert "nothing was run" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists()  # validation happens before any output is written
