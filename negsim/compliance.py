@@ -27,6 +27,7 @@ class Breakdown:
     cause: str = ""  # withdrawal | major_violation | incident
     actor: str = ""
     issue: str = ""
+    reason: str = ""  # gain_below_no_deal | trust_collapsed | detected_violation | incident_escalated
 
 
 @dataclass
@@ -68,7 +69,7 @@ def comply(m, talks, rat) -> ComplianceResult:
             hit = alive & (rat.entry < t) & pairs[:, a] & pairs[:, b]
             if hit.any() and rng.random() < scal["incident_escalation"] * sev:
                 for p in np.flatnonzero(hit):
-                    _break(m, res, alive, p, t, "incident", comp.codes[a] + "-" + comp.codes[b], "")
+                    _break(m, res, alive, p, t, "incident", comp.codes[a] + "-" + comp.codes[b], "", "incident_escalated")
         if not alive.any() and all(res.breakdowns[p] is not None or not rat.in_force[p] for p in range(len(pairs))):
             break
     return res
@@ -85,21 +86,30 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     others = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
     trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
     member = pairs[live].any(0)
+    if m.trust_at_entry is None:
+        m.trust_at_entry = trust_bar.copy()  # what each party believed when the pact took effect
     # withdrawal
     for p in np.flatnonzero(live):
         mem = np.flatnonzero(pairs[p])
         low_gain = margins[p, mem] < -scal["withdraw_margin"]
-        low_trust = trust_bar[mem] < scal["withdraw_trust"]
+        low_trust = trust_bar[mem] < scal["withdraw_trust"] * m.trust_at_entry[mem]
         quit_ = low_gain | low_trust
         if quit_.any():
             i = int(mem[np.flatnonzero(quit_)[np.argmin(margins[p, mem][quit_])]])
-            reason = (
-                "its gain fell below its no-deal value"
-                if margins[p, i] < -scal["withdraw_margin"]
-                else "its trust in the others collapsed"
+            gain_low = margins[p, i] < -scal["withdraw_margin"]
+            reason = "its gain fell below its no-deal value" if gain_low else "its trust in the others collapsed"
+            m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}; trust in the other side {trust_bar[i]:.2f}).")
+            _break(
+                m,
+                res,
+                alive,
+                p,
+                t,
+                "withdrawal",
+                comp.codes[i],
+                _worst_issue(m, i, x[p]),
+                "gain_below_no_deal" if gain_low else "trust_collapsed",
             )
-            m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}).")
-            _break(m, res, alive, p, t, "withdrawal", comp.codes[i], _worst_issue(m, i, x[p]))
     live = live & alive
     if not live.any():
         return
@@ -133,7 +143,7 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         trust[:, looks_ok] += np.where(obs, gain * (1 - trust[:, looks_ok]), 0.0)
     for i in np.flatnonzero(major):
         for p in np.flatnonzero(live & pairs[:, i] & alive):
-            _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]))
+            _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]), "detected_violation")
     # spoilers subvert: trust across the pact falls
     spoil = rng.random(comp.n) < world.spoiler
     if spoil.any() and alive.any():
@@ -148,11 +158,11 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     np.fill_diagonal(trust, 1.0)
 
 
-def _break(m, res, alive, p, t, cause, actor, issue) -> None:
+def _break(m, res, alive, p, t, cause, actor, issue, reason="") -> None:
     if not alive[p]:
         return
     alive[p] = False
-    res.breakdowns[p] = Breakdown(t, cause, actor, issue)
+    res.breakdowns[p] = Breakdown(t, cause, actor, issue, reason)
     m.say(
         f"Period {t}: the pact{'' if len(alive) == 1 else ' ' + str(p + 1)} breaks down ({cause.replace('_', ' ')} by {actor}{', on ' + issue if issue else ''})."
     )

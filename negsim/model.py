@@ -58,6 +58,7 @@ class NegotiationModel(mesa.Model):
         self.fired: set[int] = set()
         self.rounds = 0
         self.period = 0
+        self.trust_at_entry = None  # set when the pact takes effect (compliance)
         self.world = comp.draw(self.rng)
         self.shape = comp.shape
         for i in range(comp.n):
@@ -124,6 +125,7 @@ class NegotiationModel(mesa.Model):
         out["breakdown_cause"] = first.cause if first else ""
         out["breakdown_actor"] = first.actor if first else ""
         out["breakdown_issue"] = first.issue if first else ""
+        out["breakdown_reason"] = first.reason if first else ""
         out["violations_detected"] = comp_res.detected if comp_res else 0
         out["violations_undetected"] = comp_res.undetected if comp_res else 0
         out["incidents"] = comp_res.incidents if comp_res else 0

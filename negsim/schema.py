@@ -193,7 +193,7 @@ class Compliance(Frozen):
     major_share: P01 = parse_param(0.3)
     incident_drop: P01 = parse_param(0.1)
     incident_escalation: P01 = parse_param(0.05)
-    withdraw_trust: P01 = parse_param(0.05)
+    withdraw_trust: P01 = parse_param(0.5)  # share of trust at entry into force below which a party withdraws
     withdraw_margin: P01 = parse_param(0.05)
     subversion_drop: P01 = parse_param(0.05)
 

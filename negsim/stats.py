@@ -68,6 +68,7 @@ def summarise(rows: list[dict]) -> dict:
         "count": len(broke),
         "median_period": median(periods),
         "by_cause": dict(Counter(r["breakdown_cause"] for r in broke).most_common()),
+        "by_reason": dict(Counter(r.get("breakdown_reason", "") for r in broke if r.get("breakdown_reason")).most_common()),
         "by_actor": dict(Counter(r["breakdown_actor"] for r in broke).most_common(10)),
         "by_issue": dict(Counter(r["breakdown_issue"] for r in broke if r["breakdown_issue"]).most_common(10)),
     }
@@ -104,7 +105,7 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
     """The summary as the plain text ``negsim run`` prints."""
     n = s["replicates"]
     lines = [f"{title} — {n:,} replicates" if title else f"{n:,} replicates", ""]
-    for key, label in HEADLINE:
+    for key, label in HEADLINE + (("complete", "P(every issue agreed)"),):
         p = s["probabilities"][key]
         lines.append(f"  {label:<24} {p['p']:6.1%}   95% CI [{p['lo']:.1%}, {p['hi']:.1%}]")
     b = s["breakdown"]
@@ -115,7 +116,7 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
     elif horizon:
         lines.append(f"  {'Median breakdown':<24} none broke within {horizon} {period}s")
     t = s["talks"]
-    lines += ["", "Why talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())]
+    lines += ["", "How talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())]
     if t["blocked_by_actor_issue"]:
         lines.append(
             "Blocked most by:  " + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
@@ -128,6 +129,7 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
         )
     if b["count"]:
         lines.append("Why pacts broke:  " + ", ".join(f"{k} ({v})" for k, v in b["by_cause"].items()))
+        lines.append("  in detail:      " + ", ".join(f"{k.replace('_', ' ')} ({v})" for k, v in b["by_reason"].items()))
         lines.append("Broken most by:   " + ", ".join(f"{k} ({v})" for k, v in list(b["by_actor"].items())[:5]))
     if s["fronts"]:
         lines += ["", "Per front:            agreed                 survived"]
