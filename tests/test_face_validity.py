@@ -3,6 +3,7 @@
 import collections
 
 from conftest import SCENARIOS, compile_file
+
 from negsim.runner import run_many
 
 
