@@ -259,3 +259,45 @@ def trace(path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[s
     comp = load(path, overrides)
     row, model = run_replicate(comp, seed, replicate, trace=True)
     return model.lines, row
+
+
+TABLE_START = "<!-- scenario-table:start -->"
+TABLE_END = "<!-- scenario-table:end -->"
+
+
+def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: int = 1, progress: bool = False) -> str:
+    """A Markdown table of scenarios with their headline results (no files written)."""
+    rows = [
+        "| scenario | question | P(agreement) | P(survives to horizon) | blocked most by |",
+        "|---|---|---|---|---|",
+    ]
+    for p in paths:
+        res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress)
+        comp = load(p)
+        pr = res.summary["probabilities"]
+
+        def cell(k):
+            return f"{pr[k]['p']:.1%} [{pr[k]['lo']:.1%}, {pr[k]['hi']:.1%}]"
+
+        blockers = res.summary["talks"]["blocked_by_actor_issue"]
+        top = next(iter(blockers.items()), None)
+        who = f"{top[0]} ({top[1] / runs:.0%})" if top else "-"
+        question = (comp.scenario.question or comp.scenario.title).replace("|", "/")
+        rows.append(f"| `{comp.name}` | {question} | {cell('reached')} | {cell('survived')} | {who} |")
+    rows.append("")
+    rows.append(
+        f"_{runs:,} replicates per scenario, seed {seed}; regenerate with "
+        f"`negsim table scenarios/*.yaml --runs {runs} --seed {seed} --update README.md`._"
+    )
+    return "\n".join(rows)
+
+
+def update_readme(readme: str | Path, table: str) -> None:
+    """Replace the text between the scenario-table markers of a README with ``table``."""
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    if TABLE_START not in text or TABLE_END not in text:
+        raise UsageError(f"{path} has no {TABLE_START} ... {TABLE_END} markers to replace")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    _atomic_write(path, head + TABLE_START + "\n" + table + "\n" + TABLE_END + tail)

@@ -104,6 +104,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     sr.add_argument("--claims", action="store_true", help="print every claim's paraphrase too")
 
+    tb = sub.add_parser(
+        "table",
+        help="headline results of several scenarios as a Markdown table",
+        description="Run each scenario (no files written) and print a Markdown table of P(agreement) and "
+        "P(survives) with 95%% intervals and the main blocker. --update README.md rewrites the table "
+        "between the README's scenario-table markers.",
+    )
+    tb.add_argument("files", nargs="+", help="scenario files or bundled names")
+    tb.add_argument("--runs", "-n", type=int, default=1000, help="replicates per scenario (default 1000)")
+    tb.add_argument("--seed", "-s", type=int, default=2025, help="root seed (default 2025)")
+    tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
+
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
     return p
 
@@ -146,6 +159,14 @@ def _dispatch(args) -> int:
         width = max(len(p.stem) for p, _ in items)
         for p, title in items:
             print(f"{p.stem:<{width}}  {title}")
+        return 0
+    if args.command == "table":
+        table = api.scenario_table(args.files, runs=args.runs, seed=args.seed, jobs=args.jobs, progress=sys.stderr.isatty())
+        if args.update:
+            api.update_readme(args.update, table)
+            print(f"updated the scenario table in {args.update}")
+        else:
+            print(table)
         return 0
     if args.command == "explain":
         lines = api.explain(args.scenario, args.path)
