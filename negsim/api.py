@@ -275,21 +275,21 @@ def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: i
         res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress)
         comp = load(p)
         pr = res.summary["probabilities"]
-
-        def cell(k):
-            return f"{pr[k]['p']:.1%} [{pr[k]['lo']:.1%}, {pr[k]['hi']:.1%}]"
-
         blockers = res.summary["talks"]["blocked_by_actor_issue"]
         top = next(iter(blockers.items()), None)
         who = f"{top[0]} ({top[1] / runs:.0%})" if top else "-"
         question = (comp.scenario.question or comp.scenario.title).replace("|", "/")
-        rows.append(f"| `{comp.name}` | {question} | {cell('reached')} | {cell('survived')} | {who} |")
+        rows.append(f"| `{comp.name}` | {question} | {_cell(pr['reached'])} | {_cell(pr['survived'])} | {who} |")
     rows.append("")
     rows.append(
         f"_{runs:,} replicates per scenario, seed {seed}; regenerate with "
         f"`negsim table scenarios/*.yaml --runs {runs} --seed {seed} --update README.md`._"
     )
     return "\n".join(rows)
+
+
+def _cell(p: dict) -> str:
+    return f"{p['p']:.1%} [{p['lo']:.1%}, {p['hi']:.1%}]"
 
 
 def update_readme(readme: str | Path, table: str) -> None:

@@ -156,6 +156,14 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         )
     np.clip(trust, 0.0, 1.0, out=trust)
     np.fill_diagonal(trust, 1.0)
+    if m.tracing:
+        cross = trust[others].mean() if others.any() else 1.0
+        hidden = int((defect & ~detected).sum())
+        m.say(
+            f"Period {t}: {int((member & ~defect).sum())} of {int(member.sum())} parties comply"
+            + (f", {hidden} cheat undetected" if hidden else "")
+            + f"; mean trust across the pact {cross:.2f}."
+        )
 
 
 def _break(m, res, alive, p, t, cause, actor, issue, reason="") -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from negsim import proposals, rules
 from negsim.concession import step_fraction
 from negsim.events import fire_round
-from negsim.valuation import contributions, credibility, red_line_bounds, thresholds, trust_weights
+from negsim.valuation import RED_LINE_TOL, contributions, credibility, red_line_bounds, thresholds, trust_weights
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _party_bands(comp, world) -> np.ndarray:
 def _votes(x, pos, sal, w, thr, lower, upper, band, spoil):
     contrib = contributions(x, pos, sal, w)
     gain = contrib.sum(1)
-    viol_k = (x[None, :] < lower) | (x[None, :] > upper)
+    viol_k = (x[None, :] < lower - RED_LINE_TOL) | (x[None, :] > upper + RED_LINE_TOL)
     viol = viol_k.any(1)
     accept = (gain >= thr) & ~viol & ~spoil
     object_ = ~accept & (viol | spoil | (np.abs(gain) > band))
@@ -329,8 +329,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             x = (1 - b) * x + b * world.pos[comp.mediator, pkg][None, :]
         g_c = (sal_c * (pos_c - np.abs(w_c * x - pos_c))).sum(1)
         g_p = (sal_p * (pos_p - np.abs(w_p * x - pos_p))).sum(1)
-        v_c = ((x < lo_c) | (x > up_c)).any(1)
-        v_p = ((x < lo_p) | (x > up_p)).any(1)
+        v_c = ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1)
+        v_p = ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1)
         acc_c = (g_c >= thr_c) & ~v_c
         acc_p = (g_p >= thr_p) & ~v_p & ~spoil_p
         done = open_ & acc_c & acc_p

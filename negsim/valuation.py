@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: red lines are judged to the nearest 0.01: a package within this of the line does not cross it
+RED_LINE_TOL = 0.005
+
 
 def trust_weights(trust: np.ndarray, obligor: np.ndarray, verification: float = 0.0) -> np.ndarray:
     """N x K matrix w_ik: the credibility, for i, of issue k's obligors other than itself.
