@@ -170,6 +170,32 @@ def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> P
     return out
 
 
+HEADLINE_KEYS = ("reached", "ratified", "in_force", "survived")
+
+
+def _half_width(summary: dict) -> float:
+    """The largest 95% interval half-width among the headline probabilities."""
+    probs = summary["probabilities"]
+    return max((probs[k]["hi"] - probs[k]["lo"]) / 2 for k in HEADLINE_KEYS)
+
+
+def _needed(summary: dict, precision: float) -> int:
+    """Replicates needed (normal approximation) for every headline half-width to reach ``precision``."""
+    probs = summary["probabilities"]
+    worst = max(p["p"] * (1 - p["p"]) for p in (probs[k] for k in HEADLINE_KEYS))
+    return int(1.96**2 * max(worst, 0.0025) / precision**2) + 1
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def run(
     path: str | Path,
     runs: int = 1000,
@@ -181,10 +207,22 @@ def run(
     force: bool = False,
     write: bool = True,
     allow_outside: bool = False,
+    precision: float | None = None,
+    max_runs: int = 100_000,
+    scheduler: str | None = None,
+    check: bool = False,
 ) -> RunResult:
-    """Run ``runs`` replicates of a scenario and write outcomes, summary, resolved scenario, manifest."""
-    from negsim.runner import OrderedCSVWriter, run_many
-    from negsim.stats import format_summary, summarise
+    """Run replicates of a scenario; write outcomes, summary, resolved scenario and manifest.
+
+    Rows are streamed to ``outcomes.csv`` in replicate order and summarised on the fly, so
+    memory does not grow with ``runs``. With ``precision``, batches of replicates (the first
+    of ``runs``) are run until every headline probability's 95% interval half-width is below
+    ``precision``, or ``max_runs`` is reached. ``scheduler`` runs the replicates on a Dask
+    cluster instead of local processes. ``check`` verifies the model's invariants on every
+    row and raises :class:`~negsim.invariants.InvariantError` naming the replicate.
+    """
+    from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks
+    from negsim.stats import Summary, format_summary
 
     if runs < 1:
         raise UsageError("--runs must be at least 1")
@@ -192,60 +230,106 @@ def run(
         raise UsageError("--jobs must be at least 1")
     if seed < 0:
         raise UsageError("--seed must be a non-negative integer")
+    if precision is not None and not 0 < precision < 0.5:
+        raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.01)")
+    if max_runs < runs:
+        max_runs = runs
     comp = load(path, overrides, allow_outside=allow_outside)
     out_dir = prepare_out_dir(out, comp.name, force) if write else None
-    rows: list[dict] = []
-    writer = OrderedCSVWriter(out_dir / "outcomes.csv.tmp") if out_dir else None
+    acc = Summary()
+    table = CSVRows(out_dir / "outcomes.csv.tmp") if out_dir else None
+    checker = None
+    if check:
+        from negsim.invariants import row_checker
+
+        checker = row_checker(comp, str(path), seed)
+
+    def emit(row: dict) -> None:
+        if checker:
+            checker(row)
+        acc.add(row)
+        if table:
+            table.write(row)
+
+    order = InOrder(emit)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
-
-    def sink(batch):
-        rows.extend(batch)
-        if writer:
-            writer.add(batch)
-
     complete = True
     started = dt.datetime.now(dt.UTC)
+    ex = DaskExecutor({0: comp}, seed, scheduler) if scheduler else LocalExecutor({0: comp}, seed, jobs)
+    done, batch = 0, runs
     try:
-        run_many(comp, runs, seed, jobs, sink=sink, progress=bar.update if bar else None)
+        while batch > 0:
+            tasks = [(0, ch) for ch in chunks(list(range(done, done + batch)), jobs)]
+            for _, rows in ex.map(tasks):
+                order.add(rows)
+                if bar:
+                    bar.update(len(rows))
+            done += batch
+            if precision is None or done >= max_runs:
+                break
+            current = acc.result()
+            if _half_width(current) < precision:
+                break
+            batch = min(max(_needed(current, precision) - done, runs // 4, 100), max_runs - done)
+            if bar:
+                bar.total = done + batch
+                bar.refresh()
     except KeyboardInterrupt:
         complete = False
     finally:
+        ex.close()
         if bar:
             bar.close()
-    rows.sort(key=lambda r: r["replicate"])
-    if not complete:
-        # keep only the contiguous prefix, so the table is a clean first-N sample
-        n = writer.count if writer else next((i for i, r in enumerate(rows) if r["replicate"] != i), len(rows))
-        rows = rows[:n]
-    summary = summarise(rows) if rows else {"replicates": 0}
+    n = order.count
+    summary = acc.result() if n else {"replicates": 0}
     summary["complete"] = complete
-    text = (
-        format_summary(summary, comp.scenario.title or comp.name, comp.horizon, comp.period) if rows else "no replicate finished"
-    )
+    if precision is not None and n:
+        hw = _half_width(summary)
+        summary["precision"] = {
+            "target": precision,
+            "half_width": hw,
+            "reached": hw < precision,
+            "replicates": n,
+            "max_runs": max_runs,
+        }
+    title = comp.scenario.title or comp.name
+    text = format_summary(summary, title, comp.horizon, comp.period) if n else "no replicate finished"
+    if precision is not None and n:
+        pr = summary["precision"]
+        text += f"\n\nPrecision: every headline 95% half-width is {pr['half_width']:.4f} after {n:,} replicates " + (
+            "(target reached)." if pr["reached"] else f"(target {precision} NOT reached: stopped at --max-runs {max_runs:,})."
+        )
     if out_dir:
-        writer.close()
+        table.close()
         os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
         _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
         _atomic_write(out_dir / "scenario.resolved.yaml", yaml.safe_dump(comp.document, sort_keys=False, allow_unicode=True))
         manifest = {
+            "kind": "run",
             "negsim_version": __version__,
             "scenario": str(path),
             "scenario_name": comp.name,
             "seed": seed,
             "runs_requested": runs,
-            "runs_completed": len(rows),
+            "runs_completed": n,
             "complete": complete,
             "jobs": jobs,
+            "executor": f"dask:{scheduler}" if scheduler else "local",
+            "precision": precision,
             "overrides": list(overrides or []),
             "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
             "started": started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
-            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {runs} --seed {seed}"
+            "files": {
+                name: {"sha256": _sha256(out_dir / name), **({"rows": n} if name == "outcomes.csv" else {})}
+                for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
+            },
+            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {n} --seed {seed}"
             + "".join(f" --set {shlex.quote(o)}" for o in overrides or []),
         }
         _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")

@@ -59,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)",
     )
+    r.add_argument(
+        "--precision",
+        type=float,
+        metavar="H",
+        help="keep running batches until every headline probability's 95%% interval half-width is below H "
+        "(e.g. 0.01); --runs is then the first batch",
+    )
+    r.add_argument("--max-runs", type=int, default=100_000, help="cap on replicates with --precision (default 100000)")
+    r.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+    r.add_argument(
+        "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
+    )
     r.add_argument("--force", action="store_true", help="replace results already in --out")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
@@ -201,7 +213,8 @@ def _dispatch(args) -> int:
     if args.command == "run":
         res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
                       overrides=args.overrides, progress=not args.quiet, force=args.force,
-                      allow_outside=args.allow_outside)  # fmt: skip
+                      allow_outside=args.allow_outside, precision=args.precision, max_runs=args.max_runs,
+                      scheduler=args.scheduler, check=args.check)  # fmt: skip
         print(res.text)
         if res.out_dir:
             print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")

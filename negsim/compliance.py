@@ -87,7 +87,9 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
     member = pairs[live].any(0)
     if m.trust_at_entry is None:
-        m.trust_at_entry = trust_bar.copy()  # what each party believed when the pact took effect
+        m.trust_at_entry = np.full(comp.n, np.nan)
+    fresh = member & np.isnan(m.trust_at_entry)
+    m.trust_at_entry[fresh] = trust_bar[fresh]  # what each party believed when its pact took effect
     # withdrawal
     for p in np.flatnonzero(live):
         mem = np.flatnonzero(pairs[p])

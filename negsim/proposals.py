@@ -61,7 +61,8 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
 
     Maximises sum_p log(U_p(x)) where U_p is party p's margin over its no-deal threshold
     (see :func:`party_utilities`), by coordinate ascent over a grid of levels per issue, from
-    ``start`` (the previous round's proposal) or else the compromise. Packages that cross a
+    ``start`` if given, else the compromise (measured: a warm start from the previous round's
+    package gets stuck in worse local optima, so the negotiation does not use one). Packages that cross a
     member's red line count as a large loss for that member. Where no package gives every party
     a positive margin, the sum of margins breaks the tie, so the proposal still moves toward the
     feasible region.

@@ -2,7 +2,8 @@
 
 Each signatory whose legislature must approve draws its legislative support around its base
 level, moved by its gain from the pact (support = base + sensitivity x margin + noise) and
-ratifies when support reaches its threshold (the US Senate's two thirds: 000), after a random
+ratifies when support reaches its threshold (national legislatures: 000; the US Senate's two
+thirds: the DOMAIN brief, not the sources), after a random
 delay (exponential with the actor's mean delay, in periods: the Sweden precedent). The
 entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers``
 leaves it in force among those who ratified, as long as every party keeps a ratifying member.

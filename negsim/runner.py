@@ -19,7 +19,6 @@ import numpy as np
 
 from negsim.compile import CompiledScenario
 
-_COMP: CompiledScenario | None = None
 _SEED: int = 0
 
 
@@ -38,10 +37,17 @@ def run_replicate(comp: CompiledScenario, seed: int, i: int, trace: bool = False
     return (row, model) if trace else row
 
 
-def _init(comp: CompiledScenario, seed: int) -> None:
-    global _COMP, _SEED
-    _COMP, _SEED = comp, seed
+_COMPS: dict = {}
+
+
+def _init(comps: dict, seed: int, worker: bool = False) -> None:
+    global _COMPS, _SEED
+    _COMPS, _SEED = comps, seed
     single_threaded_blas()
+    if worker:  # Ctrl-C is the parent's to handle: it flushes what finished and stops the pool
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def single_threaded_blas() -> None:
@@ -55,58 +61,154 @@ def single_threaded_blas() -> None:
     threadpool_limits(1)
 
 
-def _chunk(indices: list[int]) -> list[dict]:
-    return [run_replicate(_COMP, _SEED, i) for i in indices]
+def run_chunk(comp: CompiledScenario, seed: int, indices: list[int]) -> list[dict]:
+    """Play the replicates ``indices`` of one compiled scenario (the unit of work of every executor)."""
+    return [run_replicate(comp, seed, i) for i in indices]
 
 
-def chunks(indices: list[int], jobs: int) -> list[list[int]]:
+def _task(key, indices: list[int]) -> tuple:
+    return key, run_chunk(_COMPS[key], _SEED, indices)
+
+
+def chunks(indices: list[int], jobs: int, max_size: int = 250) -> list[list[int]]:
     """Split replicate indices into chunks: a few per worker, so progress moves smoothly."""
-    size = max(1, min(250, len(indices) // max(1, jobs * 8)))
+    size = max(1, min(max_size, len(indices) // max(1, jobs * 8)))
     return [indices[k : k + size] for k in range(0, len(indices), size)]
 
 
-def iter_outcomes(comp: CompiledScenario, seed: int, indices: list[int], jobs: int = 1) -> Iterator[list[dict]]:
-    """Yield chunks of outcome rows as they finish (in any order)."""
-    if jobs <= 1 or len(indices) < 2:
-        _init(comp, seed)
-        for ch in chunks(indices, 1):
-            yield _chunk(ch)
-        return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(comp, seed)) as pool:
-        futures = [pool.submit(_chunk, ch) for ch in chunks(indices, jobs)]
+class LocalExecutor:
+    """Worker processes started once per run (forked: they inherit the compiled scenarios).
+
+    ``comps`` maps a key (a sweep point; 0 for a plain run) to its compiled scenario; tasks
+    are (key, replicate indices). With ``jobs == 1`` everything runs in this process.
+    """
+
+    def __init__(self, comps: dict, seed: int, jobs: int = 1):
+        self.comps, self.seed, self.jobs = comps, seed, jobs
+        self.pool = None
+        if jobs > 1:
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(comps, seed, True))
+        else:
+            _init(comps, seed)
+
+    def map(self, tasks: list[tuple]) -> Iterator[tuple]:
+        """Yield (key, rows) for each task as it finishes (in any order)."""
+        if self.pool is None:
+            for key, idx in tasks:
+                yield _task(key, idx)
+            return
         from concurrent.futures import as_completed
 
-        for fut in as_completed(futures):
-            yield fut.result()
+        futures = [self.pool.submit(_task, key, idx) for key, idx in tasks]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            for f in futures:
+                f.cancel()
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
-class OrderedCSVWriter:
-    """Writes rows to CSV in replicate order as soon as they are contiguous."""
+class DaskExecutor:
+    """The same tasks on an existing Dask cluster (``dask.distributed``); rows are identical."""
 
-    def __init__(self, path: Path, first: int = 0):
-        self.path = path
-        self.fh = open(path, "w", newline="")
-        self.writer = None
+    def __init__(self, comps: dict, seed: int, address: str):
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            from negsim.errors import UsageError
+
+            raise UsageError("--scheduler needs dask.distributed: pip install 'negsim[dask]'") from None
+        from negsim.errors import UsageError
+
+        try:
+            self.client = Client(address, timeout="10s") if isinstance(address, str) else address
+        except OSError as e:
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+        self.own = isinstance(address, str)
+        self.seed = seed
+        self.comps = {k: self.client.scatter(c, broadcast=True) for k, c in comps.items()}
+
+    def map(self, tasks: list[tuple]) -> Iterator[tuple]:
+        """Yield (key, rows) for each task as it finishes."""
+        from dask.distributed import as_completed
+
+        futs = {self.client.submit(run_chunk, self.comps[key], self.seed, idx, pure=False): key for key, idx in tasks}
+        for fut in as_completed(futs):
+            yield futs[fut], fut.result()
+
+    def close(self) -> None:
+        """Disconnect (the cluster itself keeps running)."""
+        if self.own:
+            self.client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def iter_outcomes(comp: CompiledScenario, seed: int, indices: list[int], jobs: int = 1) -> Iterator[list[dict]]:
+    """Yield chunks of outcome rows of one scenario as they finish (in any order)."""
+    with LocalExecutor({0: comp}, seed, jobs) as ex:
+        for _, rows in ex.map([(0, ch) for ch in chunks(indices, jobs)]):
+            yield rows
+
+
+class InOrder:
+    """Re-orders rows arriving in any order and hands them on in replicate order.
+
+    ``emit`` is called with each row as soon as all rows before it have arrived.
+    """
+
+    def __init__(self, emit: Callable[[dict], None], first: int = 0):
+        self.emit = emit
         self.pending: dict[int, dict] = {}
         self.next = first
         self.count = 0
 
     def add(self, rows: list[dict]) -> None:
-        """Queue rows; write every row whose predecessors are all written."""
+        """Queue rows; pass on every row whose predecessors have all been passed on."""
         for r in rows:
             self.pending[r["replicate"]] = r
         while self.next in self.pending:
-            row = self.pending.pop(self.next)
-            if self.writer is None:
-                self.writer = csv.DictWriter(self.fh, fieldnames=list(row), lineterminator="\n")
-                self.writer.writeheader()
-            self.writer.writerow(row)
+            self.emit(self.pending.pop(self.next))
             self.count += 1
             self.next += 1
 
+
+class CSVRows:
+    """A CSV file written row by row (the header from the first row), fsynced on close."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fh = open(path, "w", newline="")
+        self.writer = None
+        self.count = 0
+
+    def write(self, row: dict) -> None:
+        """Append one row."""
+        if self.writer is None:
+            self.writer = csv.DictWriter(self.fh, fieldnames=list(row), lineterminator="\n")
+            self.writer.writeheader()
+        self.writer.writerow(row)
+        self.count += 1
+
     def close(self) -> None:
-        """Flush and close."""
+        """Flush to disk and close."""
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()

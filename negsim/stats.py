@@ -52,53 +52,112 @@ def median(values: list[float]) -> float | None:
     return float(v[mid]) if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
 
 
+class Summary:
+    """Streaming summary: feed rows one at a time (in replicate order), read :meth:`result`.
+
+    Holds counters and a few small numeric lists, never the rows, so a 100,000-replicate run
+    is summarised in constant memory per row.
+    """
+
+    def __init__(self):
+        self.n = 0
+        self.k = Counter()  # boolean column -> count of True
+        self.front_n = Counter()
+        self.front_k = Counter()
+        self.periods: list[int] = []
+        self.rounds: list[int] = []
+        self.trust: list[float] = []
+        self.c = {name: Counter() for name in (
+            "cause", "reason", "b_actor", "b_issue", "end", "v_actor", "v_issue", "v_rule", "v_reason", "v_pair", "rat",
+        )}  # fmt: skip
+
+    def add(self, r: dict) -> None:
+        """Count one outcome row."""
+        self.n += 1
+        c = self.c
+        for key in ("reached", "ratified", "in_force", "survived", "complete"):
+            if _truthy(r.get(key)):
+                self.k[key] += 1
+        if _truthy(r.get("in_force")) and not _truthy(r.get("survived")) and r.get("breakdown_period") not in ("", None):
+            self.periods.append(float(r["breakdown_period"]))
+            c["cause"][r["breakdown_cause"]] += 1
+            if r.get("breakdown_reason"):
+                c["reason"][r["breakdown_reason"]] += 1
+            c["b_actor"][r["breakdown_actor"]] += 1
+            if r["breakdown_issue"]:
+                c["b_issue"][r["breakdown_issue"]] += 1
+        c["end"][r["end_cause"]] += 1
+        self.rounds.append(float(r["rounds"]))
+        if r.get("end_cause") != "agreement":
+            if r["veto_actor"]:
+                c["v_actor"][r["veto_actor"]] += 1
+                c["v_pair"][f"{r['veto_actor']} on {r['veto_issue']}"] += 1
+            if r["veto_issue"]:
+                c["v_issue"][r["veto_issue"]] += 1
+            if r["veto_rule"]:
+                c["v_rule"][r["veto_rule"]] += 1
+            if r["veto_reason"]:
+                c["v_reason"][r["veto_reason"]] += 1
+        if _truthy(r.get("reached")) and r.get("ratification_failed_actor"):
+            c["rat"][r["ratification_failed_actor"]] += 1
+        for f in FRONTS:
+            if r.get(f"{f}_agreed") not in ("", None):
+                self.front_n[f] += 1
+                self.front_k[f + "_agreed"] += _truthy(r.get(f"{f}_agreed"))
+                self.front_k[f + "_survived"] += _truthy(r.get(f"{f}_survived"))
+        if r.get("final_trust") not in ("", None):
+            self.trust.append(float(r["final_trust"]))
+
+    def add_many(self, rows) -> Summary:
+        """Count many rows; returns self."""
+        for r in rows:
+            self.add(r)
+        return self
+
+    def _prop(self, k: int, n: int) -> dict:
+        lo, hi = wilson(k, n)
+        return {"p": k / n if n else float("nan"), "lo": lo, "hi": hi, "k": k, "n": n}
+
+    def result(self) -> dict:
+        """The summary dict (see :func:`summarise`)."""
+        c, n = self.c, self.n
+        out: dict = {"replicates": n}
+        out["probabilities"] = {
+            key: self._prop(self.k[key], n) for key in ("reached", "ratified", "in_force", "survived", "complete")
+        }
+        out["breakdown"] = {
+            "count": len(self.periods),
+            "median_period": median(self.periods),
+            "by_cause": dict(c["cause"].most_common()),
+            "by_reason": dict(c["reason"].most_common()),
+            "by_actor": dict(c["b_actor"].most_common(10)),
+            "by_issue": dict(c["b_issue"].most_common(10)),
+        }
+        out["talks"] = {
+            "end_cause": dict(c["end"].most_common()),
+            "median_rounds": median(self.rounds),
+            "blocked_by_actor": dict(c["v_actor"].most_common(10)),
+            "blocked_on_issue": dict(c["v_issue"].most_common(10)),
+            "blocked_by_rule": dict(c["v_rule"].most_common()),
+            "blocked_by_reason": dict(c["v_reason"].most_common()),
+            "blocked_by_actor_issue": dict(c["v_pair"].most_common(10)),
+        }
+        out["ratification"] = {"failed_by_actor": dict(c["rat"].most_common(10))}
+        out["fronts"] = {
+            f: {
+                "agreed": self._prop(self.front_k[f + "_agreed"], self.front_n[f]),
+                "survived": self._prop(self.front_k[f + "_survived"], self.front_n[f]),
+            }
+            for f in FRONTS
+            if self.front_n[f]
+        }
+        out["final_trust_median"] = median(self.trust)
+        return out
+
+
 def summarise(rows: list[dict]) -> dict:
     """The run's summary: headline probabilities with 95% intervals, causes, per-front results."""
-    n = len(rows)
-    out: dict = {"replicates": n}
-    out["probabilities"] = {key: proportion(rows, key) for key, _ in HEADLINE}
-    out["probabilities"]["complete"] = proportion(rows, "complete")
-    broke = [
-        r
-        for r in rows
-        if _truthy(r.get("in_force")) and not _truthy(r.get("survived")) and r.get("breakdown_period") not in ("", None)
-    ]
-    periods = [float(r["breakdown_period"]) for r in broke]
-    out["breakdown"] = {
-        "count": len(broke),
-        "median_period": median(periods),
-        "by_cause": dict(Counter(r["breakdown_cause"] for r in broke).most_common()),
-        "by_reason": dict(Counter(r.get("breakdown_reason", "") for r in broke if r.get("breakdown_reason")).most_common()),
-        "by_actor": dict(Counter(r["breakdown_actor"] for r in broke).most_common(10)),
-        "by_issue": dict(Counter(r["breakdown_issue"] for r in broke if r["breakdown_issue"]).most_common(10)),
-    }
-    failed = [r for r in rows if r.get("end_cause") != "agreement"]
-    out["talks"] = {
-        "end_cause": dict(Counter(r["end_cause"] for r in rows).most_common()),
-        "median_rounds": median([float(r["rounds"]) for r in rows]),
-        "blocked_by_actor": dict(Counter(r["veto_actor"] for r in failed if r["veto_actor"]).most_common(10)),
-        "blocked_on_issue": dict(Counter(r["veto_issue"] for r in failed if r["veto_issue"]).most_common(10)),
-        "blocked_by_rule": dict(Counter(r["veto_rule"] for r in failed if r["veto_rule"]).most_common()),
-        "blocked_by_reason": dict(Counter(r["veto_reason"] for r in failed if r["veto_reason"]).most_common()),
-        "blocked_by_actor_issue": dict(
-            Counter(f"{r['veto_actor']} on {r['veto_issue']}" for r in failed if r["veto_actor"]).most_common(10)
-        ),
-    }
-    signed = [r for r in rows if _truthy(r.get("reached"))]
-    out["ratification"] = {
-        "failed_by_actor": dict(
-            Counter(r["ratification_failed_actor"] for r in signed if r.get("ratification_failed_actor")).most_common(10)
-        ),
-    }
-    fronts = {}
-    for f in FRONTS:
-        vals = [r for r in rows if r.get(f"{f}_agreed") not in ("", None)]
-        if vals:
-            fronts[f] = {"agreed": proportion(vals, f"{f}_agreed"), "survived": proportion(vals, f"{f}_survived")}
-    out["fronts"] = fronts
-    trust = [float(r["final_trust"]) for r in rows if r.get("final_trust") not in ("", None)]
-    out["final_trust_median"] = median(trust)
-    return out
+    return Summary().add_many(rows).result()
 
 
 def format_summary(s: dict, title: str = "", horizon: int | None = None, period: str = "period") -> str:
