@@ -129,6 +129,45 @@ def _parser() -> argparse.ArgumentParser:
     tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
 
+    sw = sub.add_parser(
+        "sweep",
+        help="run a scenario over a grid or Latin hypercube of parameter values",
+        description="Run a scenario at every point of a parameter design, the same replicate seeds at every point "
+        "(common random numbers). SPEC is a list (0.1,0.3,0.5), a range LOW:HIGH:POINTS (0:1:11), or for "
+        "--design lhs a range LOW:HIGH or a distribution ({beta: {mean: 0.3, sd: 0.1}}). FILE may also be a "
+        "sweep file (YAML with scenario, params, runs, seed, design, samples). Writes rows.parquet (or rows.csv), "
+        "points.csv and manifest.json; a killed sweep continues with --resume.",
+    )
+    sw.add_argument("scenario", help="a scenario file or bundled name, or a sweep file")
+    sw.add_argument("--param", "-p", action="append", default=[], metavar="PATH=SPEC", help="a swept parameter (repeatable)")
+    sw.add_argument("--runs", "-n", type=int, help="replicates per point (default 200)")
+    sw.add_argument("--seed", "-s", type=int, help="root seed (default 0)")
+    sw.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    sw.add_argument("--design", choices=["grid", "lhs"], help="full-factorial grid (default) or Latin hypercube")
+    sw.add_argument("--samples", type=int, help="points of a Latin hypercube design (default 100)")
+    sw.add_argument("--out", "-o", help="output directory (default results/NAME-sweep-TIMESTAMP)")
+    sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    sw.add_argument("--force", action="store_true", help="discard results already in --out")
+    sw.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="a fixed change at every point"
+    )
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (dask.distributed)")
+    sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    cp = sub.add_parser(
+        "compare",
+        help="paired comparison of two scenarios (or one with --set changes)",
+        description="Run A and B on the same replicate seeds and print each probability's difference B - A "
+        "with a 95%% interval from the paired replicates.",
+    )
+    cp.add_argument("a", help="scenario A (file or bundled name)")
+    cp.add_argument("b", nargs="?", help="scenario B (default: A with the --set changes)")
+    cp.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="changes that make B")
+    cp.add_argument("--runs", "-n", type=int, default=1000, help="paired replicates (default 1000)")
+    cp.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
+    cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    cp.add_argument("--out", "-o", help="also write both outcome tables and comparison.json here")
+
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
     return p
 
@@ -171,6 +210,16 @@ def _dispatch(args) -> int:
         width = max(len(p.stem) for p, _ in items)
         for p, title in items:
             print(f"{p.stem:<{width}}  {title}")
+        return 0
+    if args.command == "sweep":
+        return _sweep(args)
+    if args.command == "compare":
+        result, text, out_dir = api.compare(
+            args.a, args.b, args.overrides, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out
+        )
+        print(text)
+        if out_dir:
+            print(f"\nResults: {out_dir}/")
         return 0
     if args.command == "table":
         table = api.scenario_table(args.files, runs=args.runs, seed=args.seed, jobs=args.jobs, progress=sys.stderr.isatty())
@@ -226,6 +275,34 @@ def _dispatch(args) -> int:
             return 130
         return 0
     raise AssertionError(args.command)
+
+
+def _sweep(args) -> int:
+    from negsim import sweep as sw
+
+    file_cfg = sw.load_sweep_file(args.scenario) if sw.is_sweep_file(args.scenario) else {}
+    scenario = file_cfg.get("scenario", args.scenario)
+    specs = [sw.parse_spec_value(k, v) for k, v in file_cfg.get("params", {}).items()]
+    specs += [sw.parse_spec(p) for p in args.param]
+    runs = args.runs if args.runs is not None else file_cfg.get("runs", 200)
+    seed = args.seed if args.seed is not None else file_cfg.get("seed", 0)
+    design = args.design or file_cfg.get("design", "grid")
+    samples = args.samples if args.samples is not None else file_cfg.get("samples", 100)
+    from negsim.api import resolve_scenario_path
+
+    res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=args.jobs, out=args.out, design=design,
+                   samples=samples, resume=args.resume, force=args.force, progress=not args.quiet,
+                   scheduler=args.scheduler, overrides=args.overrides)  # fmt: skip
+    if not res.complete:
+        print(
+            f"negsim: interrupted; finished chunks are kept in {res.out_dir}/parts; rerun with --resume --out {res.out_dir}",
+            file=sys.stderr,
+        )
+        return 130
+    print(sw.format_points(res.out_dir))
+    print(f"\n{len(res.points)} points x {runs} replicates = {res.rows:,} rows (common random numbers, seed {seed})")
+    print(f"Results: {res.out_dir}/ ({res.table.name}, points.csv, manifest.json)")
+    return 0
 
 
 def _verdict(row: dict) -> str:

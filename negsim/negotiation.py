@@ -87,6 +87,11 @@ def negotiate(m) -> TalksResult:
     """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.NegotiationModel`)."""
     comp, world = m.comp, m.world
     packages = agenda(comp, world)
+    # spoilers (002) decide once, before the talks, whether to obstruct them; an obstructing
+    # state refuses every proposal of every package
+    m.obstruct = m.rng.random(comp.n) < world.spoiler
+    if m.tracing and m.obstruct.any():
+        m.say(f"Spoilers set on obstructing the talks: {', '.join(comp.codes[i] for i in np.flatnonzero(m.obstruct))}.")
     if comp.sequencing == "parallel":
         partners = np.array([i for i in range(comp.n) if comp.signatory[i] and i != comp.counterpart], dtype=int)
         pairs = np.zeros((len(partners), comp.n), bool)
@@ -187,10 +192,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         )
     nash_parties = proposals.Parties(nash_parties, comp.n)
     last_x, last_pos, changed = None, None, False
-    # spoilers (002) decide once per package whether to obstruct it; they then refuse every round
-    spoil = participants & (rng.random(comp.n) < world.spoiler)
-    if m.tracing and spoil.any():
-        m.say(f"Spoilers obstruct this package: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))}.")
+    spoil = participants & m.obstruct
     others_last = 0.0
     fails = np.zeros(comp.n, int)
     for r in range(1, comp.max_rounds + 1):
@@ -311,7 +313,7 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     fails_c = np.zeros(npairs, int)
     fails_p = np.zeros(npairs, int)
     last_c = last_p = 0.0
-    spoil_p = rng.random(npairs) < world.spoiler[partners]  # partners obstructing this package
+    spoil_p = m.obstruct[partners]  # partners obstructing the talks
     shape_c, shape_p = m.shape[[c]], m.shape[partners]
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():

@@ -11,6 +11,7 @@ import numpy as np
 from negsim.valuation import contributions
 
 GRID = np.linspace(0.0, 1.0, 21)
+TAU = 0.02  # smoothing of the Nash product (in units of margin)
 
 
 def compromise(pos, sal, cap, mask, **_) -> np.ndarray:
@@ -63,9 +64,9 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     (see :func:`party_utilities`), by coordinate ascent over a grid of levels per issue, from
     ``start`` if given, else the compromise (measured: a warm start from the previous round's
     package gets stuck in worse local optima, so the negotiation does not use one). Packages that cross a
-    member's red line count as a large loss for that member. Where no package gives every party
-    a positive margin, the sum of margins breaks the tie, so the proposal still moves toward the
-    feasible region.
+    member's red line count as a large loss for that member. The product is smoothed
+    (log(tau * softplus(u / tau))), so a party that no package satisfies still pulls the search
+    toward it instead of being ignored.
     """
     x = compromise(pos, sal, cap, mask) if start is None else start.copy()
     contrib = contributions(x, pos, sal, w)
@@ -81,7 +82,10 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
             gains = (total - contrib[:, k])[:, None] + ck
             margins = gains - thr[:, None] - 10.0 * (viol_k + (nviol - viol_now[:, k])[:, None])
             u = party_utilities(margins, gains, parties)  # P x G
-            obj = np.log(np.maximum(u, 1e-6)).sum(0) + 1e-3 * u.sum(0)
+            # smoothed Nash product: log(tau * softplus(u / tau)) is log(u) for u >> tau and
+            # linear (slope 1/tau) for u < 0, so a party below its threshold still pulls the package
+            z = u / TAU
+            obj = np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
             g = int(np.argmax(obj))
             x[k] = GRID[g]
             total += ck[:, g] - contrib[:, k]

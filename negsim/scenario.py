@@ -53,6 +53,19 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
         except yaml.YAMLError:
             problems.append(Problem("--set", key, f"cannot read value {text!r}"))
             continue
+        if "*" in parts:
+            concrete = _expand_wildcards(doc, parts)
+            if not concrete:
+                problems.append(
+                    Problem(
+                        "--set",
+                        key,
+                        "the * matches nothing (it stands for every key of an existing mapping, e.g. actors.*.spoiler)",
+                    )
+                )
+                continue
+            problems += apply_overrides(doc, locs, [".".join(c) + "=" + text for c in concrete])
+            continue
         node = doc
         for i, p in enumerate(parts[:-1]):
             if isinstance(node, list):
@@ -75,6 +88,24 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
             else:
                 problems.append(Problem("--set", key, "cannot set inside a list"))
     return problems
+
+
+def _expand_wildcards(doc, parts: list[str]) -> list[list[str]]:
+    """Concrete paths for a path with ``*`` segments (each ``*`` = every key of that mapping)."""
+    out = [[]]
+    for seg in parts:
+        nxt = []
+        for prefix in out:
+            node = doc
+            for q in prefix:
+                node = node.get(q) if isinstance(node, dict) else None
+            if seg == "*":
+                if isinstance(node, dict):
+                    nxt += [prefix + [k] for k in node if k not in ("source", "assumption")]
+            else:
+                nxt.append(prefix + [seg])
+        out = nxt
+    return out
 
 
 def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:

@@ -1,0 +1,475 @@
+"""Parameter sweeps: full-factorial grids and Latin hypercube designs, resumable, on CRN.
+
+Every point of a sweep runs the same replicate seeds (``SeedSequence(seed, spawn_key=(i,))``
+for replicate ``i``): common random numbers, so the difference between two points is not
+seed noise (the draws coincide until the changed parameter changes what the model does).
+
+Work is cut into fixed chunks of replicates per point; each finished chunk is written to
+``parts/`` atomically (temporary file, then rename). A sweep killed at any moment and rerun
+with ``resume=True`` skips the chunks already on disk, so no row is lost or duplicated.
+When every chunk is done the parts are compacted into ``rows.parquet`` (or ``rows.csv``) and
+``points.csv``, and ``manifest.json`` is marked complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from negsim import __version__
+from negsim.errors import Problem, ScenarioError, UsageError
+from negsim.params import parse_param
+
+CHUNK = 50  # replicates per part file: small enough to lose little when killed
+PROBS = ("reached", "ratified", "in_force", "survived", "complete")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One swept parameter: its document path and either levels or a distribution."""
+
+    path: str
+    levels: tuple | None = None  # grid levels
+    dist: object = None  # a Param (for Latin hypercube designs)
+
+    def describe(self) -> str:
+        """The spec as text for the manifest."""
+        return ",".join(str(v) for v in self.levels) if self.levels is not None else self.dist.describe()
+
+
+def parse_spec(text: str) -> ParamSpec:
+    """Parse ``PATH=SPEC`` into a :class:`ParamSpec`.
+
+    SPEC is a list (``0.1,0.3``), a range (``0:1:11`` = 11 points; ``0:1`` = uniform on
+    [0, 1] for Latin hypercube designs), or a YAML distribution (``{beta: {mean: 0.3, sd: 0.1}}``).
+
+    >>> parse_spec("us_presence.CEE=0:1:3").levels
+    (0.0, 0.5, 1.0)
+    >>> parse_spec("talks.proposal=compromise,nash").levels
+    ('compromise', 'nash')
+    """
+    if "=" not in text:
+        raise UsageError(f"--param {text!r}: expected PATH=SPEC, e.g. us_presence.CEE=0:1:11")
+    path, _, spec = text.partition("=")
+    return parse_spec_value(path.strip(), spec.strip())
+
+
+def parse_spec_value(path: str, spec) -> ParamSpec:
+    """A spec given as text, a list, or a mapping (as in a sweep file)."""
+    where = f"--param {path}"
+    if not path:
+        raise UsageError(f"{where}: empty parameter path")
+    if isinstance(spec, list):
+        return ParamSpec(path, levels=tuple(spec))
+    if isinstance(spec, dict):
+        try:
+            return ParamSpec(path, dist=parse_param(spec, -1e9, 1e9))
+        except ValueError as e:
+            raise UsageError(f"{where}: {e}") from None
+    if isinstance(spec, int | float):
+        return ParamSpec(path, levels=(spec,))
+    spec = str(spec)
+    if spec.startswith("{"):
+        try:
+            return parse_spec_value(path, yaml.safe_load(spec))
+        except yaml.YAMLError:
+            raise UsageError(f"{where}: cannot read the distribution {spec!r}") from None
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            raise UsageError(f"{where}: a range is LOW:HIGH:POINTS, e.g. 0:1:11 (got {spec!r})") from None
+        if len(nums) == 2:
+            lo, hi = nums
+            if lo >= hi:
+                raise UsageError(f"{where}: range low {lo:g} must be below high {hi:g}")
+            return ParamSpec(path, dist=parse_param({"uniform": [lo, hi]}, -1e9, 1e9))
+        if len(nums) == 3 and nums[2] >= 1 and nums[2] == int(nums[2]):
+            return ParamSpec(path, levels=tuple(float(v) for v in np.round(np.linspace(nums[0], nums[1], int(nums[2])), 12)))
+        raise UsageError(f"{where}: a range is LOW:HIGH:POINTS with POINTS a whole number >= 1 (got {spec!r})")
+    try:
+        vals = tuple(yaml.safe_load(v) for v in spec.split(",") if v.strip())
+    except yaml.YAMLError:
+        raise UsageError(f"{where}: cannot read the list {spec!r}") from None
+    if not vals:
+        raise UsageError(f"{where}: no values given")
+    return ParamSpec(path, levels=vals)
+
+
+def design_points(specs: list[ParamSpec], design: str = "grid", samples: int = 100, seed: int = 0) -> list[dict]:
+    """The points of a design: a full-factorial grid, or a Latin hypercube sample."""
+    if not specs:
+        raise UsageError("a sweep needs at least one --param")
+    if len({s.path for s in specs}) != len(specs):
+        raise UsageError("a parameter is swept twice")
+    if design == "grid":
+        bad = [s.path for s in specs if s.levels is None]
+        if bad:
+            raise UsageError(
+                f"--param {bad[0]}: a distribution or LOW:HIGH needs --design lhs; a grid needs levels (0.1,0.3 or 0:1:11)"
+            )
+        return [dict(zip([s.path for s in specs], combo, strict=True)) for combo in itertools.product(*(s.levels for s in specs))]
+    if design == "lhs":
+        if samples < 1:
+            raise UsageError("--samples must be at least 1")
+        from scipy.stats import qmc
+
+        u = qmc.LatinHypercube(d=len(specs), seed=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))).random(
+            samples
+        )
+        points = []
+        for row in u:
+            points.append({s.path: _inverse(s, q) for s, q in zip(specs, row, strict=True)})
+        return points
+    raise UsageError(f"--design must be grid or lhs, not {design!r}")
+
+
+def _inverse(spec: ParamSpec, q: float):
+    """The value at quantile q of a spec (levels are sampled uniformly among themselves)."""
+    if spec.levels is not None:
+        return spec.levels[min(int(q * len(spec.levels)), len(spec.levels) - 1)]
+    from scipy import stats
+
+    p = spec.dist
+    if p.kind == "value":
+        v = p.args[0]
+    elif p.kind == "uniform":
+        v = p.args[0] + q * (p.args[1] - p.args[0])
+    elif p.kind == "normal":
+        v = float(stats.norm.ppf(q, p.args[0], p.args[1]))
+    elif p.kind == "beta":
+        m, s = p.args
+        k = m * (1 - m) / s**2 - 1
+        v = float(stats.beta.ppf(q, m * k, (1 - m) * k))
+    else:
+        vals = p.args
+        cum = np.cumsum(p.p or [1 / len(vals)] * len(vals))
+        v = vals[int(np.searchsorted(cum, q, side="right").clip(0, len(vals) - 1))]
+    return round(float(v), 10)
+
+
+def _fmt(v) -> str:
+    return yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+@dataclass
+class SweepResult:
+    """A finished (or interrupted) sweep."""
+
+    out_dir: Path
+    points: list[dict]
+    complete: bool
+    rows: int
+    table: Path | None
+
+
+def load_sweep_file(path: str | Path) -> dict:
+    """Read a sweep file (YAML): scenario, params, and optionally runs, seed, design, samples."""
+    from negsim.yamlio import parse_yaml
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {p}: {e.strerror}") from None
+    doc, locs = parse_yaml(raw, str(p))
+    if not isinstance(doc, dict) or "params" not in doc or "scenario" not in doc:
+        raise ScenarioError([Problem(str(p), "", "a sweep file needs 'scenario' and 'params' keys")])
+    allowed = {"scenario", "params", "runs", "seed", "design", "samples", "jobs", "title", "source", "assumption"}
+    extra = sorted(set(doc) - allowed)
+    if extra:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(p),
+                    extra[0],
+                    f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})",
+                    locs.get((extra[0],), (None, None))[1],
+                )
+            ]
+        )
+    if not isinstance(doc["params"], dict) or not doc["params"]:
+        raise ScenarioError([Problem(str(p), "params", "params must map parameter paths to specs")])
+    doc["scenario"] = (
+        str((p.parent / str(doc["scenario"])).resolve()) if not Path(str(doc["scenario"])).is_absolute() else doc["scenario"]
+    )
+    return doc
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """True when a YAML file looks like a sweep file (top-level 'params' and 'scenario')."""
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and "params" in doc and "scenario" in doc
+
+
+def _signature(scenario: str, specs, runs, seed, design, samples) -> dict:
+    return {
+        "scenario": str(Path(scenario).resolve()) if Path(scenario).exists() else scenario,
+        "params": {s.path: s.describe() for s in specs},
+        "runs": runs,
+        "seed": seed,
+        "design": design,
+        "samples": samples if design == "lhs" else None,
+        "chunk": CHUNK,
+    }
+
+
+def sweep(
+    scenario: str | Path,
+    specs: list[ParamSpec],
+    runs: int = 200,
+    seed: int = 0,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    design: str = "grid",
+    samples: int = 100,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    scheduler=None,
+    overrides: list[str] | None = None,
+) -> SweepResult:
+    """Run a sweep; see the module docstring. Returns where the results are."""
+    from negsim.api import _atomic_write, _sha256, load
+    from negsim.runner import DaskExecutor, LocalExecutor
+
+    if runs < 1 or jobs < 1 or seed < 0:
+        raise UsageError("--runs and --jobs must be at least 1 and --seed non-negative")
+    points = design_points(specs, design, samples, seed)
+    base = load(scenario, overrides)
+    from negsim.api import shadowed_by_events
+
+    for msg in shadowed_by_events(base, [sp.path for sp in specs]):
+        print(f"negsim: warning: {msg}", file=sys.stderr)
+    name = base.name
+    if out is None:
+        out = Path("results") / f"{name}-sweep-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    out = Path(out)
+    sig = _signature(str(scenario), specs, runs, seed, design, samples)
+    manifest_path = out / "manifest.json"
+    if out.exists() and any(out.iterdir()):
+        old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+        if force:
+            shutil.rmtree(out)
+        elif not resume:
+            raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")
+        elif old is None or old.get("signature") != sig:
+            raise UsageError(
+                f"{out} holds a different sweep (scenario, parameters, runs, seed or design differ); use another --out"
+            )
+    try:
+        (out / "parts").mkdir(parents=True, exist_ok=True)
+        probe = out / ".negsim-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    # compile every point first: a bad value fails before any work starts
+    comps, problems = {}, []
+    for p, point in enumerate(points):
+        ov = list(overrides or []) + [f"{k}={_fmt(v)}" for k, v in point.items()]
+        try:
+            comps[p] = load(scenario, ov)
+        except ScenarioError as e:
+            problems += [
+                Problem(f"point {p} ({', '.join(f'{k}={v}' for k, v in point.items())})", q.path, q.message) for q in e.problems
+            ]
+    if problems:
+        raise ScenarioError(problems[:20])
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest = {
+        "kind": "sweep",
+        "negsim_version": __version__,
+        "scenario": str(scenario),
+        "scenario_name": name,
+        "signature": sig,
+        "params": [s.path for s in specs],
+        "points": points,
+        "runs": runs,
+        "seed": seed,
+        "design": design,
+        "common_random_numbers": True,
+        "complete": False,
+        "started": started,
+        "command": " ".join(sys.argv) if sys.argv and sys.argv[0] else "",
+    }
+    if not manifest_path.exists() or not resume:
+        _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
+        _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(base.document, sort_keys=False, allow_unicode=True))
+    if (out / "rows.parquet").exists() or (out / "rows.csv").exists():
+        old = json.loads(manifest_path.read_text())
+        if old.get("complete"):
+            return SweepResult(out, points, True, old.get("rows", 0), _table_path(out))
+    tasks = []
+    for p in range(len(points)):
+        for start in range(0, runs, CHUNK):
+            end = min(runs, start + CHUNK)
+            if not (out / "parts" / _part_name(p, start, end)).exists():
+                tasks.append((p, list(range(start, end))))
+    todo = sum(len(t[1]) for t in tasks)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=len(points) * runs,
+            initial=len(points) * runs - todo,
+            unit="rep",
+            desc=f"{name} sweep",
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+    complete = True
+    ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
+    try:
+        for p, rows in ex.map(tasks):
+            _write_part(out, p, points[p], rows)
+            if bar:
+                bar.update(len(rows))
+    except KeyboardInterrupt:
+        complete = False
+    finally:
+        ex.close()
+        if bar:
+            bar.close()
+    if not complete:
+        return SweepResult(out, points, False, 0, None)
+    table, nrows = _compact(out, points, [s.path for s in specs], runs)
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(
+        complete=True,
+        rows=nrows,
+        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        files={f.name: {"sha256": _sha256(f)} for f in (table, out / "points.csv")},
+    )
+    _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
+    shutil.rmtree(out / "parts", ignore_errors=True)
+    return SweepResult(out, points, True, nrows, table)
+
+
+def _part_name(p: int, start: int, end: int) -> str:
+    return f"p{p:06d}_r{start:08d}_{end:08d}.csv"
+
+
+def _write_part(out: Path, p: int, point: dict, rows: list[dict]) -> None:
+    rows = sorted(rows, key=lambda r: r["replicate"])
+    start, end = rows[0]["replicate"], rows[-1]["replicate"] + 1
+    final = out / "parts" / _part_name(p, start, end)
+    tmp = final.with_suffix(".tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = None
+        for r in rows:
+            full = {"point": p, **point, **r}
+            if w is None:
+                w = csv.DictWriter(fh, fieldnames=list(full), lineterminator="\n")
+                w.writeheader()
+            w.writerow(full)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+
+
+def _table_path(out: Path) -> Path | None:
+    for name in ("rows.parquet", "rows.csv"):
+        if (out / name).exists():
+            return out / name
+    return None
+
+
+def _compact(out: Path, points: list[dict], params: list[str], runs: int) -> tuple[Path, int]:
+    """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv."""
+    from negsim.stats import wilson
+
+    parts = sorted((out / "parts").glob("p*_r*.csv"))
+    counts = {p: {k: 0 for k in PROBS} for p in range(len(points))}
+    n = {p: 0 for p in range(len(points))}
+    tmp_csv = out / "rows.csv.tmp"
+    with open(tmp_csv, "w", newline="") as dst:
+        header_written = False
+        for part in parts:
+            with open(part, newline="") as src:
+                lines = src.read().splitlines(keepends=True)
+            if not lines:
+                continue
+            if not header_written:
+                dst.write(lines[0])
+                header_written = True
+            dst.writelines(lines[1:])
+            for r in csv.DictReader(lines):
+                p = int(r["point"])
+                n[p] += 1
+                for k in PROBS:
+                    counts[p][k] += r[k] == "True"
+        dst.flush()
+        os.fsync(dst.fileno())
+    total = sum(n.values())
+    if total != len(points) * runs:
+        raise RuntimeError(f"sweep table has {total} rows, expected {len(points) * runs}: a part is missing")
+    try:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        table = pacsv.read_csv(tmp_csv, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        final = out / "rows.parquet"
+        pq.write_table(table, final.with_suffix(".parquet.tmp"))
+        os.replace(final.with_suffix(".parquet.tmp"), final)
+        tmp_csv.unlink()
+    except ImportError:
+        final = out / "rows.csv"
+        os.replace(tmp_csv, final)
+    with open(out / "points.csv.tmp", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["point", *params, "n", *[f"{s}_{k}" for k in PROBS for s in ("p", "lo", "hi")]])
+        for p, point in enumerate(points):
+            cells = []
+            for k in PROBS:
+                lo, hi = wilson(counts[p][k], n[p])
+                cells += [round(counts[p][k] / n[p], 6), round(lo, 6), round(hi, 6)]
+            w.writerow([p, *[point[q] for q in params], n[p], *cells])
+    os.replace(out / "points.csv.tmp", out / "points.csv")
+    return final, total
+
+
+def read_rows(out: str | Path) -> list[dict]:
+    """The tidy rows of a finished sweep as dicts of strings (Parquet or CSV)."""
+    out = Path(out)
+    if (out / "rows.parquet").exists():
+        import pyarrow.parquet as pq
+
+        tbl = pq.read_table(out / "rows.parquet").to_pylist()
+        return [{k: ("" if v is None else str(v)) for k, v in r.items()} for r in tbl]
+    with open(out / "rows.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def format_points(out: str | Path, limit: int = 40) -> str:
+    """points.csv as a small text table for the terminal."""
+    with open(Path(out) / "points.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return "(no points)"
+    params = [c for c in rows[0] if c not in ("point", "n") and c.split("_", 1)[0] not in ("p", "lo", "hi")]
+    head = "  ".join(f"{p:>18}" for p in params) + f"  {'P(agreement)':>22}  {'P(survives)':>22}"
+    lines = [head]
+    for r in rows[:limit]:
+        cells = "  ".join(f"{r[p]:>18}" for p in params)
+        a = f"{float(r['p_reached']):.1%} [{float(r['lo_reached']):.0%},{float(r['hi_reached']):.0%}]"
+        s = f"{float(r['p_survived']):.1%} [{float(r['lo_survived']):.0%},{float(r['hi_survived']):.0%}]"
+        lines.append(f"{cells}  {a:>22}  {s:>22}")
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more points in points.csv")
+    return "\n".join(lines)
