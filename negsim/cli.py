@@ -152,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="a fixed change at every point"
     )
     sw.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (dask.distributed)")
+    sw.add_argument(
+        "--precision", type=float, metavar="H", help="per point, add replicates until every headline 95%% half-width is below H"
+    )
+    sw.add_argument("--max-runs", type=int, default=10_000, help="cap on replicates per point with --precision (default 10000)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     cp = sub.add_parser(
@@ -292,7 +296,8 @@ def _sweep(args) -> int:
 
     res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=args.jobs, out=args.out, design=design,
                    samples=samples, resume=args.resume, force=args.force, progress=not args.quiet,
-                   scheduler=args.scheduler, overrides=args.overrides)  # fmt: skip
+                   scheduler=args.scheduler, overrides=args.overrides, precision=args.precision,
+                   max_runs=args.max_runs)  # fmt: skip
     if not res.complete:
         print(
             f"negsim: interrupted; finished chunks are kept in {res.out_dir}/parts; rerun with --resume --out {res.out_dir}",
@@ -300,7 +305,8 @@ def _sweep(args) -> int:
         )
         return 130
     print(sw.format_points(res.out_dir))
-    print(f"\n{len(res.points)} points x {runs} replicates = {res.rows:,} rows (common random numbers, seed {seed})")
+    per = f"{runs} replicates" if args.precision is None else f"{runs}+ replicates (until half-width < {args.precision})"
+    print(f"\n{len(res.points)} points x {per} = {res.rows:,} rows (common random numbers, seed {seed})")
     print(f"Results: {res.out_dir}/ ({res.table.name}, points.csv, manifest.json)")
     return 0
 

@@ -242,6 +242,8 @@ def sweep(
     progress: bool = False,
     scheduler=None,
     overrides: list[str] | None = None,
+    precision: float | None = None,
+    max_runs: int = 10_000,
 ) -> SweepResult:
     """Run a sweep; see the module docstring. Returns where the results are."""
     from negsim.api import _atomic_write, _sha256, load
@@ -259,7 +261,10 @@ def sweep(
     if out is None:
         out = Path("results") / f"{name}-sweep-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     out = Path(out)
+    if precision is not None and not 0 < precision < 0.5:
+        raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.02)")
     sig = _signature(str(scenario), specs, runs, seed, design, samples)
+    sig["precision"] = precision
     manifest_path = out / "manifest.json"
     if out.exists() and any(out.iterdir()):
         old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
@@ -314,32 +319,30 @@ def sweep(
         old = json.loads(manifest_path.read_text())
         if old.get("complete"):
             return SweepResult(out, points, True, old.get("rows", 0), _table_path(out))
-    tasks = []
-    for p in range(len(points)):
-        for start in range(0, runs, CHUNK):
-            end = min(runs, start + CHUNK)
-            if not (out / "parts" / _part_name(p, start, end)).exists():
-                tasks.append((p, list(range(start, end))))
-    todo = sum(len(t[1]) for t in tasks)
+    target = {p: runs for p in range(len(points))}
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(
-            total=len(points) * runs,
-            initial=len(points) * runs - todo,
-            unit="rep",
-            desc=f"{name} sweep",
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
+        bar = tqdm(total=len(points) * runs, unit="rep", desc=f"{name} sweep", file=sys.stderr, dynamic_ncols=True)
     complete = True
     ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
     try:
-        for p, rows in ex.map(tasks):
-            _write_part(out, p, points[p], rows)
+        while True:
+            tasks = _missing_tasks(out, target)
             if bar:
-                bar.update(len(rows))
+                bar.total = sum(target.values())
+                bar.n = bar.total - sum(len(t[1]) for t in tasks)
+                bar.refresh()
+            for p, rows in ex.map(tasks):
+                _write_part(out, p, points[p], rows)
+                if bar:
+                    bar.update(len(rows))
+            if precision is None:
+                break
+            grown = _grow_targets(out, target, precision, max_runs, runs)
+            if not grown:
+                break
     except KeyboardInterrupt:
         complete = False
     finally:
@@ -348,7 +351,7 @@ def sweep(
             bar.close()
     if not complete:
         return SweepResult(out, points, False, 0, None)
-    table, nrows = _compact(out, points, [s.path for s in specs], runs)
+    table, nrows = _compact(out, points, [s.path for s in specs], target)
     manifest = json.loads(manifest_path.read_text())
     manifest.update(
         complete=True,
@@ -359,6 +362,54 @@ def sweep(
     _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
     shutil.rmtree(out / "parts", ignore_errors=True)
     return SweepResult(out, points, True, nrows, table)
+
+
+def _missing_tasks(out: Path, target: dict) -> list[tuple]:
+    """(point, replicate chunk) tasks whose part file is not on disk yet."""
+    tasks = []
+    for p, n in target.items():
+        for start in range(0, n, CHUNK):
+            end = min(n, start + CHUNK)
+            if not (out / "parts" / _part_name(p, start, end)).exists():
+                tasks.append((p, list(range(start, end))))
+    return tasks
+
+
+def _point_counts(out: Path) -> dict:
+    """Per point: replicates done and True counts of each probability, from the parts on disk."""
+    counts: dict = {}
+    for part in (out / "parts").glob("p*_r*.csv"):
+        with open(part, newline="") as fh:
+            for r in csv.DictReader(fh):
+                c = counts.setdefault(int(r["point"]), {"n": 0, **{k: 0 for k in PROBS}})
+                c["n"] += 1
+                for k in PROBS:
+                    c[k] += r[k] == "True"
+    return counts
+
+
+def _grow_targets(out: Path, target: dict, precision: float, max_runs: int, batch: int) -> bool:
+    """Raise each point's replicate target until its headline 95% half-widths reach ``precision``."""
+    from negsim.stats import wilson
+
+    grown = False
+    for p, c in _point_counts(out).items():
+        n = c["n"]
+        if n >= max_runs:
+            continue
+        widths = [
+            (lambda lo_hi: (lo_hi[1] - lo_hi[0]) / 2)(wilson(c[k], n)) for k in ("reached", "ratified", "in_force", "survived")
+        ]
+        if max(widths) < precision:
+            continue
+        worst = max(c[k] / n * (1 - c[k] / n) for k in ("reached", "ratified", "in_force", "survived"))
+        need = int(1.96**2 * max(worst, 0.0025) / precision**2) + 1
+        new = min(max_runs, max(need, n + max(batch // 4, CHUNK)))
+        new = min(max_runs, -(-new // CHUNK) * CHUNK) if new < max_runs else max_runs
+        if new > target[p]:
+            target[p] = new
+            grown = True
+    return grown
 
 
 def _part_name(p: int, start: int, end: int) -> str:
@@ -390,7 +441,7 @@ def _table_path(out: Path) -> Path | None:
     return None
 
 
-def _compact(out: Path, points: list[dict], params: list[str], runs: int) -> tuple[Path, int]:
+def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> tuple[Path, int]:
     """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv."""
     from negsim.stats import wilson
 
@@ -417,8 +468,8 @@ def _compact(out: Path, points: list[dict], params: list[str], runs: int) -> tup
         dst.flush()
         os.fsync(dst.fileno())
     total = sum(n.values())
-    if total != len(points) * runs:
-        raise RuntimeError(f"sweep table has {total} rows, expected {len(points) * runs}: a part is missing")
+    if any(n[p] != target[p] for p in target):
+        raise RuntimeError(f"sweep table has {total} rows, expected {sum(target.values())}: a part is missing or doubled")
     try:
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq

@@ -180,3 +180,17 @@ def test_compare_is_paired(tmp_path):
     d = diff["differences"]["reached"]
     assert d["b"] < d["a"] and d["hi"] < 0
     assert (out / "comparison.json").exists() and "B - A" in text
+
+
+def test_sweep_precision_adds_replicates_per_point(tmp_path):
+    res = sweep(
+        MINI, [parse_spec("actors.AAA.trust.RUS=0.1,0.9")], runs=50, seed=0, out=tmp_path / "p", precision=0.04, max_runs=2000
+    )
+    with open(tmp_path / "p" / "points.csv") as fh:
+        table = list(csv.DictReader(fh))
+    for t in table:
+        n = int(t["n"])
+        assert n > 50
+        for k in ("reached", "ratified", "in_force", "survived"):
+            assert (float(t[f"hi_{k}"]) - float(t[f"lo_{k}"])) / 2 < 0.04
+    assert res.rows == sum(int(t["n"]) for t in table)

@@ -1,0 +1,880 @@
+"""Publication-quality plots of run and sweep results.
+
+Every plot reads the result files of a finished run (``outcomes.csv``, ``summary.json``,
+``scenario.resolved.yaml``, ``manifest.json``) or sweep (``points.csv``, ``rows.parquet`` or
+``rows.csv``, ``manifest.json``), never a live model; see ``docs/results-format.md``.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global state,
+no window): the file format follows the output file's suffix (``.png`` at 150 dpi, ``.svg``,
+``.pdf``). Every figure stays readable in greyscale: bars are hatched, lines differ by style
+and marker, the heatmap colour map is monotonic in lightness and its cells are annotated.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from negsim.errors import UsageError
+from negsim.stats import wilson
+
+PROBS = ("reached", "ratified", "in_force", "survived", "complete")
+PROB_LABELS = {
+    "reached": "P(agreement)",
+    "ratified": "P(ratified)",
+    "in_force": "P(in force)",
+    "survived": "P(survives to horizon)",
+    "complete": "P(every issue agreed)",
+}
+KINDS = ("outcomes", "survival", "line", "heatmap", "blockers", "all")
+FORMATS = (".png", ".svg", ".pdf")
+DPI = 150
+TOP = 10  # bars per blockers panel
+
+_STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "figure.titlesize": 11,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "hatch.linewidth": 0.6,
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+}
+_HATCHES = ("//", "\\\\", "xx", "..", "--", "++", "oo", "||", "**", "OO")
+_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 3)), (0, (3, 1, 1, 1)))
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_GREYS = ("0.82", "0.6", "0.4", "0.25", "0.9", "0.7", "0.5", "0.15")
+# the unit of a swept parameter, by path prefix (the first match wins)
+_PARAM_UNITS = (
+    ("us_presence.", "1 = today's US presence"),
+    ("pact.horizon", "periods"),
+    ("talks.max_rounds", "rounds"),
+    ("compliance.base_hazard", "hazard per period"),
+)
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+class _Result:
+    """A result folder: its kind ("run" or "sweep"), manifest and scenario name."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        not_result = f"{self.path} is not a negsim result folder (expected outcomes.csv from 'negsim run' or points.csv from 'negsim sweep')"
+        if not self.path.is_dir():
+            raise UsageError(not_result)
+        self.manifest = {}
+        if (self.path / "manifest.json").exists():
+            try:
+                self.manifest = json.loads((self.path / "manifest.json").read_text())
+            except (OSError, ValueError):
+                raise UsageError(f"{self.path / 'manifest.json'} cannot be read as JSON") from None
+        if self.manifest.get("kind") == "sweep" or (self.path / "points.csv").exists():
+            self.kind = "sweep"
+            if not (self.path / "points.csv").exists():
+                raise UsageError(f"{self.path} holds an unfinished sweep (no points.csv yet): resume it before plotting")
+        elif (self.path / "outcomes.csv").exists():
+            self.kind = "run"
+        else:
+            raise UsageError(not_result)
+        self._doc = None
+
+    @property
+    def doc(self) -> dict:
+        """The resolved scenario (an empty mapping if the file is missing)."""
+        if self._doc is None:
+            import yaml
+
+            f = self.path / "scenario.resolved.yaml"
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            self._doc = (yaml.load(f.read_text(), Loader=loader) or {}) if f.exists() else {}
+        return self._doc
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return str(self.manifest.get("scenario_name") or self.doc.get("name") or self.path.name)
+
+    @property
+    def period(self) -> str:
+        """The unit of a compliance period (``pact.period``, a year by default)."""
+        return str((self.doc.get("pact") or {}).get("period") or "year")
+
+    @property
+    def horizon(self) -> int:
+        """The number of compliance periods simulated (``pact.horizon``, 20 by default)."""
+        return int((self.doc.get("pact") or {}).get("horizon") or 20)
+
+    def require(self, kind: str, plot: str) -> None:
+        """Raise a UsageError unless this result is of ``kind``."""
+        if self.kind != kind:
+            other = "outcomes, survival or blockers" if kind == "sweep" else "line, heatmap or blockers"
+            raise UsageError(
+                f"the {plot} plot needs a {kind} result but {self.path} holds a {self.kind}; plot it as {other} instead"
+            )
+
+    def rows(self, columns: list[str]):
+        """The outcome rows (a run's outcomes.csv or a sweep's tidy table) as a DataFrame of ``columns``."""
+        import pandas as pd
+
+        if self.kind == "run":
+            f = self.path / "outcomes.csv"
+            header = pd.read_csv(f, nrows=0).columns
+            cols = [c for c in columns if c in header]
+            return pd.read_csv(f, usecols=cols, dtype=str, keep_default_na=False).reindex(columns=columns, fill_value="")
+        if (self.path / "rows.parquet").exists():
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(self.path / "rows.parquet").names
+            df = pd.read_parquet(self.path / "rows.parquet", columns=[c for c in columns if c in names])
+        elif (self.path / "rows.csv").exists():
+            f = self.path / "rows.csv"
+            header = pd.read_csv(f, nrows=0).columns
+            df = pd.read_csv(f, usecols=[c for c in columns if c in header], dtype=str, keep_default_na=False)
+        else:
+            raise UsageError(f"{self.path} has no rows.parquet or rows.csv: the sweep's table is missing")
+        return df.reindex(columns=columns, fill_value="")
+
+    def replicates(self) -> int:
+        """The number of replicates of a run (from the manifest, else counted)."""
+        n = self.manifest.get("runs_completed")
+        if n is None:
+            n = len(self.rows(["replicate"]))
+        return int(n)
+
+    def points(self):
+        """A sweep's points.csv as a DataFrame."""
+        import pandas as pd
+
+        return pd.read_csv(self.path / "points.csv")
+
+    def params(self) -> list[str]:
+        """The swept parameters' paths, in the sweep's order."""
+        params = self.manifest.get("params") or self.manifest.get("parameters")
+        if isinstance(params, dict):
+            params = list(params)
+        elif isinstance(params, list) and params and isinstance(params[0], dict):
+            params = [p.get("path") or p.get("name") for p in params]
+        if not params:
+            cols = list(self.points().columns)
+            params = [c for c in cols if c not in ("point", "n") and c.split("_", 1)[0] not in ("p", "lo", "hi")]
+        return [str(p) for p in params]
+
+    def runs_per_point(self) -> int:
+        """Replicates per point of a sweep."""
+        runs = self.manifest.get("runs")
+        return int(runs) if runs is not None else int(self.points()["n"].iloc[0])
+
+
+def _truthy(s) -> np.ndarray:
+    """A column of booleans written True/False (strings from CSV, or bool from Parquet) as a bool array."""
+    if s.dtype == bool:
+        return s.to_numpy()
+    return s.astype(str).isin(("True", "true", "1")).to_numpy()
+
+
+def _numbers(s) -> np.ndarray:
+    """A numeric column with blanks as NaN."""
+    import pandas as pd
+
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+
+
+def _text(s) -> list[str]:
+    """A text column with blanks (or nulls) as empty strings."""
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in s]
+
+
+def _probability(k: int, n: int) -> dict:
+    lo, hi = wilson(k, n)
+    return {"p": k / n if n else float("nan"), "lo": lo, "hi": hi, "k": k, "n": n}
+
+
+# --------------------------------------------------------------------------- figure helpers
+
+
+def _styled(build):
+    """Build a figure under the house style (rc settings apply to artists as they are created)."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(_STYLE):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float, **kw) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained", **kw)
+
+
+def _save(fig: Figure, out: str | Path) -> Path:
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"cannot write a plot to {out}: the file name must end in .png, .svg or .pdf")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create {out.parent}: {e.strerror or e}") from None
+    # no timestamps in the vector formats, so the same results give the same bytes
+    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
+    with matplotlib.rc_context(_STYLE):
+        fig.savefig(out, dpi=DPI, bbox_inches="tight", metadata=metadata)
+    return out
+
+
+def _empty(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, wrap=True, color="0.3")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _param_label(path: str) -> str:
+    for prefix, unit in _PARAM_UNITS:
+        if path.startswith(prefix):
+            return f"{path} ({unit})"
+    return path
+
+
+def _axis_values(values) -> tuple[np.ndarray, list | None]:
+    """Numeric positions for a parameter's values, and tick labels when they are not numbers."""
+    import pandas as pd
+
+    num = pd.to_numeric(pd.Series(values), errors="coerce")
+    if not num.isna().any():
+        return num.to_numpy(dtype=float), None
+    levels = list(dict.fromkeys(str(v) for v in values))
+    return np.array([levels.index(str(v)) for v in values], dtype=float), levels
+
+
+def _sort_key(values: list) -> list:
+    """Levels of a parameter in order: numerically if they are numbers, else as first seen."""
+    try:
+        return sorted(values, key=float)
+    except (TypeError, ValueError):
+        return list(dict.fromkeys(values))
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@_styled
+def _fig_outcomes(run_dir: str | Path) -> Figure:
+    """The outcomes figure: headline probabilities with 95% intervals, and breakdown periods."""
+    res = _Result(run_dir)
+    res.require("run", "outcomes")
+    df = res.rows(["reached", "ratified", "in_force", "survived", "breakdown_period"])
+    n = len(df)
+    summary = {}
+    if (res.path / "summary.json").exists():
+        summary = json.loads((res.path / "summary.json").read_text()).get("probabilities", {})
+    keys = ("reached", "ratified", "in_force", "survived")
+    probs = [summary.get(k) or _probability(int(_truthy(df[k]).sum()), n) for k in keys]
+    p = np.array([q["p"] for q in probs])
+    err = np.array([p - [q["lo"] for q in probs], [q["hi"] for q in probs] - p])
+
+    fig = _figure(9.0, 3.8)
+    ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+    fig.suptitle(f"{res.name}: outcomes of {n:,} replicates")
+    labels = ["Agreement\nreached", "Ratified", "In force", "Survived to\nhorizon"]
+    bars = ax.bar(
+        range(len(keys)),
+        p,
+        yerr=err,
+        capsize=4,
+        color=_GREYS[: len(keys)],
+        edgecolor="black",
+        linewidth=0.8,
+        error_kw={"elinewidth": 1, "ecolor": "black"},
+        label="probability",
+    )
+    for bar, hatch in zip(bars, _HATCHES, strict=False):
+        bar.set_hatch(hatch)
+    for i, q in enumerate(probs):
+        ax.annotate(f"{q['p']:.0%}", (i, q["hi"]), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+    ax.set_xticks(range(len(keys)), labels)
+    ax.set_ylim(0, 1.1)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel("Probability (share of replicates)")
+    ax.set_title("Probability with 95% Wilson interval")
+
+    broke = _truthy(df["in_force"]) & ~_truthy(df["survived"])
+    periods = _numbers(df["breakdown_period"])[broke]
+    periods = periods[~np.isnan(periods)]
+    hx.set_title(f"When pacts broke ({len(periods):,} of {int(_truthy(df['in_force']).sum()):,} in force)")
+    if len(periods):
+        top = int(max(res.horizon, periods.max()))
+        hx.hist(
+            periods,
+            bins=np.arange(-0.5, top + 1.5),
+            color="0.75",
+            edgecolor="black",
+            linewidth=0.8,
+            hatch="//",
+            label="pacts broken",
+        )
+        hx.set_xlim(-0.5, top + 0.5)
+        hx.xaxis.get_major_locator().set_params(integer=True)
+        hx.yaxis.get_major_locator().set_params(integer=True)
+        med = float(np.median(periods))
+        hx.axvline(med, color="black", linestyle="--", linewidth=1, label=f"median: {res.period} {med:g}")
+        hx.set_ylim(0, hx.get_ylim()[1] * 1.25)
+        hx.legend(frameon=False, loc="upper left", ncols=2)
+    else:
+        _empty(hx, f"No pact broke within the horizon of {res.horizon} {res.period}s")
+    hx.set_xlabel(f"Breakdown period ({res.period}s after signature)")
+    hx.set_ylabel("Pacts broken (count)")
+    return fig
+
+
+def plot_outcomes(run_dir: str | Path, out: str | Path) -> Path:
+    """Plot a run's headline probabilities and the distribution of breakdown periods.
+
+    The left panel shows P(reached), P(ratified), P(in force) and P(survived) as hatched bars
+    with 95% Wilson intervals (from ``summary.json``); the right panel is a histogram of the
+    periods (in the scenario's ``pact.period`` unit) at which pacts in force broke.
+
+    Args:
+        run_dir: A folder written by ``negsim run``.
+        out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
+
+    Returns:
+        The path of the file written.
+
+    Raises:
+        UsageError: ``run_dir`` is not a run's result folder, or ``out`` has an unknown suffix.
+
+    """
+    return _save(_fig_outcomes(run_dir), out)
+
+
+# --------------------------------------------------------------------------- survival
+
+
+def _durations(res: _Result) -> tuple[np.ndarray, np.ndarray]:
+    """Periods in force and whether the pact broke, for every replicate whose pact entered into force."""
+    df = res.rows(["in_force", "survived", "entry_period", "breakdown_period"])
+    keep = _truthy(df["in_force"])
+    entry = _numbers(df["entry_period"])[keep]
+    end = _numbers(df["breakdown_period"])[keep]
+    broke = ~_truthy(df["survived"])[keep] & ~np.isnan(end)
+    entry = np.where(np.isnan(entry), 0.0, entry)
+    duration = np.where(broke, end - entry, res.horizon - entry)
+    return np.maximum(duration, 0.0), broke
+
+
+@_styled
+def _fig_survival(run_dir: str | Path) -> Figure:
+    """The Kaplan-Meier figure of pacts in force over compliance periods."""
+    res = _Result(run_dir)
+    res.require("run", "survival")
+    duration, broke = _durations(res)
+    n = res.replicates()
+    fig = _figure(6.4, 4.2)
+    ax = fig.subplots()
+    ax.set_title(f"{res.name}: survival of pacts in force ({n:,} replicates)")
+    ax.set_xlabel(f"{res.period.capitalize()}s since entry into force")
+    ax.set_ylabel("Share of pacts still in force")
+    if not len(duration):
+        _empty(ax, "No pact entered into force, so there is no survival curve")
+        return fig
+    try:
+        from lifelines import KaplanMeierFitter
+    except ImportError:
+        raise UsageError("the survival plot needs lifelines: pip install lifelines") from None
+    km = KaplanMeierFitter(alpha=0.05).fit(duration, event_observed=broke, label="Kaplan-Meier estimate")
+    t = km.survival_function_.index.to_numpy(dtype=float)
+    s = km.survival_function_.iloc[:, 0].to_numpy(dtype=float)
+    ci = km.confidence_interval_survival_function_
+    lo, hi = ci.iloc[:, 0].to_numpy(dtype=float), ci.iloc[:, 1].to_numpy(dtype=float)
+    ax.fill_between(
+        t, lo, hi, step="post", facecolor="0.85", edgecolor="0.55", hatch="..", linewidth=0, label="95% confidence band"
+    )
+    ax.step(t, s, where="post", color="black", linewidth=1.6, label="Kaplan-Meier estimate")
+    cens = np.sort(duration[~broke])
+    if len(cens):
+        ax.plot(
+            cens,
+            km.survival_function_at_times(cens).to_numpy(dtype=float),
+            linestyle="none",
+            marker="|",
+            markersize=7,
+            color="0.35",
+            label="censored at the horizon",
+        )
+    med = km.median_survival_time_
+    note = f"{len(duration):,} pacts in force, {int(broke.sum()):,} broke"
+    if np.isfinite(med):
+        note += f"; median survival {med:g} {res.period}s"
+    ax.set_title(f"{res.name}: survival of pacts in force ({n:,} replicates)\n{note}")
+    ax.set_xlim(0, max(float(t.max()), 1.0))
+    ax.set_ylim(0, 1.03)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(frameon=True, framealpha=0.9, edgecolor="0.8", loc="best")
+    return fig
+
+
+def plot_survival(run_dir: str | Path, out: str | Path) -> Path:
+    """Plot the Kaplan-Meier survival curve of pacts in force, with its 95% confidence band.
+
+    A pact's duration is ``breakdown_period - entry_period`` if it broke, else it is censored
+    at ``horizon - entry_period``; replicates without a pact in force are left out.
+
+    Args:
+        run_dir: A folder written by ``negsim run``.
+        out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
+
+    Returns:
+        The path of the file written.
+
+    Raises:
+        UsageError: ``run_dir`` is not a run's result folder, lifelines is missing, or ``out``
+            has an unknown suffix.
+
+    """
+    return _save(_fig_survival(run_dir), out)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def _check_prob(prob: str) -> str:
+    if prob not in PROBS:
+        raise UsageError(f"unknown probability {prob!r}: choose from {', '.join(PROBS)}")
+    return prob
+
+
+def _check_param(res: _Result, name: str | None, role: str, default: str | None) -> str | None:
+    params = res.params()
+    if name is None:
+        return default
+    if name not in params:
+        raise UsageError(f"{role} {name!r} is not a parameter of this sweep; it sweeps {', '.join(params)}")
+    return name
+
+
+def _grouped(points, keys: list[str], prob: str):
+    """p, lo, hi of ``prob`` per combination of ``keys``, pooling the points that share it (k/n summed)."""
+    import pandas as pd
+
+    if not points.duplicated(subset=keys).any():
+        return points[[*keys, f"p_{prob}", f"lo_{prob}", f"hi_{prob}"]].rename(
+            columns={f"p_{prob}": "p", f"lo_{prob}": "lo", f"hi_{prob}": "hi"}
+        )
+    pts = points.assign(_k=(points[f"p_{prob}"] * points["n"]).round().astype(int))
+    agg = pts.groupby(keys, sort=False, dropna=False).agg(_k=("_k", "sum"), n=("n", "sum")).reset_index()
+    rows = []
+    for _, r in agg.iterrows():
+        q = _probability(int(r["_k"]), int(r["n"]))
+        rows.append({**{k: r[k] for k in keys}, "p": q["p"], "lo": q["lo"], "hi": q["hi"]})
+    return pd.DataFrame(rows)
+
+
+def _sweep_title(res: _Result, what: str, pooled: list[str]) -> str:
+    pts = res.points()
+    title = f"{res.name} sweep: {what}\n({len(pts):,} points × {res.runs_per_point():,} replicates each)"
+    if pooled:
+        title += f", pooled over {', '.join(pooled)}"
+    return title
+
+
+@_styled
+def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None = None, probs=("reached", "survived")) -> Figure:
+    """The line figure of probabilities against a swept parameter."""
+    res = _Result(sweep_dir)
+    res.require("sweep", "line")
+    params = res.params()
+    probs = [_check_prob(p) for p in ([probs] if isinstance(probs, str) else probs)]
+    if not probs:
+        raise UsageError("the line plot needs at least one probability to show")
+    x = _check_param(res, x, "x", params[0])
+    by = _check_param(res, by, "by", next((p for p in params if p != x), None))
+    if by == x:
+        raise UsageError(f"x and by must be different parameters; both are {x!r}")
+    keys = [x] + ([by] if by else [])
+    pooled = [p for p in params if p not in keys]
+    points = res.points()
+    levels = _sort_key(list(dict.fromkeys(points[by]))) if by else [None]
+    if len(levels) > len(_LINESTYLES):
+        raise UsageError(
+            f"by {by!r} has {len(levels)} levels, too many lines to tell apart (at most {len(_LINESTYLES)}); use the heatmap"
+        )
+    panels = probs if by else [None]
+    fig = _figure(4.6 * len(panels) + 0.6, 3.9)
+    axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True, squeeze=False)[0])
+    fig.suptitle(_sweep_title(res, " and ".join(PROB_LABELS[p] for p in probs) + f" against {x}", pooled))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.75, max(len(levels), len(probs))))
+    for ax, panel in zip(axes, panels, strict=True):
+        series = [(prob, None) for prob in probs] if panel is None else [(panel, level) for level in levels]
+        for i, (prob, level) in enumerate(series):
+            g = _grouped(points, keys, prob)
+            if level is not None:
+                g = g[g[by].astype(str) == str(level)]
+            xs, ticks = _axis_values(g[x].tolist())
+            order = np.argsort(xs, kind="stable")
+            xs = xs[order]
+            p, lo, hi = (g[c].to_numpy(dtype=float)[order] for c in ("p", "lo", "hi"))
+            label = PROB_LABELS[prob] if level is None else f"{by} = {level}"
+            ax.fill_between(xs, lo, hi, color=colours[i], alpha=0.18, linewidth=0)
+            ax.plot(
+                xs,
+                p,
+                color=colours[i],
+                linestyle=_LINESTYLES[i % len(_LINESTYLES)],
+                marker=_MARKERS[i % len(_MARKERS)],
+                markersize=5,
+                markerfacecolor="white" if i % 2 else colours[i],
+                linewidth=1.5,
+                label=label,
+            )
+            if ticks is not None:
+                ax.set_xticks(range(len(ticks)), ticks)
+        ax.set_xlabel(_param_label(x))
+        ax.set_ylim(0, 1.02)
+        ax.grid(True, color="0.9", linewidth=0.6)
+        ax.set_title(PROB_LABELS[panel] + " with 95% band" if panel else "Probability with 95% band")
+        ax.legend(frameon=False, loc="best")
+    axes[0].set_ylabel("Probability (share of replicates)")
+    return fig
+
+
+def plot_sweep_line(
+    sweep_dir: str | Path, out: str | Path, x: str | None = None, by: str | None = None, probs=("reached", "survived")
+) -> Path:
+    """Plot probabilities against a swept parameter, with 95% bands.
+
+    With one parameter (or ``by`` unset and nothing else swept) each probability is one line on
+    one panel. With a second parameter ``by`` there is one panel per probability and one line
+    per level of ``by``. Any other swept parameter is pooled (replicates summed). Lines differ by
+    line style and marker as well as colour, so the plot reads in greyscale.
+
+    Args:
+        sweep_dir: A folder written by ``negsim sweep``.
+        out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
+        x: The parameter on the x axis (default: the sweep's first parameter).
+        by: The parameter whose levels make separate lines (default: the other parameter, if any).
+        probs: The probabilities to show, from reached, ratified, in_force, survived, complete.
+
+    Returns:
+        The path of the file written.
+
+    Raises:
+        UsageError: ``sweep_dir`` is not a sweep's result folder, or a parameter or probability
+            name is unknown.
+
+    """
+    return _save(_fig_sweep_line(sweep_dir, x=x, by=by, probs=probs), out)
+
+
+@_styled
+def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | None = None, prob: str = "survived") -> Figure:
+    """The heatmap figure of one probability over two swept parameters."""
+    res = _Result(sweep_dir)
+    res.require("sweep", "heatmap")
+    prob = _check_prob(prob)
+    params = res.params()
+    if len(params) < 2:
+        raise UsageError(
+            f"the heatmap needs a sweep over two parameters but this one sweeps only {params[0]}; use the line plot instead"
+        )
+    x = _check_param(res, x, "x", params[0])
+    y = _check_param(res, y, "y", next(p for p in params if p != x))
+    if x == y:
+        raise UsageError(f"x and y must be different parameters; both are {x!r}")
+    pooled = [p for p in params if p not in (x, y)]
+    g = _grouped(res.points(), [x, y], prob)
+    fig = _figure(6.4, 4.8)
+    ax = fig.subplots()
+    fig.suptitle(_sweep_title(res, f"{PROB_LABELS[prob]} over {x} and {y}", pooled))
+    xl, yl = _sort_key(list(dict.fromkeys(g[x]))), _sort_key(list(dict.fromkeys(g[y])))
+    grid = g.pivot_table(index=y, columns=x, values="p", aggfunc="first").reindex(index=yl, columns=xl)
+    Z = grid.to_numpy(dtype=float)
+    cmap = matplotlib.colormaps["viridis"]
+    if not np.isnan(Z).any() and len(xl) * len(yl) == len(g):
+        im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_xticks(range(len(xl)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xl])
+        ax.set_yticks(range(len(yl)), [f"{v:g}" if isinstance(v, float) else str(v) for v in yl])
+        if len(xl) * len(yl) <= 150:
+            for (i, j), v in np.ndenumerate(Z):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.55 else "black")
+        if len(xl) > 1 and len(yl) > 1 and Z.min() < 0.5 < Z.max():
+            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="white", linewidths=2.2)
+            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
+    else:  # scattered design (Latin hypercube): coloured points, contour by triangulation
+        xs, xt = _axis_values(g[x].tolist())
+        ys, yt = _axis_values(g[y].tolist())
+        p = g["p"].to_numpy(dtype=float)
+        im = ax.scatter(xs, ys, c=p, cmap=cmap, vmin=0, vmax=1, s=28, edgecolors="black", linewidths=0.4)
+        if len(p) >= 3 and p.min() < 0.5 < p.max() and xt is None and yt is None:
+            try:
+                ax.tricontour(xs, ys, p, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
+            except (ValueError, RuntimeError):
+                pass  # collinear points: no triangulation, no contour
+        if xt is not None:
+            ax.set_xticks(range(len(xt)), xt)
+        if yt is not None:
+            ax.set_yticks(range(len(yt)), yt)
+    ax.set_xlabel(_param_label(x))
+    ax.set_ylabel(_param_label(y))
+    ax.spines[["top", "right"]].set_visible(True)
+    cb = fig.colorbar(im, ax=ax)
+    cb.set_label(f"{PROB_LABELS[prob]}, share of replicates")
+    if Z.size and np.nanmin(Z) < 0.5 < np.nanmax(Z):
+        ax.set_title("dashed line: probability 0.5", fontsize=8)
+    return fig
+
+
+def plot_sweep_heatmap(
+    sweep_dir: str | Path, out: str | Path, x: str | None = None, y: str | None = None, prob: str = "survived"
+) -> Path:
+    """Plot a heatmap of one probability over two swept parameters, with a contour at 0.5.
+
+    Each cell is annotated with its probability; the 0.5 contour is drawn only where the field
+    crosses 0.5. A Latin hypercube design (not a grid) is shown as coloured points instead.
+
+    Args:
+        sweep_dir: A folder written by ``negsim sweep`` over at least two parameters.
+        out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
+        x: The parameter on the x axis (default: the sweep's first parameter).
+        y: The parameter on the y axis (default: the next parameter).
+        prob: The probability shown: reached, ratified, in_force, survived or complete.
+
+    Returns:
+        The path of the file written.
+
+    Raises:
+        UsageError: ``sweep_dir`` is not a sweep over two or more parameters, or a name is unknown.
+
+    """
+    return _save(_fig_sweep_heatmap(sweep_dir, x=x, y=y, prob=prob), out)
+
+
+# --------------------------------------------------------------------------- blockers
+
+
+def _blocker_counts(res: _Result) -> dict[str, Counter]:
+    """Vetoes by actor and issue, breakdowns by actor, cause and (actor, cause), counted as in negsim.stats."""
+    df = res.rows(
+        [
+            "end_cause",
+            "veto_actor",
+            "veto_issue",
+            "in_force",
+            "survived",
+            "breakdown_period",
+            "breakdown_cause",
+            "breakdown_actor",
+        ]
+    )
+    c = {k: Counter() for k in ("veto_actor", "veto_issue", "breakdown_actor", "breakdown_cause", "actor_cause")}
+    failed = np.array([e != "agreement" for e in _text(df["end_cause"])])
+    broke = _truthy(df["in_force"]) & ~_truthy(df["survived"]) & ~np.isnan(_numbers(df["breakdown_period"]))
+    va, vi = _text(df["veto_actor"]), _text(df["veto_issue"])
+    ba, bc = _text(df["breakdown_actor"]), _text(df["breakdown_cause"])
+    for i in np.flatnonzero(failed):
+        if va[i]:
+            c["veto_actor"][va[i]] += 1
+        if vi[i]:
+            c["veto_issue"][vi[i]] += 1
+    for i in np.flatnonzero(broke):
+        c["breakdown_actor"][ba[i] or "(none)"] += 1
+        c["breakdown_cause"][bc[i] or "(none)"] += 1
+        c["actor_cause"][(ba[i] or "(none)", bc[i] or "(none)")] += 1
+    c["replicates"] = len(df)
+    return c
+
+
+def _hbars(ax, counts: Counter, title: str, xlabel: str, hatch: str, empty: str) -> None:
+    top = counts.most_common(TOP)
+    ax.set_title(title)
+    if not top:
+        _empty(ax, empty)
+        return
+    labels = [str(k) for k, _ in top][::-1]
+    values = [v for _, v in top][::-1]
+    ax.barh(labels, values, height=0.7, color="0.7", edgecolor="black", linewidth=0.7, hatch=hatch)
+    ax.set_ylim(len(values) - max(len(values), 5) - 0.6, len(values) - 0.4)
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.margins(x=0.15)
+
+
+@_styled
+def _fig_blockers(result_dir: str | Path) -> Figure:
+    """The blockers figure: vetoes by actor and issue, breakdowns by actor (split by cause) and cause."""
+    res = _Result(result_dir)
+    c = _blocker_counts(res)
+    n = c["replicates"]
+    fig = _figure(10.0, 7.2)
+    (a1, a2), (a3, a4) = fig.subplots(2, 2)
+    if res.kind == "run":
+        fig.suptitle(f"{res.name}: who blocks ({n:,} replicates)")
+    else:
+        fig.suptitle(f"{res.name} sweep: who blocks ({n:,} replicates, all {len(res.points()):,} points pooled)")
+    unit = "Failed talks (count of replicates)"
+    _hbars(a1, c["veto_actor"], f"Vetoes by actor (top {TOP})", unit, "//", "No talks were vetoed")
+    _hbars(a2, c["veto_issue"], f"Vetoes by issue (top {TOP})", unit, "\\\\", "No talks were vetoed")
+    # breakdowns by actor, stacked by cause (hatch per cause)
+    a3.set_title(f"Breakdowns by actor and cause (top {TOP})")
+    actors = [k for k, _ in c["breakdown_actor"].most_common(TOP)][::-1]
+    causes = [k for k, _ in c["breakdown_cause"].most_common()]
+    if actors:
+        left = np.zeros(len(actors))
+        for j, cause in enumerate(causes):
+            vals = np.array([c["actor_cause"][(a, cause)] for a in actors], dtype=float)
+            a3.barh(
+                actors,
+                vals,
+                left=left,
+                color=_GREYS[j % len(_GREYS)],
+                edgecolor="black",
+                linewidth=0.7,
+                hatch=_HATCHES[j % len(_HATCHES)],
+                height=0.7,
+                label=cause.replace("_", " "),
+            )
+            left += vals
+        for i, v in enumerate(left):
+            a3.annotate(f"{int(v):,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        a3.set_ylim(len(actors) - max(len(actors), 5) - 0.6, len(actors) - 0.4)
+        a3.set_xlabel("Pacts broken (count)")
+        a3.xaxis.get_major_locator().set_params(integer=True)
+        a3.margins(x=0.15)
+        a3.legend(frameon=False, loc="lower right", title="cause")
+    else:
+        _empty(a3, "No pact in force broke")
+    _hbars(a4, c["breakdown_cause"], "Breakdowns by cause", "Pacts broken (count)", "xx", "No pact in force broke")
+    return fig
+
+
+def plot_blockers(result_dir: str | Path, out: str | Path) -> Path:
+    """Plot who blocks: vetoes by actor and by issue, and breakdowns by actor and cause.
+
+    Vetoes are counted over replicates whose talks did not end in agreement; breakdowns over
+    pacts in force that did not survive (as in ``summary.json``). Each panel shows the top 10.
+    For a sweep, the rows of every point are pooled.
+
+    Args:
+        result_dir: A folder written by ``negsim run`` or ``negsim sweep``.
+        out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
+
+    Returns:
+        The path of the file written.
+
+    Raises:
+        UsageError: ``result_dir`` is not a result folder, or ``out`` has an unknown suffix.
+
+    """
+    return _save(_fig_blockers(result_dir), out)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def default_kinds(result_dir: str | Path) -> list[str]:
+    """The plots made when no kind is given: a run's outcomes, survival and blockers; a sweep's line or heatmap and blockers.
+
+    Args:
+        result_dir: A run's or a sweep's result folder.
+
+    Returns:
+        The plot kinds, in the order they are drawn.
+
+    """
+    res = _Result(result_dir)
+    if res.kind == "run":
+        return ["outcomes", "survival", "blockers"]
+    return ["line" if len(res.params()) == 1 else "heatmap", "blockers"]
+
+
+def plot(
+    result_dir: str | Path,
+    kind: str | None = None,
+    out: str | Path | None = None,
+    formats=("png",),
+    x: str | None = None,
+    y: str | None = None,
+    by: str | None = None,
+    probs=("reached", "survived"),
+    prob: str = "survived",
+) -> list[Path]:
+    """Draw the plots of a run or sweep result folder.
+
+    Args:
+        result_dir: A folder written by ``negsim run`` or ``negsim sweep``.
+        kind: outcomes, survival, line, heatmap, blockers or all. By default a run gets
+            outcomes, survival and blockers; a sweep gets line (one parameter) or heatmap (two
+            or more) and blockers. ``all`` draws every plot that fits the result.
+        out: A file (``.png``, ``.svg`` or ``.pdf``; only for one plot) or a folder to write
+            into. Default: ``result_dir/plots/``.
+        formats: The formats written into a folder, e.g. ``("png", "pdf")``.
+        x: The swept parameter on the x axis (line, heatmap).
+        y: The swept parameter on the y axis (heatmap).
+        by: The swept parameter whose levels make separate lines (line).
+        probs: The probabilities of the line plot.
+        prob: The probability of the heatmap.
+
+    Returns:
+        The files written, in order.
+
+    Raises:
+        UsageError: The folder is not a result, the kind does not fit it, or a name is unknown.
+
+    """
+    res = _Result(result_dir)
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"unknown plot kind {kind!r}: choose from {', '.join(KINDS)}")
+    if kind is None:
+        kinds = default_kinds(res.path)
+    elif kind == "all":
+        if res.kind == "run":
+            kinds = ["outcomes", "survival", "blockers"]
+        else:
+            kinds = ["line", *(["heatmap"] if len(res.params()) >= 2 else []), "blockers"]
+    else:
+        kinds = [kind]
+    draw = {
+        "outcomes": lambda: _fig_outcomes(res.path),
+        "survival": lambda: _fig_survival(res.path),
+        "line": lambda: _fig_sweep_line(res.path, x=x, by=by, probs=probs),
+        "heatmap": lambda: _fig_sweep_heatmap(res.path, x=x, y=y, prob=prob),
+        "blockers": lambda: _fig_blockers(res.path),
+    }
+    out = Path(out) if out is not None else res.path / "plots"
+    if out.suffix.lower() in FORMATS:
+        if len(kinds) > 1:
+            raise UsageError(f"{len(kinds)} plots cannot go into one file {out}; give a folder, or one --kind")
+        targets = [[out]]
+    elif out.suffix:
+        raise UsageError(f"cannot write a plot to {out}: the file name must end in .png, .svg or .pdf")
+    else:
+        suffixes = []
+        for f in [formats] if isinstance(formats, str) else formats:
+            s = "." + str(f).lower().lstrip(".")
+            if s not in FORMATS:
+                raise UsageError(f"unknown plot format {f!r}: choose from png, svg, pdf")
+            suffixes.append(s)
+        if not suffixes:
+            raise UsageError("no plot format given: choose from png, svg, pdf")
+        targets = [[out / f"{k}{s}" for s in dict.fromkeys(suffixes)] for k in kinds]
+    written = []
+    for k, files in zip(kinds, targets, strict=True):
+        fig = draw[k]()
+        for f in files:
+            written.append(_save(fig, f))
+    return written

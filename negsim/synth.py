@@ -1,0 +1,302 @@
+"""Synthetic scenarios of any size: N actors and K issues, valid and reproducible from a seed.
+
+The generated roster has the structure of the bundled scenarios: a counterpart state (the role
+Russia plays), its ally (Belarus), and N - 2 members of a consensus body (``ALLIANCE``, the role
+NATO plays), one of which is a leading power that mediates (the United States). Members come in
+three kinds, like the profiles of ``scenarios/base/europe_2025.yaml``: frontline states (hard-line,
+boulware, red lines on what they owe), core states (reciprocal) and southern states (linear).
+The K issues are spread over the three fronts (the first is a mutual pledge on every front) and
+are owed in turn by every party (mutual), by the counterpart, or by one frontline member.
+
+Positions, salience, trust, red lines and concession shapes are drawn from
+``numpy.random.default_rng(seed)``; many parameters are distributions, as in the real
+scenarios, so each replicate draws its own. Every actor, issue, body and section carries
+``assumption: "synthetic"``, so ``negsim validate --strict`` passes.
+
+>>> from negsim.synth import synthetic_scenario
+>>> doc = synthetic_scenario(35, 10, seed=1)
+>>> len(doc["actors"]), len(doc["talks"]["issues"])
+(35, 10)
+
+Used by the benchmarks (``benchmarks/bench.py``: scaling to 300 actors) and useful to test a
+model change on rosters larger than Europe's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+ASSUMPTION = "synthetic"
+FRONT_CYCLE = ("central", "arctic_baltic", "black_sea_caucasus")
+COUNTERPART, ALLY, LEADER, BODY = "CPT", "ALY", "M001", "ALLIANCE"
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(float(x), nd)
+
+
+def _beta(rng: np.random.Generator, mean: float, sd: float, lo: float = 0.02, hi: float = 0.98) -> dict:
+    """A ``{beta: {mean, sd}}`` parameter with mean jittered around ``mean`` and a feasible sd."""
+    m = _r(np.clip(mean + rng.normal(0.0, 0.03), lo, hi))
+    s = _r(min(sd, 0.9 * (m * (1 - m)) ** 0.5))
+    return {"beta": {"mean": m, "sd": s}} if s > 0 else m
+
+
+def synthetic_scenario(n_actors: int, n_issues: int, seed: int = 0) -> dict:
+    """A valid scenario document (a plain dict, as read from YAML) with ``n_actors`` and ``n_issues``.
+
+    ``n_actors >= 4`` (counterpart, ally and at least two members); ``n_issues >= 1``.
+    The same arguments always give the same document.
+    """
+    if n_actors < 4:
+        raise ValueError(f"a synthetic scenario needs at least 4 actors, got {n_actors}")
+    if n_issues < 1:
+        raise ValueError(f"a synthetic scenario needs at least 1 issue, got {n_issues}")
+    rng = np.random.default_rng(seed)
+    n_members = n_actors - 2
+    width = max(3, len(str(n_members)))
+    members = [f"M{i + 1:0{width}d}" for i in range(n_members)]
+    leader = members[0]
+    # member kinds: the leader is "core"; of the rest ~25% frontline, ~40% core, ~35% south
+    kinds = ["core"] + list(rng.choice(["frontline", "core", "south"], size=n_members - 1, p=[0.25, 0.4, 0.35]))
+    if "frontline" not in kinds:
+        kinds[-1] = "frontline"
+    frontline = [m for m, k in zip(members, kinds, strict=True) if k == "frontline"]
+    region_of = {"frontline": "east", "core": "west", "south": "south"}
+
+    # -- issues ---------------------------------------------------------------------------
+    issues: dict[str, dict] = {}
+    owner: dict[str, str] = {}  # "mutual" | "counterpart" | "member"
+    for j in range(n_issues):
+        kind = ("mutual", "counterpart", "member")[j % 3]
+        front = "all" if j == 0 else FRONT_CYCLE[(j - 1) % 3]
+        iid = f"i{j + 1:02d}_{kind}"
+        if kind == "mutual":
+            obligor = "mutual"
+        elif kind == "counterpart":
+            obligor = [COUNTERPART, ALLY] if j % 2 == 0 else [COUNTERPART]
+        else:
+            obligor = [frontline[(j // 3) % len(frontline)]]
+        issues[iid] = {
+            "label": f"Synthetic issue {j + 1} ({kind}, {front})",
+            "front": front,
+            "obligor": obligor,
+            "difficulty": _beta(rng, float(rng.uniform(0.1, 0.8)), 0.1),
+            "assumption": ASSUMPTION,
+        }
+        owner[iid] = kind
+    ids = list(issues)
+    member_owed = [i for i in ids if owner[i] == "member"]
+    counterpart_owed = [i for i in ids if owner[i] == "counterpart"]
+
+    # -- actors ---------------------------------------------------------------------------
+    actors: dict[str, dict] = {}
+    cap_rest = rng.lognormal(0.0, 1.0, size=n_members - 1)
+    cap_rest = 0.16 * cap_rest / cap_rest.sum()
+
+    def prefs(want: dict[str, tuple[float, float]]) -> tuple[dict, dict]:
+        pos, sal = {}, {}
+        for iid in ids:
+            lo, hi = want[owner[iid]]
+            pos[iid] = _r(rng.uniform(lo, hi), 2)
+            sal[iid] = _r(rng.uniform(0.2, 1.0), 2)
+        return pos, sal
+
+    # the counterpart and its ally want what the members owe and give little of what they owe
+    for code, name, cap, pop in ((COUNTERPART, "Counterpart", 0.17, 144.0), (ALLY, "Counterpart's ally", 0.005, 9.0)):
+        pos, sal = prefs({"mutual": (0.8, 1.0), "counterpart": (0.1, 0.35), "member": (0.85, 1.0)})
+        if counterpart_owed:
+            # the withdrawals it might make are uncertain (as Russia's from Belarus)
+            pos[counterpart_owed[0]] = _beta(rng, 0.25, 0.1)
+        actor = {
+            "name": name,
+            "capability": cap,
+            "population": pop,
+            "blocs": ["CSTO", "UNION_STATE"],
+            "region": "other",
+            "positions": pos,
+            "salience": sal,
+            "concession": {"shape": "boulware", "rate": _r(rng.uniform(0.1, 0.25), 2)},
+            "trust": {ALLY if code == COUNTERPART else COUNTERPART: _beta(rng, 0.9, 0.05), "default": _beta(rng, 0.22, 0.08)},
+            "us_reliance": 0.0,
+            "threat": _beta(rng, 0.7, 0.1),
+            "reservation": _r(rng.uniform(0.02, 0.08)),
+            "ratification": {"required": False},
+            "spoiler": 0.0,
+            "opportunism": _r(rng.uniform(0.1, 0.3), 2),
+            "walkout": {"after": 8, "hazard": _r(rng.uniform(0.0, 0.1), 2)},
+            "assumption": ASSUMPTION,
+        }
+        if code == COUNTERPART and member_owed:
+            actor["red_lines"] = {member_owed[0]: _r(rng.uniform(0.1, 0.3), 2)}
+        actors[code] = actor
+
+    # obstruction: about a 15% chance that some member spoils the talks, whatever the roster size
+    spoil = _r(0.15 / n_members, 5)
+    for i, (code, kind) in enumerate(zip(members, kinds, strict=True)):
+        if kind == "frontline":
+            want = {"mutual": (0.2, 0.6), "counterpart": (0.9, 1.0), "member": (0.0, 0.1)}
+            shape, rate, trust_cp, reserve, spoiler = "boulware", (0.2, 0.4), 0.1, (0.05, 0.1), 2 * spoil
+        elif kind == "core":
+            want = {"mutual": (0.5, 0.9), "counterpart": (0.8, 1.0), "member": (0.05, 0.3)}
+            shape, rate, trust_cp, reserve, spoiler = "reciprocal", (0.4, 0.6), 0.2, (0.02, 0.06), spoil
+        else:
+            want = {"mutual": (0.6, 1.0), "counterpart": (0.7, 1.0), "member": (0.2, 0.5)}
+            shape, rate, trust_cp, reserve, spoiler = "linear", (0.4, 0.6), 0.25, (0.01, 0.04), spoil
+        pos, sal = prefs(want)
+        concession: dict = {"shape": shape, "rate": _r(rng.uniform(*rate), 2)}
+        red: dict = {}
+        if kind == "frontline" and member_owed:
+            # frontline states draw red lines on some of what they (or their neighbours) owe
+            for iid in member_owed:
+                if rng.random() < 0.15:
+                    red[iid] = _r(rng.uniform(0.3, 0.6), 2)
+            if rng.random() < 0.2:
+                concession["categorical_on"] = [member_owed[0]]
+        actor = {
+            "name": "Leading power" if code == leader else f"Member {i + 1}",
+            "capability": 0.64 if code == leader else _r(cap_rest[i - 1], 5),
+            "population": 335.0 if code == leader else _r(rng.lognormal(2.0, 1.0), 1),
+            "blocs": [BODY] + (["UNION"] if code != leader and rng.random() < 0.7 else []),
+            "region": "north_america" if code == leader else region_of[kind],
+            "positions": pos,
+            "salience": sal,
+            "concession": concession,
+            "trust": {
+                COUNTERPART: _beta(rng, trust_cp, 0.06),
+                ALLY: _beta(rng, trust_cp, 0.06),
+                "default": _beta(rng, 0.78, 0.07),
+            },
+            "us_reliance": 0.0 if code == leader else _r(rng.uniform(0.3, 0.9), 2),
+            "threat": _beta(rng, {"frontline": 0.85, "core": 0.5, "south": 0.35}[kind], 0.1),
+            "drawdown_softening": {"uniform": [0.5, 1.0]} if kind == "frontline" else 1.0,
+            "reservation": _r(rng.uniform(*reserve)),
+            "ratification": {
+                "required": code != leader or rng.random() < 0.5,
+                "threshold": 0.5,
+                "support": _beta(rng, 0.55, 0.1),
+                "delay": 1.0,
+            },
+            "spoiler": spoiler,
+            "opportunism": 0.05,
+            "assumption": ASSUMPTION,
+        }
+        if red:
+            actor["red_lines"] = red
+        actors[code] = actor
+
+    # -- bodies, talks, pact, events ----------------------------------------------------------
+    some_front = frontline[0]
+    doc = {
+        "name": f"synthetic_{n_actors}x{n_issues}_s{seed}",
+        "title": f"Synthetic scenario: {n_actors} actors, {n_issues} issues (seed {seed})",
+        "question": "None: a generated roster for benchmarks and tests (negsim.synth).",
+        "expected": "n/a",
+        "issues": issues,
+        "actors": actors,
+        "bodies": {
+            BODY: {
+                "label": "Consensus body of the members",
+                "members": {"bloc": BODY},
+                "rule": "consensus",
+                "silence": True,
+                "indifference": 0.02,
+                "assumption": ASSUMPTION,
+            },
+            "UNION": {
+                "label": "A QMV body of most members (not a pact party)",
+                "members": {"bloc": "UNION"} if any("UNION" in a["blocs"] for a in actors.values()) else [leader],
+                "rule": "qmv",
+                "assumption": ASSUMPTION,
+            },
+        },
+        "us_presence": {r: 1.0 for r in ("north_america", "west", "east", "south", "other")} | {"assumption": ASSUMPTION},
+        "talks": {
+            "issues": ids,
+            "mediator": leader,
+            "proposal": "nash",
+            "mediator_bias": 0.1,
+            "sequencing": "multilateral",
+            "agenda": "grand_bargain",
+            "cascade": {"from": "central", "trust_gain": 0.1, "softening": 0.05},
+            "max_rounds": 12,
+            "assumption": ASSUMPTION,
+        },
+        "pact": {
+            "parties": [COUNTERPART, ALLY, BODY],
+            "entry_into_force": "all",
+            "verification": _beta(rng, 0.6, 0.1),
+            "horizon": 20,
+            "period": "year",
+            "assumption": ASSUMPTION,
+        },
+        "compliance": {"base_hazard": 0.1, "assumption": ASSUMPTION},
+        "events": [
+            {"at": 0, "set": {"us_presence.east": 0.8}, "label": "partial drawdown in the east", "assumption": ASSUMPTION},
+            {
+                "hazard": 0.05,
+                "incident": {"between": [ALLY, some_front], "severity": 0.5},
+                "label": f"border incident {ALLY}-{some_front}",
+                "assumption": ASSUMPTION,
+            },
+            {
+                "hazard": 0.02,
+                "incident": {"between": [COUNTERPART, some_front], "severity": 1.0},
+                "label": f"military incident {COUNTERPART}-{some_front}",
+                "assumption": ASSUMPTION,
+            },
+        ],
+    }
+    if n_issues == 1:
+        del doc["talks"]["cascade"]  # one mutual issue on every front: nothing to cascade to
+    return doc
+
+
+def validate_document(doc: dict):
+    """Validate a scenario document in memory; returns the :class:`~negsim.schema.Scenario`.
+
+    Raises :class:`~negsim.errors.ScenarioError` listing every problem (as ``negsim validate``).
+    """
+    from pydantic import ValidationError
+
+    from negsim.errors import ScenarioError
+    from negsim.scenario import _pydantic_problems, cross_check
+    from negsim.schema import Scenario
+
+    fname = f"<{doc.get('name', 'synthetic')}>"
+    try:
+        sc = Scenario.model_validate(doc)
+    except ValidationError as e:
+        raise ScenarioError(_pydantic_problems(e, doc, {}, fname)) from None
+    problems = cross_check(sc, {}, fname)
+    if problems:
+        raise ScenarioError(problems)
+    return sc
+
+
+def compile_synthetic(n_actors: int, n_issues: int, seed: int = 0):
+    """A validated, compiled synthetic scenario (:class:`~negsim.compile.CompiledScenario`), ready for ``run_many``."""
+    from negsim.compile import CompiledScenario
+
+    doc = synthetic_scenario(n_actors, n_issues, seed)
+    return CompiledScenario(validate_document(doc), doc)
+
+
+def to_yaml(doc: dict) -> str:
+    """The document as YAML text (block style, keys in the generator's order)."""
+    import yaml
+
+    head = f"# {doc['title']}\n# Generated by negsim.synth (negsim synth); every value is an assumption, not a source.\n"
+    return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=130, allow_unicode=True)
+
+
+def write_synthetic(path: str | Path, n_actors: int, n_issues: int, seed: int = 0) -> Path:
+    """Write a synthetic scenario of ``n_actors`` and ``n_issues`` to ``path`` as YAML; returns the path."""
+    path = Path(path)
+    doc = synthetic_scenario(n_actors, n_issues, seed)
+    validate_document(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_yaml(doc))
+    return path
