@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
     )
     r.add_argument("--force", action="store_true", help="replace results already in --out")
+    r.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
@@ -157,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sw.add_argument("--max-runs", type=int, default=10_000, help="cap on replicates per point with --precision (default 10000)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    sw.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
 
     cp = sub.add_parser(
         "compare",
@@ -171,6 +173,39 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     cp.add_argument("--out", "-o", help="also write both outcome tables and comparison.json here")
+
+    pl = sub.add_parser(
+        "plot",
+        help="draw plots of a run or sweep result folder",
+        description="Draw publication-quality plots from a result folder written by 'negsim run' or 'negsim sweep'. "
+        "By default a run gets outcomes, survival and blockers; a sweep gets line (one parameter) or heatmap "
+        "(two or more) and blockers. Files go to RESULT/plots/ unless --out is given.",
+    )
+    pl.add_argument("result", help="a result folder of 'negsim run' or 'negsim sweep'")
+    pl.add_argument(
+        "--kind",
+        "-k",
+        choices=["outcomes", "survival", "line", "heatmap", "blockers", "all"],
+        help="which plot (default: by result)",
+    )
+    pl.add_argument("--out", "-o", help="a file (.png, .svg, .pdf; one plot only) or a folder (default RESULT/plots/)")
+    pl.add_argument(
+        "--format",
+        "-f",
+        dest="formats",
+        action="append",
+        choices=["png", "svg", "pdf"],
+        help="format(s) written into a folder (repeatable; default png)",
+    )
+    pl.add_argument("--x", metavar="PATH", help="swept parameter on the x axis (line, heatmap)")
+    pl.add_argument("--y", metavar="PATH", help="swept parameter on the y axis (heatmap)")
+    pl.add_argument("--by", metavar="PATH", help="swept parameter with one line per level (line)")
+    pl.add_argument(
+        "--prob",
+        action="append",
+        choices=["reached", "ratified", "in_force", "survived", "complete"],
+        help="probability shown: the heatmap's (default survived); the line plot's, repeatable (default reached and survived)",
+    )
 
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
     return p
@@ -214,6 +249,23 @@ def _dispatch(args) -> int:
         width = max(len(p.stem) for p, _ in items)
         for p, title in items:
             print(f"{p.stem:<{width}}  {title}")
+        return 0
+    if args.command == "plot":
+        from negsim.plots import plot
+
+        files = plot(
+            args.result,
+            kind=args.kind,
+            out=args.out,
+            formats=tuple(args.formats or ("png",)),
+            x=args.x,
+            y=args.y,
+            by=args.by,
+            probs=tuple(args.prob or ("reached", "survived")),
+            prob=args.prob[0] if args.prob else "survived",
+        )
+        for f in files:
+            print(f)
         return 0
     if args.command == "sweep":
         return _sweep(args)
@@ -271,6 +323,8 @@ def _dispatch(args) -> int:
         print(res.text)
         if res.out_dir:
             print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
+            if args.plot and res.complete:
+                _plots(res.out_dir)
         if not res.complete:
             print(
                 "negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).",
@@ -308,7 +362,16 @@ def _sweep(args) -> int:
     per = f"{runs} replicates" if args.precision is None else f"{runs}+ replicates (until half-width < {args.precision})"
     print(f"\n{len(res.points)} points x {per} = {res.rows:,} rows (common random numbers, seed {seed})")
     print(f"Results: {res.out_dir}/ ({res.table.name}, points.csv, manifest.json)")
+    if args.plot:
+        _plots(res.out_dir)
     return 0
+
+
+def _plots(out_dir) -> None:
+    from negsim.plots import plot
+
+    files = plot(out_dir)
+    print("Plots: " + ", ".join(str(f) for f in files))
 
 
 def _verdict(row: dict) -> str:

@@ -284,7 +284,9 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
     keys = ("reached", "ratified", "in_force", "survived")
     probs = [summary.get(k) or _probability(int(_truthy(df[k]).sum()), n) for k in keys]
     p = np.array([q["p"] for q in probs])
-    err = np.array([p - [q["lo"] for q in probs], [q["hi"] for q in probs] - p])
+    err = np.clip(
+        np.array([p - [q["lo"] for q in probs], [q["hi"] for q in probs] - p]), 0.0, None
+    )  # Wilson ends can sit a rounding error inside p
 
     fig = _figure(9.0, 3.8)
     ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
@@ -333,6 +335,8 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
         hx.axvline(med, color="black", linestyle="--", linewidth=1, label=f"median: {res.period} {med:g}")
         hx.set_ylim(0, hx.get_ylim()[1] * 1.25)
         hx.legend(frameon=False, loc="upper left", ncols=2)
+    elif not _truthy(df["in_force"]).any():
+        _empty(hx, "No pact entered into force")
     else:
         _empty(hx, f"No pact broke within the horizon of {res.horizon} {res.period}s")
     hx.set_xlabel(f"Breakdown period ({res.period}s after signature)")
@@ -501,12 +505,15 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
     if not probs:
         raise UsageError("the line plot needs at least one probability to show")
     x = _check_param(res, x, "x", params[0])
-    by = _check_param(res, by, "by", next((p for p in params if p != x), None))
+    points = res.points()
+    default_by = next((p for p in params if p != x), None)
+    if by is None and default_by is not None and points[default_by].nunique() > len(_LINESTYLES):
+        default_by = None  # e.g. a Latin hypercube: too many levels for lines, so pool over it
+    by = _check_param(res, by, "by", default_by)
     if by == x:
         raise UsageError(f"x and by must be different parameters; both are {x!r}")
     keys = [x] + ([by] if by else [])
     pooled = [p for p in params if p not in keys]
-    points = res.points()
     levels = _sort_key(list(dict.fromkeys(points[by]))) if by else [None]
     if len(levels) > len(_LINESTYLES):
         raise UsageError(
@@ -605,8 +612,10 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
     cmap = matplotlib.colormaps["viridis"]
     if not np.isnan(Z).any() and len(xl) * len(yl) == len(g):
         im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-        ax.set_xticks(range(len(xl)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xl])
-        ax.set_yticks(range(len(yl)), [f"{v:g}" if isinstance(v, float) else str(v) for v in yl])
+        ax.set_xticks(
+            range(len(xl)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in xl], rotation=45 if len(xl) > 6 else 0
+        )
+        ax.set_yticks(range(len(yl)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in yl])
         if len(xl) * len(yl) <= 150:
             for (i, j), v in np.ndenumerate(Z):
                 ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.55 else "black")

@@ -1,0 +1,323 @@
+"""Plots of run and sweep results: the figures hold the data of the result files."""
+
+import csv
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+from conftest import FIXTURES
+
+from negsim import plots
+from negsim.errors import UsageError
+from negsim.stats import wilson
+
+PROBS = ("reached", "ratified", "in_force", "survived", "complete")
+# a 3 x 2 grid over the mini scenario: the spoiler makes AAA veto, the hazard breaks pacts
+SWEEP = {"actors.AAA.spoiler": (0.0, 0.4, 0.8), "compliance.base_hazard": (0.05, 1.0)}
+SWEEP_RUNS = 60
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from negsim.api import run
+
+    out = tmp_path_factory.mktemp("run") / "us_drawdown"
+    run("us_drawdown", runs=120, seed=3, out=out)
+    return out
+
+
+def _write_sweep(out, params: dict, runs: int) -> None:
+    """A sweep folder in the documented format, from real rows of each point."""
+    import itertools
+
+    import yaml
+
+    from negsim.api import load
+    from negsim.runner import run_many
+
+    out.mkdir(parents=True)
+    names = list(params)
+    points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*params.values())]
+    base = load(FIXTURES / "mini.yaml")
+    (out / "scenario.resolved.yaml").write_text(yaml.safe_dump(base.document, sort_keys=False))
+    table, summary = [], []
+    for p, point in enumerate(points):
+        rows = run_many(load(FIXTURES / "mini.yaml", [f"{k}={v}" for k, v in point.items()]), runs, 1)
+        table += [{"point": p, **point, **r} for r in rows]
+        cells = []
+        for k in PROBS:
+            hits = sum(str(r[k]) == "True" for r in rows)
+            lo, hi = wilson(hits, len(rows))
+            cells += [round(hits / len(rows), 6), round(lo, 6), round(hi, 6)]
+        summary.append([p, *point.values(), len(rows), *cells])
+    with open(out / "rows.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(table[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(table)
+    with open(out / "points.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["point", *names, "n", *[f"{s}_{k}" for k in PROBS for s in ("p", "lo", "hi")]])
+        w.writerows(summary)
+    manifest = {"kind": "sweep", "scenario": str(FIXTURES / "mini.yaml"), "scenario_name": "mini", "seed": 1, "runs": runs}
+    manifest |= {"design": "grid", "params": names, "points": points, "complete": True, "rows": len(table)}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "mini-sweep"
+    _write_sweep(out, SWEEP, SWEEP_RUNS)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweep1_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep1") / "mini-sweep1"
+    _write_sweep(out, {"compliance.base_hazard": (0.05, 0.5, 1.0)}, 40)
+    return out
+
+
+def _outcomes(run_dir):
+    with open(run_dir / "outcomes.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _points(sweep_dir):
+    with open(sweep_dir / "points.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _bar_labels(ax):
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def _bar_widths(ax):
+    return [p.get_width() for p in ax.patches]
+
+
+def test_outcomes_bars_are_the_summary_probabilities(run_dir):
+    fig = plots._fig_outcomes(run_dir)
+    bars_ax, hist_ax = fig.axes[:2]
+    summary = json.loads((run_dir / "summary.json").read_text())["probabilities"]
+    heights = [p.get_height() for p in bars_ax.patches]
+    assert heights == pytest.approx([summary[k]["p"] for k in ("reached", "ratified", "in_force", "survived")])
+    # error bars span the Wilson interval
+    bars = next(c for c in bars_ax.containers if hasattr(c, "errorbar"))
+    segments = bars.errorbar.lines[2][0].get_segments()
+    assert [(s[0][1], s[1][1]) for s in segments] == [
+        pytest.approx((summary[k]["lo"], summary[k]["hi"])) for k in ("reached", "ratified", "in_force", "survived")
+    ]
+    assert "us_drawdown" in fig._suptitle.get_text() and "120 replicates" in fig._suptitle.get_text()
+    assert bars_ax.get_ylabel() and hist_ax.get_ylabel()
+    # the histogram counts each broken pact's breakdown period, in the scenario's unit
+    rows = _outcomes(run_dir)
+    broke = Counter(
+        float(r["breakdown_period"])
+        for r in rows
+        if r["in_force"] == "True" and r["survived"] == "False" and r["breakdown_period"]
+    )
+    hist = {p.get_x() + p.get_width() / 2: p.get_height() for p in hist_ax.patches if p.get_height() > 0}
+    assert hist == pytest.approx(dict(broke))
+    assert hist_ax.get_xlabel() == "Breakdown period (years after signature)"
+
+
+def test_survival_curve_is_kaplan_meier(run_dir):
+    fig = plots._fig_survival(run_dir)
+    ax = fig.axes[0]
+    (curve,) = [ln for ln in ax.get_lines() if ln.get_label() == "Kaplan-Meier estimate"]
+    y = np.asarray(curve.get_ydata(), dtype=float)
+    assert y[0] == 1.0
+    assert np.all(np.diff(y) <= 1e-12)
+    # the final value equals the product-limit estimate computed by hand
+    rows = [r for r in _outcomes(run_dir) if r["in_force"] == "True"]
+    durations = []
+    for r in rows:
+        broke = r["survived"] == "False" and r["breakdown_period"] != ""
+        end = float(r["breakdown_period"]) if broke else 20.0
+        durations.append((end - float(r["entry_period"]), broke))
+    s = 1.0
+    for t in sorted({d for d, b in durations if b}):
+        at_risk = sum(d >= t for d, _ in durations)
+        s *= 1 - sum(d == t and b for d, b in durations) / at_risk
+    assert y[-1] == pytest.approx(s)
+    assert "120 replicates" in ax.get_title()
+    assert ax.get_xlabel() == "Years since entry into force"
+
+
+def test_heatmap_is_the_points_pivot(sweep_dir):
+    fig = plots._fig_sweep_heatmap(sweep_dir, prob="survived")
+    ax = fig.axes[0]
+    grid = np.asarray(ax.images[0].get_array(), dtype=float)
+    want = np.full((2, 3), np.nan)
+    xs, ys = SWEEP["actors.AAA.spoiler"], SWEEP["compliance.base_hazard"]
+    for r in _points(sweep_dir):
+        want[ys.index(float(r["compliance.base_hazard"])), xs.index(float(r["actors.AAA.spoiler"]))] = float(r["p_survived"])
+    np.testing.assert_allclose(grid, want)
+    assert ax.get_xlabel() == "actors.AAA.spoiler"
+    assert ax.get_ylabel().startswith("compliance.base_hazard")
+    assert fig.axes[1].get_ylabel().startswith("P(survives to horizon)")  # the colourbar
+    assert "mini" in fig._suptitle.get_text() and f"{SWEEP_RUNS} replicates each" in fig._suptitle.get_text()
+    crosses = np.nanmin(want) < 0.5 < np.nanmax(want)
+    assert bool(ax.collections) == crosses  # the 0.5 contour exactly when the field crosses it
+
+
+def test_sweep_line_has_one_line_per_level_with_bands(sweep_dir):
+    fig = plots._fig_sweep_line(sweep_dir, x="actors.AAA.spoiler", by="compliance.base_hazard", probs=("reached", "survived"))
+    axes = [a for a in fig.axes if a.get_lines()]
+    assert len(axes) == 2
+    pts = _points(sweep_dir)
+    for ax, prob in zip(axes, ("reached", "survived"), strict=True):
+        lines = ax.get_lines()
+        assert len(lines) == 2
+        assert len({str(ln.get_linestyle()) for ln in lines}) == 2 and len({ln.get_marker() for ln in lines}) == 2
+        for ln, level in zip(lines, SWEEP["compliance.base_hazard"], strict=True):
+            assert ln.get_label() == f"compliance.base_hazard = {level}"
+            want = sorted(
+                (float(r["actors.AAA.spoiler"]), float(r[f"p_{prob}"]))
+                for r in pts
+                if float(r["compliance.base_hazard"]) == level
+            )
+            assert list(ln.get_xdata()) == [x for x, _ in want]
+            assert list(ln.get_ydata()) == pytest.approx([p for _, p in want])
+        assert len(ax.collections) == 2  # one 95% band per line
+
+
+def test_sweep_line_one_parameter(sweep1_dir, tmp_path):
+    fig = plots._fig_sweep_line(sweep1_dir)
+    (ax,) = fig.axes
+    assert [ln.get_label() for ln in ax.get_lines()] == ["P(agreement)", "P(survives to horizon)"]
+    pts = _points(sweep1_dir)
+    assert list(ax.get_lines()[1].get_ydata()) == pytest.approx([float(r["p_survived"]) for r in pts])
+    with pytest.raises(UsageError, match="two parameters"):
+        plots.plot_sweep_heatmap(sweep1_dir, tmp_path / "h.png")
+    assert [f.name for f in plots.plot(sweep1_dir, out=tmp_path)] == ["line.png", "blockers.png"]
+
+
+def _expected_blockers(rows):
+    vetoes_actor, vetoes_issue, by_actor, by_cause = Counter(), Counter(), Counter(), Counter()
+    for r in rows:
+        if r["end_cause"] != "agreement":
+            vetoes_actor[r["veto_actor"]] += bool(r["veto_actor"])
+            vetoes_issue[r["veto_issue"]] += bool(r["veto_issue"])
+        if r["in_force"] == "True" and r["survived"] == "False" and r["breakdown_period"]:
+            by_actor[r["breakdown_actor"]] += 1
+            by_cause[r["breakdown_cause"]] += 1
+    return [+c for c in (vetoes_actor, vetoes_issue, by_actor, by_cause)]
+
+
+def _check_blockers(fig, rows):
+    want = _expected_blockers(rows)
+    for ax, counts in zip(fig.axes, want, strict=True):
+        if not counts:
+            assert not ax.patches
+            continue
+        top = dict(counts.most_common(10))
+        got = dict(zip(_bar_labels(ax), _bar_widths(ax), strict=False))
+        if ax is fig.axes[2]:  # bars stacked by cause: sum the segments per actor
+            got = Counter()
+            for p in ax.patches:
+                got[_bar_labels(ax)[round(p.get_y() + p.get_height() / 2)]] += p.get_width()
+            got = {k: v for k, v in got.items() if v}
+        assert got == top
+
+
+def test_blockers_of_a_run_are_the_outcome_counts(run_dir):
+    rows = _outcomes(run_dir)
+    fig = plots._fig_blockers(run_dir)
+    _check_blockers(fig, rows)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (
+        dict(zip(_bar_labels(fig.axes[0])[::-1], _bar_widths(fig.axes[0])[::-1], strict=True))
+        == summary["talks"]["blocked_by_actor"]
+    )
+    assert sum(_bar_widths(fig.axes[3])) == summary["breakdown"]["count"]
+
+
+def test_blockers_of_a_sweep_pool_every_point(sweep_dir):
+    with open(sweep_dir / "rows.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    fig = plots._fig_blockers(sweep_dir)
+    _check_blockers(fig, rows)
+    assert _bar_labels(fig.axes[0]) == ["AAA"]
+    assert f"{len(rows):,} replicates" in fig._suptitle.get_text()
+
+
+def test_plot_dispatch_and_formats(run_dir, sweep_dir, tmp_path):
+    written = plots.plot(run_dir, formats=("png", "svg", "pdf"))
+    assert [f.name for f in written] == [f"{k}.{s}" for k in ("outcomes", "survival", "blockers") for s in ("png", "svg", "pdf")]
+    assert all(f.parent == run_dir / "plots" and f.stat().st_size > 1000 for f in written)
+    assert (run_dir / "plots" / "outcomes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (run_dir / "plots" / "outcomes.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in (run_dir / "plots" / "outcomes.svg").read_bytes()[:2000]
+    assert [f.name for f in plots.plot(sweep_dir)] == ["heatmap.png", "blockers.png"]
+    assert [f.name for f in plots.plot(sweep_dir, kind="all", out=tmp_path / "all")] == [
+        "line.png",
+        "heatmap.png",
+        "blockers.png",
+    ]
+    one = plots.plot(sweep_dir, kind="heatmap", out=tmp_path / "h.svg", prob="reached")
+    assert one == [tmp_path / "h.svg"] and one[0].stat().st_size > 1000
+    assert plots.plot_outcomes(run_dir, tmp_path / "o.pdf") == tmp_path / "o.pdf"
+
+
+def test_run_without_pacts_in_force(tmp_path):
+    from negsim.api import run
+
+    run("draft_treaty_2021", runs=30, seed=1, out=tmp_path / "dt")
+    assert run_summary(tmp_path / "dt")["in_force"]["k"] == 0
+    ax = plots._fig_survival(tmp_path / "dt").axes[0]
+    assert not ax.get_lines() and "No pact entered into force" in ax.texts[0].get_text()
+    hist_ax = plots._fig_outcomes(tmp_path / "dt").axes[1]
+    assert not hist_ax.patches and hist_ax.texts[0].get_text() == "No pact entered into force"
+    assert len(plots.plot(tmp_path / "dt")) == 3
+
+
+def run_summary(run_dir):
+    return json.loads((run_dir / "summary.json").read_text())["probabilities"]
+
+
+def test_usage_errors(run_dir, sweep_dir, tmp_path):
+    with pytest.raises(UsageError, match="not a negsim result folder"):
+        plots.plot(tmp_path)
+    with pytest.raises(UsageError, match="not a negsim result folder"):
+        plots.plot_outcomes(tmp_path / "missing", tmp_path / "x.png")
+    with pytest.raises(UsageError, match="needs a sweep result"):
+        plots.plot_sweep_line(run_dir, tmp_path / "x.png")
+    with pytest.raises(UsageError, match="needs a sweep result"):
+        plots.plot(run_dir, kind="heatmap")
+    with pytest.raises(UsageError, match="needs a run result"):
+        plots.plot_survival(sweep_dir, tmp_path / "x.png")
+    with pytest.raises(UsageError, match="unknown plot kind"):
+        plots.plot(run_dir, kind="pie")
+    with pytest.raises(UsageError, match=r"\.png, \.svg or \.pdf"):
+        plots.plot_outcomes(run_dir, tmp_path / "x.jpg")
+    with pytest.raises(UsageError, match="one file"):
+        plots.plot(run_dir, out=tmp_path / "x.png")
+    with pytest.raises(UsageError, match="not a parameter of this sweep"):
+        plots.plot_sweep_heatmap(sweep_dir, tmp_path / "x.png", x="pact.horizon")
+    with pytest.raises(UsageError, match="unknown probability"):
+        plots.plot_sweep_line(sweep_dir, tmp_path / "x.png", probs=("agreed",))
+
+
+def test_cli_plot_and_run_plot_flag(tmp_path):
+    import subprocess
+
+    from conftest import FIXTURES, ROOT, negsim_cmd
+
+    out = tmp_path / "r"
+    r = subprocess.run(
+        negsim_cmd("run", FIXTURES / "mini.yaml", "--runs", 60, "--out", out, "-q", "--plot"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (out / "plots" / "outcomes.png").stat().st_size > 1000
+    r = subprocess.run(
+        negsim_cmd("plot", out, "--kind", "survival", "--out", tmp_path / "s.svg"), capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
+    r = subprocess.run(negsim_cmd("plot", tmp_path), capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
