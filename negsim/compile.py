@@ -23,7 +23,7 @@ SCALARS = (
 )  # fmt: skip
 ACTOR_ARRAYS = (
     "cap", "pop", "us_reliance", "threat", "softening", "reserve", "spoiler", "opportunism",
-    "rate", "rat_threshold", "rat_support", "rat_sens", "rat_delay", "walk_hazard",
+    "rate", "rat_threshold", "rat_support", "rat_sens", "rat_delay", "walk_hazard", "cohesion",
 )  # fmt: skip
 
 
@@ -55,6 +55,7 @@ class World:
     rat_sens: np.ndarray = field(default=None)
     rat_delay: np.ndarray = field(default=None)
     walk_hazard: np.ndarray = field(default=None)
+    cohesion: np.ndarray = field(default=None)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,11 @@ class CompiledScenario:
         for j, p in enumerate(self.parties):
             self.party_of[p.members[self.party_of[p.members] < 0]] = j
         self.stages = [[self.deciders[p] for p in st] for st in sc.talks.stages]
+        # members of a body under the bilateral rule sign for themselves (cohesion applies)
+        self.bilateral_member = np.zeros(n, bool)
+        for d in self.deciders.values():
+            if d.rule == "bilateral":
+                self.bilateral_member[d.members] = True
         t = sc.talks
         self.sequencing, self.agenda, self.proposal = t.sequencing, t.agenda, t.proposal
         self.mediator = self.idx[t.mediator] if t.mediator else -1
@@ -218,7 +224,7 @@ class CompiledScenario:
                 ("spoiler", a.spoiler), ("opportunism", a.opportunism), ("rate", a.concession.rate),
                 ("rat_threshold", a.ratification.threshold), ("rat_support", a.ratification.support),
                 ("rat_sens", a.ratification.sensitivity), ("rat_delay", a.ratification.delay),
-                ("walk_hazard", a.walkout.hazard),
+                ("walk_hazard", a.walkout.hazard), ("cohesion", a.cohesion),
             ):  # fmt: skip
                 add(name, (i,), p)
             for j, iid in enumerate(self.issues):

@@ -105,6 +105,12 @@ class NegotiationModel(mesa.Model):
         comp_res = comply(self, talks, rat) if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any() else None
         signed = talks.agreed.any(1) if talks.reached else np.zeros(len(talks.pairs), bool)
         out["pacts_signed"] = int(signed.sum())
+        # states of the parties that signed nothing (parallel talks, bilateral bodies): who stayed out
+        signers = talks.pairs[signed].any(0) if signed.any() else np.zeros(comp.n, bool)
+        candidates = comp.signatory.copy()
+        if comp.counterpart >= 0:
+            candidates[comp.counterpart] = False
+        out["holdouts"] = ";".join(comp.codes[i] for i in np.flatnonzero(candidates & ~signers))
         # ratified: every signatory whose legislature must approve did; in force: under the
         # entry-into-force rule, before the horizon
         out["ratified"] = bool(rat is not None and not rat.failed_actor)

@@ -173,7 +173,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     participants |= comp.signatory
     ob = comp.obligor[pkg]
     w = trust_weights(world.trust, ob, world.scal["verification"])
-    thr = thresholds(world, comp.region, bonus)
+    thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
     other = comp.party_of[None, :] != comp.party_of[:, None]
     denom = np.maximum((other & participants[None, :]).sum(1), 1)
     trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
@@ -200,7 +200,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         res.rounds += 1
         if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: revalue
             w = trust_weights(world.trust, ob, world.scal["verification"])
-            thr = thresholds(world, comp.region, bonus)
+            thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
             trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
             pos[:] = world.pos[:, pkg]
             sal = world.sal[:, pkg]
@@ -301,7 +301,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
     w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
-    thr_c, thr_p = thr_all[c], thr_all[partners]
+    # a separate pact outside the alliance's common position costs a member its cohesion (000)
+    thr_c, thr_p = thr_all[c], thr_all[partners] + world.cohesion[partners]
     pos_c = np.repeat(world.pos[c, pkg][None, :], npairs, 0)
     pos_p = world.pos[np.ix_(partners, pkg)]
     sal_c, sal_p = world.sal[c, pkg][None, :], world.sal[np.ix_(partners, pkg)]
@@ -322,7 +323,7 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         res.rounds = max(res.rounds, r)
         if comp.round_events and fire_round(m, m.rounds):
             thr_all = thresholds(world, comp.region, bonus)
-            thr_c, thr_p = thr_all[c], thr_all[partners]
+            thr_c, thr_p = thr_all[c], thr_all[partners] + world.cohesion[partners]
         wc, wp = cap_c * sal_c, cap_p * sal_p
         den = wc + wp
         x = np.where(den > 0, (wc * pos_c + wp * pos_p) / np.where(den > 0, den, 1), 0.0)

@@ -123,6 +123,7 @@ class Actor(Frozen):
     reservation: PSigned = parse_param(0.0)
     ratification: Ratification = Ratification()
     spoiler: P01 = parse_param(0.0)
+    cohesion: P01 = parse_param(0.0)  # extra gain needed to sign a separate pact outside its alliance
     opportunism: P01 = parse_param(0.1)
     walkout: Walkout = Walkout()
 

@@ -13,6 +13,7 @@ ACTOR_SCALARS = {
     "reservation": "reserve",
     "spoiler": "spoiler",
     "opportunism": "opportunism",
+    "cohesion": "cohesion",
 }
 
 

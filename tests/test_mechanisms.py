@@ -224,3 +224,11 @@ def test_bilateral_body_binds_only_members_who_accept(mini):
     m = NegotiationModel(comp, replicate_rng(1, 0))
     talks = negotiate(m)
     assert not talks.pairs[0, comp.idx["CCC"]] and talks.pairs[0, comp.idx["AAA"]]
+
+
+def test_alliance_cohesion_keeps_members_out_of_separate_pacts(mini):
+    ov = QUIET + ["talks.sequencing=parallel", "talks.counterpart=RUS"]
+    loose = run_many(compile_file(mini, ov), 50, 3)
+    tight = run_many(compile_file(mini, ov + ["actors.AAA.cohesion=1", "actors.BBB.cohesion=1", "actors.CCC.cohesion=1"]), 50, 3)
+    assert sum(r["pacts_signed"] for r in tight) < sum(r["pacts_signed"] for r in loose)
+    assert all(set(r["holdouts"].split(";")) == {"AAA", "BBB", "CCC"} for r in tight if not r["reached"])
