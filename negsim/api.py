@@ -19,6 +19,7 @@ import yaml
 
 from negsim import __version__
 from negsim.errors import ScenarioError, UsageError
+from negsim.yamlio import dump as dump_yaml
 
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -256,9 +257,12 @@ def run(
     table = CSVRows(out_dir / "outcomes.csv.tmp") if out_dir else None
     checker = None
     if check:
-        from negsim.invariants import row_checker
+        from negsim.invariants import check_replicate
 
-        checker = row_checker(comp, str(path), seed)
+        label = " ".join([str(path), *(f"--set {o!r}" for o in overrides or [])])
+
+        def checker(row: dict) -> None:
+            check_replicate(comp, seed, row["replicate"], row, scenario=label)
 
     def emit(row: dict) -> None:
         if checker:
@@ -323,7 +327,7 @@ def run(
         table.close()
         os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
         _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
-        _atomic_write(out_dir / "scenario.resolved.yaml", yaml.safe_dump(comp.document, sort_keys=False, allow_unicode=True))
+        _atomic_write(out_dir / "scenario.resolved.yaml", dump_yaml(comp.document))
         manifest = {
             "kind": "run",
             "negsim_version": __version__,

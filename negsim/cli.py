@@ -237,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return 130
+    except AssertionError as e:  # an InvariantError from --check: a model bug, with its seed
+        if type(e).__name__ != "InvariantError":
+            raise
+        print(f"negsim: model invariant violated (a bug; please report it):\n{e}", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args) -> int:

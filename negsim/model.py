@@ -67,6 +67,16 @@ class NegotiationModel(mesa.Model):
             incident_trust(self, ev, sev, "Before the talks")
         self.pos0 = self.world.pos.copy()
 
+    def release(self) -> None:
+        """Let Python free this model.
+
+        mesa 3.3 keeps every model in ``Agent._ids`` (mesa issue 3179, fixed upstream), which
+        made a 100,000-replicate run grow to GBs.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
     def say(self, text: str) -> None:
         """Add a line to the plain-words trace (only when tracing)."""
         if self.tracing:

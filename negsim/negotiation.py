@@ -191,6 +191,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             (d.members, veto, wts, band[d.members].max() if len(d.members) else 0.0, d.rule == "consensus" and d.silence)
         )
     nash_parties = proposals.Parties(nash_parties, comp.n)
+    nash_penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
     last_x, last_pos, changed = None, None, False
     spoil = participants & m.obstruct
     others_last = 0.0
@@ -208,16 +209,14 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         # the Nash search is the costly step: reuse last round's package while positions have
         # barely moved (below the search grid's resolution) and nothing else changed
         if last_x is None or changed or np.abs(pos - last_pos).max() > 5e-3:
-            x = last_x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties)
+            x = last_x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty)
             last_pos = pos.copy()
             changed = False
         else:
             x = last_x
-        m.say(
-            f"Round {r}: the {'mediator ' + comp.codes[comp.mediator] if comp.mediator >= 0 else 'table'} proposes "
-            + _fmt_x(comp, pkg, x)
-            + "."
-        )
+        if m.tracing:
+            who = "mediator " + comp.codes[comp.mediator] if comp.mediator >= 0 else "table"
+            m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, pkg, x)}.")
         contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lower, upper, band, spoil)
         m.last_votes = (accept, object_)
         failed, saw = None, np.zeros(comp.n, bool)
@@ -272,10 +271,12 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     return False
 
 
-def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties):
+def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty=None):
     comp, world = m.comp, m.world
     if comp.proposal == "nash":
-        x = proposals.nash(pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, parties=nash_parties)
+        x = proposals.nash(
+            pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, parties=nash_parties, penalty=nash_penalty
+        )
     else:
         x = proposals.compromise(pos, sal, world.cap, participants)
     b = world.scal["mediator_bias"]

@@ -34,6 +34,8 @@ def run_replicate(comp: CompiledScenario, seed: int, i: int, trace: bool = False
     model = NegotiationModel(comp, replicate_rng(seed, i), trace=trace)
     row = {"replicate": i, "seed": seed}
     row.update(model.run())
+    if not trace:
+        model.release()
     return (row, model) if trace else row
 
 

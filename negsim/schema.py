@@ -100,7 +100,7 @@ class Ratification(Frozen):
 class Walkout(Frozen):
     """After ``after`` failed rounds the actor walks out with chance ``hazard`` per round."""
 
-    after: int = Field(default=6, ge=1, le=1000)
+    after: int = Field(default=6, ge=1, le=1000, strict=True)
     hazard: P01 = parse_param(0.0)
 
 
@@ -169,7 +169,7 @@ class Talks(Frozen):
     agenda: Literal["grand_bargain", "baby_steps"] = "grand_bargain"
     step_trust_gain: P01 = parse_param(0.05)
     cascade: Cascade | None = None
-    max_rounds: int = Field(default=12, ge=1, le=1000)
+    max_rounds: int = Field(default=12, ge=1, le=1000, strict=True)
 
 
 class Pact(Frozen):
@@ -178,7 +178,7 @@ class Pact(Frozen):
     parties: list[str] = Field(min_length=2)
     entry_into_force: Literal["all", "ratifiers"] = "all"
     verification: P01 = parse_param(0.5)
-    horizon: int = Field(default=20, ge=1, le=10_000)
+    horizon: int = Field(default=20, ge=1, le=10_000, strict=True)
     period: str = "year"
 
 
@@ -209,8 +209,8 @@ class Incident(Frozen):
 class Event(Frozen):
     """A timed (``at`` a period, or ``round`` of the talks) or random (``hazard`` per period) change or incident."""
 
-    at: int | None = Field(default=None, ge=0)
-    round: int | None = Field(default=None, ge=1)
+    at: int | None = Field(default=None, ge=0, strict=True)
+    round: int | None = Field(default=None, ge=1, strict=True)
     hazard: P01 | None = None
     set: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)
     shift: dict[str, Annotated[Param, _p(-INF, INF)]] = Field(default_factory=dict)

@@ -29,6 +29,7 @@ import yaml
 from negsim import __version__
 from negsim.errors import Problem, ScenarioError, UsageError
 from negsim.params import parse_param
+from negsim.yamlio import dump as dump_yaml
 
 CHUNK = 50  # replicates per part file: small enough to lose little when killed
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
@@ -314,7 +315,7 @@ def sweep(
     }
     if not manifest_path.exists() or not resume:
         _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
-        _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(base.document, sort_keys=False, allow_unicode=True))
+        _atomic_write(out / "scenario.resolved.yaml", dump_yaml(base.document))
     if (out / "rows.parquet").exists() or (out / "rows.csv").exists():
         old = json.loads(manifest_path.read_text())
         if old.get("complete"):
