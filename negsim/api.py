@@ -372,8 +372,8 @@ TABLE_END = "<!-- scenario-table:end -->"
 def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: int = 1, progress: bool = False) -> str:
     """A Markdown table of scenarios with their headline results (no files written)."""
     rows = [
-        "| scenario | question | P(agreement) | P(survives to horizon) | blocked most by |",
-        "|---|---|---|---|---|",
+        "| scenario | question | P(agreement) | P(survives to horizon) | pacts signed (mean) | blocked most by |",
+        "|---|---|---|---|---|---|",
     ]
     for p in paths:
         res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress)
@@ -383,7 +383,8 @@ def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: i
         top = next(iter(blockers.items()), None)
         who = f"{top[0]} ({top[1] / runs:.0%})" if top else "-"
         question = (comp.scenario.question or comp.scenario.title).replace("|", "/")
-        rows.append(f"| `{comp.name}` | {question} | {_cell(pr['reached'])} | {_cell(pr['survived'])} | {who} |")
+        signed = f"{res.summary['pacts_signed_mean']:.1f} of {comp.n_pacts}"
+        rows.append(f"| `{comp.name}` | {question} | {_cell(pr['reached'])} | {_cell(pr['survived'])} | {signed} | {who} |")
     rows.append("")
     rows.append(
         f"_{runs:,} replicates per scenario, seed {seed}; regenerate with "

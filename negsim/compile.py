@@ -131,6 +131,8 @@ class CompiledScenario:
         self.signatory = np.zeros(n, bool)
         for p in self.parties:
             self.signatory[p.members] = True
+        # pacts that could be signed: one multilateral pact, or one per partner in parallel talks
+        self.n_pacts = int(self.signatory.sum()) - 1 if sc.talks.sequencing == "parallel" else 1
         self.party_of = np.full(n, -1)
         for j, p in enumerate(self.parties):
             self.party_of[p.members[self.party_of[p.members] < 0]] = j

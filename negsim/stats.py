@@ -68,6 +68,8 @@ class Summary:
         self.periods: list[int] = []
         self.rounds: list[int] = []
         self.trust: list[float] = []
+        self.signed = 0
+        self.holdouts = Counter()
         self.c = {name: Counter() for name in (
             "cause", "reason", "b_actor", "b_issue", "end", "v_actor", "v_issue", "v_rule", "v_reason", "v_pair", "rat",
         )}  # fmt: skip
@@ -108,6 +110,9 @@ class Summary:
                 self.front_k[f + "_survived"] += _truthy(r.get(f"{f}_survived"))
         if r.get("final_trust") not in ("", None):
             self.trust.append(float(r["final_trust"]))
+        self.signed += int(r.get("pacts_signed") or 0)
+        if _truthy(r.get("reached")) and r.get("holdouts"):
+            self.holdouts.update(r["holdouts"].split(";"))
 
     def add_many(self, rows) -> Summary:
         """Count many rows; returns self."""
@@ -153,6 +158,8 @@ class Summary:
             if self.front_n[f]
         }
         out["final_trust_median"] = median(self.trust)
+        out["pacts_signed_mean"] = self.signed / n if n else 0.0
+        out["holdouts_when_signed"] = dict(self.holdouts.most_common(10))
         return out
 
 
@@ -191,6 +198,9 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
         lines.append("Why pacts broke:  " + ", ".join(f"{k} ({v})" for k, v in b["by_cause"].items()))
         lines.append("  in detail:      " + ", ".join(f"{k.replace('_', ' ')} ({v})" for k, v in b["by_reason"].items()))
         lines.append("Broken most by:   " + ", ".join(f"{k} ({v})" for k, v in list(b["by_actor"].items())[:5]))
+    if s.get("holdouts_when_signed") and s.get("pacts_signed_mean", 0) > 1:
+        lines.append(f"Pacts signed:     {s['pacts_signed_mean']:.1f} on average; stayed out most: "
+                     + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(s["holdouts_when_signed"].items())[:8]))  # fmt: skip
     if s["fronts"]:
         lines += ["", "Per front:            agreed                 survived"]
         for f, v in s["fronts"].items():
