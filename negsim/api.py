@@ -195,10 +195,10 @@ def _half_width(summary: dict) -> float:
 
 
 def _needed(summary: dict, precision: float) -> int:
-    """Replicates needed (normal approximation) for every headline half-width to reach ``precision``."""
-    probs = summary["probabilities"]
-    worst = max(p["p"] * (1 - p["p"]) for p in (probs[k] for k in HEADLINE_KEYS))
-    return int(1.96**2 * max(worst, 0.0025) / precision**2) + 1
+    """Replicates needed for every headline half-width to reach ``precision``."""
+    from negsim.stats import needed_runs
+
+    return needed_runs([summary["probabilities"][k]["p"] for k in HEADLINE_KEYS], precision)
 
 
 def _sha256(path: Path) -> str:
@@ -278,6 +278,7 @@ def run(
 
         bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
     complete = True
+    write_error = None
     started = dt.datetime.now(dt.UTC)
     ex = DaskExecutor({0: comp}, seed, scheduler) if scheduler else LocalExecutor({0: comp}, seed, jobs)
     done, batch = 0, runs
@@ -300,6 +301,9 @@ def run(
                 bar.refresh()
     except KeyboardInterrupt:
         complete = False
+    except OSError as e:  # disk full or the folder vanished: keep what was written, say so
+        complete = False
+        write_error = e
     finally:
         ex.close()
         if bar:
@@ -324,36 +328,54 @@ def run(
             "(target reached)." if pr["reached"] else f"(target {precision} NOT reached: stopped at --max-runs {max_runs:,})."
         )
     if out_dir:
-        table.close()
-        os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
-        _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
-        _atomic_write(out_dir / "scenario.resolved.yaml", dump_yaml(comp.document))
-        manifest = {
-            "kind": "run",
-            "negsim_version": __version__,
-            "scenario": str(path),
-            "scenario_name": comp.name,
-            "seed": seed,
-            "runs_requested": runs,
-            "runs_completed": n,
-            "complete": complete,
-            "jobs": jobs,
-            "executor": f"dask:{scheduler}" if scheduler else "local",
-            "precision": precision,
-            "overrides": list(overrides or []),
-            "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
-            "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "python": sys.version.split()[0],
-            "files": {
-                name: {"sha256": _sha256(out_dir / name), **({"rows": n} if name == "outcomes.csv" else {})}
-                for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
-            },
-            "reproduce": f"negsim run {shlex.quote(str(path))} --runs {n} --seed {seed}"
-            + "".join(f" --set {shlex.quote(o)}" for o in overrides or []),
-        }
-        _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        saved = True
+        try:
+            info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
+            info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
+            _finish_run(out_dir, table, summary, comp, info)
+        except OSError as e:
+            write_error, saved = write_error or e, False
+        if write_error is not None:
+            kept = (
+                f"the {table.count:,} replicates written are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)"
+                if saved
+                else f"what could be written is in {out_dir / 'outcomes.csv.tmp'}"
+            )
+            raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {kept}")
     return RunResult(summary, out_dir, complete, text)
+
+
+def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
+    """Close the outcome table and write summary, resolved scenario and manifest, each atomically."""
+    table.close()
+    os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
+    _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+    _atomic_write(out_dir / "scenario.resolved.yaml", dump_yaml(comp.document))
+    manifest = {
+        "kind": "run",
+        "negsim_version": __version__,
+        "scenario": str(info["path"]),
+        "scenario_name": comp.name,
+        "seed": info["seed"],
+        "runs_requested": info["runs"],
+        "runs_completed": info["n"],
+        "complete": info["complete"],
+        "jobs": info["jobs"],
+        "executor": f"dask:{info['scheduler']}" if info["scheduler"] else "local",
+        "precision": info["precision"],
+        "overrides": list(info["overrides"] or []),
+        "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
+        "started": info["started"].isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "files": {
+            name: {"sha256": _sha256(out_dir / name), **({"rows": info["n"]} if name == "outcomes.csv" else {})}
+            for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
+        },
+        "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n']} --seed {info['seed']}"
+        + "".join(f" --set {shlex.quote(o)}" for o in info["overrides"] or []),
+    }
+    _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
 def trace(path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[str] | None = None) -> tuple[list[str], dict]:

@@ -17,22 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from negsim.errors import Problem, ScenarioError
 from negsim.params import KINDS
+from negsim.schema import MAP_FIELDS
 
 SKIP = {"name", "title", "question", "expected", "label", "source", "assumption", "extends", "profile", "period", "profiles"}
 #: mappings whose keys are names (actors, issues): they do not carry provenance for their children
-CONTAINERS = {
-    "actors",
-    "issues",
-    "bodies",
-    "events",
-    "positions",
-    "salience",
-    "red_lines",
-    "trust",
-    "us_presence",
-    "set",
-    "shift",
-}
+CONTAINERS = (MAP_FIELDS - {"profiles"}) | {"events"}
 
 
 class Claim(BaseModel):

@@ -32,6 +32,18 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     return (0.0 if k == 0 else min(lo, p), 1.0 if k == n else max(hi, p))
 
 
+def needed_runs(ps, precision: float) -> int:
+    """Replicates for every proportion in ``ps`` to reach a 95% half-width of ``precision``.
+
+    Normal approximation on the least favourable proportion (p(1 - p) at least 0.0025).
+
+    >>> needed_runs([0.5], 0.01)
+    9604
+    """
+    worst = max(p * (1 - p) for p in ps)
+    return int(Z95**2 * max(worst, 0.0025) / precision**2) + 1
+
+
 def _truthy(v) -> bool:
     return v is True or v in ("True", "true", "1", 1)
 

@@ -391,7 +391,7 @@ def _point_counts(out: Path) -> dict:
 
 def _grow_targets(out: Path, target: dict, precision: float, max_runs: int, batch: int) -> bool:
     """Raise each point's replicate target until its headline 95% half-widths reach ``precision``."""
-    from negsim.stats import wilson
+    from negsim.stats import needed_runs, wilson
 
     grown = False
     for p, c in _point_counts(out).items():
@@ -403,8 +403,7 @@ def _grow_targets(out: Path, target: dict, precision: float, max_runs: int, batc
         ]
         if max(widths) < precision:
             continue
-        worst = max(c[k] / n * (1 - c[k] / n) for k in ("reached", "ratified", "in_force", "survived"))
-        need = int(1.96**2 * max(worst, 0.0025) / precision**2) + 1
+        need = needed_runs([c[k] / n for k in ("reached", "ratified", "in_force", "survived")], precision)
         new = min(max_runs, max(need, n + max(batch // 4, CHUNK)))
         new = min(max_runs, -(-new // CHUNK) * CHUNK) if new < max_runs else max_runs
         if new > target[p]:

@@ -70,3 +70,26 @@ def test_run_on_dask_matches_local(tmp_path):
         run(FIXTURES / "mini.yaml", runs=80, seed=3, out=tmp_path / "d", scheduler=cluster.scheduler_address)
     run(FIXTURES / "mini.yaml", runs=80, seed=3, out=tmp_path / "l")
     assert (tmp_path / "d" / "outcomes.csv").read_bytes() == (tmp_path / "l" / "outcomes.csv").read_bytes()
+
+
+def test_disk_full_mid_run_is_a_clean_error_that_keeps_what_was_written(tmp_path, monkeypatch):
+    import errno
+
+    import pytest
+
+    from negsim import runner
+    from negsim.api import run
+    from negsim.errors import UsageError
+
+    real = runner.CSVRows.write
+
+    def write(self, row):
+        if self.count >= 25:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, row)
+
+    monkeypatch.setattr(runner.CSVRows, "write", write)
+    with pytest.raises(UsageError, match="No space left"):
+        run(FIXTURES / "mini.yaml", runs=100, seed=1, out=tmp_path / "o")
+    kept = list(csv.DictReader(open(next((tmp_path / "o").glob("outcomes.csv*")))))
+    assert [int(r["replicate"]) for r in kept] == list(range(25))
