@@ -20,6 +20,8 @@ Sections (each prints PASS/FAIL against its target; the machines are noisy, +-20
            /tmp/negmas_venv if it exists; else SKIPPED). Target: negsim >= 100x faster.
   startup  `negsim --help` and `negsim validate` wall time. Target: --help <= 0.3 s.
   memory   (opt-in: --memory or --only memory) peak RSS of `negsim run --runs 100000 --jobs 2`.
+  sweep    (opt-in: --sweep or --only sweep) a 10 x 10 grid, 200 replicates per point (20,000 runs)
+           of the Polish-Belarusian scenario through `negsim sweep --jobs 2`. Target (issue 4): <= 120 s.
            Target: <= 500 MB.
 """
 
@@ -45,7 +47,7 @@ NEGMAS_INSTALL = (
     "python3 -m venv /tmp/negmas_venv && /tmp/negmas_venv/bin/pip install negmas && /tmp/negmas_venv/bin/pip install -e ."
 )
 DEFAULT_SECTIONS = ["run", "scaling", "negmas", "startup"]
-ALL_SECTIONS = DEFAULT_SECTIONS + ["memory"]
+ALL_SECTIONS = DEFAULT_SECTIONS + ["memory", "sweep"]
 
 TARGETS = {
     "run_jobs2_wall_s": 3.0,
@@ -349,6 +351,26 @@ def bench_memory(runs: int = 100_000, jobs: int = 2) -> dict:
     }
 
 
+def bench_sweep(points: int = 10, runs: int = 200, jobs: int = 2) -> dict:
+    """A points x points grid with ``runs`` replicates per point through the CLI (issue 4's target)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = _negsim(
+            "sweep", SCENARIO, "-p", f"actors.POL.trust.RUS=0:0.5:{points}", "-p", f"actors.POL.reservation=0:0.2:{points}",
+            "--runs", runs, "--jobs", jobs, "--seed", 1, "--out", Path(tmp) / "sw", "-q",
+        )  # fmt: skip
+        t = wall(cmd, repeat=1)
+    total = points * points * runs
+    return {"points": points * points, "runs_per_point": runs, "replicates": total, "jobs": jobs, "wall_s": round(t, 1),
+            "replicates_per_s": round(total / t, 1), "target_s": 120.0, "pass": t <= 120.0}  # fmt: skip
+
+
+def print_sweep(r: dict) -> None:
+    print(
+        f"sweep    {r['points']} points x {r['runs_per_point']} replicates ({r['replicates']:,} runs), --jobs {r['jobs']}: "
+        f"{r['wall_s']:.1f} s ({r['replicates_per_s']:.0f}/s)   target <= 120 s: {_verdict(r['pass'])}"
+    )
+
+
 def print_memory(r: dict) -> None:
     print(
         f"memory   {r['runs']:,} replicates, --jobs {r['jobs']} ({r['wall_s']:.0f} s, {r['rows_written']:,} rows on disk): "
@@ -361,6 +383,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=ALL_SECTIONS + ["phases"], action="append", help="run only this section (repeatable)")
     ap.add_argument("--memory", action="store_true", help="add the 100,000-replicate memory run (takes minutes)")
+    ap.add_argument("--sweep", action="store_true", help="add the 10 x 10 x 200 sweep (about a minute and a half)")
     ap.add_argument("--runs", type=int, default=1000, help="replicates for the run section (default 1000)")
     ap.add_argument("--memory-runs", type=int, default=100_000, help="replicates for the memory section (default 100000)")
     ap.add_argument("--repeat", type=int, default=3, help="repetitions of each timed command (median)")
@@ -370,6 +393,8 @@ def main() -> int:
     sections = [("run" if s == "phases" else s) for s in (a.only or DEFAULT_SECTIONS)]
     if a.memory and "memory" not in sections:
         sections.append("memory")
+    if a.sweep and "sweep" not in sections:
+        sections.append("sweep")
     res = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -382,6 +407,7 @@ def main() -> int:
         ("negmas", lambda: bench_negmas(a.negmas_python), print_negmas),
         ("startup", lambda: bench_startup(a.repeat), print_startup),
         ("memory", lambda: bench_memory(a.memory_runs), print_memory),
+        ("sweep", bench_sweep, print_sweep),
     ):
         if name in sections:
             t0 = time.perf_counter()

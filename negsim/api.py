@@ -492,7 +492,7 @@ def compare(
         lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{mean - half:+.1%}, {mean + half:+.1%}]")
     text = "\n".join(lines)
     out_dir = None
-    if out is not None or force:
+    if out is not None:
         out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force)
         for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
             with open(out_dir / name, "w", newline="") as fh:
@@ -500,4 +500,7 @@ def compare(
                 w.writeheader()
                 w.writerows(rows)
         _atomic_write(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
+        from negsim.plots import plot_compare
+
+        plot_compare(result, out_dir / "comparison.png")
     return result, text, out_dir

@@ -172,7 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--runs", "-n", type=int, default=1000, help="paired replicates (default 1000)")
     cp.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
-    cp.add_argument("--out", "-o", help="also write both outcome tables and comparison.json here")
+    cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json and comparison.png here")
+    cp.add_argument("--force", action="store_true", help="replace results already in --out")
 
     pl = sub.add_parser(
         "plot",

@@ -887,3 +887,26 @@ def plot(
         for f in files:
             written.append(_save(fig, f))
     return written
+
+
+def plot_compare(comparison: dict, out: str | Path) -> Path:
+    """Paired differences B - A of each probability with 95% intervals (from ``negsim compare``)."""
+    out = Path(out)
+    diffs = comparison["differences"]
+    keys = [k for k in ("reached", "ratified", "in_force", "survived") if k in diffs]
+    labels = {"reached": "Agreement reached", "ratified": "Ratified", "in_force": "In force", "survived": "Survived to horizon"}
+    d = np.array([diffs[k]["diff"] for k in keys])
+    err = np.clip(np.array([d - [diffs[k]["lo"] for k in keys], [diffs[k]["hi"] for k in keys] - d]), 0.0, None)
+    fig = _figure(6.5, 3.2)
+    ax = fig.subplots()
+    y = np.arange(len(keys))[::-1]
+    ax.barh(y, d, xerr=err, capsize=4, color="0.6", edgecolor="black", hatch="//")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [labels[k] for k in keys])
+    ax.set_xlabel("Difference B - A (share of replicates), paired 95% interval")
+    b = Path(str(comparison["b"])).stem + (" + " + " ".join(comparison["overrides_b"]) if comparison.get("overrides_b") else "")
+    ax.set_title(
+        f"{Path(str(comparison['a'])).stem} vs {b}\n{comparison['runs']:,} paired replicates, seed {comparison['seed']}",
+        fontsize=9,
+    )
+    return _save(fig, out)

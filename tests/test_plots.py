@@ -321,3 +321,19 @@ def test_cli_plot_and_run_plot_flag(tmp_path):
     assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
     r = subprocess.run(negsim_cmd("plot", tmp_path), capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_compare_plot_shows_the_paired_differences(tmp_path):
+    from conftest import FIXTURES
+
+    from negsim.api import compare
+
+    result, _, out = compare(FIXTURES / "mini.yaml", overrides_b=["actors.CCC.red_lines.cap=0.05", "actors.CCC.positions.cap=0"],
+                             runs=60, seed=1, out=tmp_path / "c")  # fmt: skip
+    png = out / "comparison.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    from negsim import plots
+
+    fig_path = plots.plot_compare(result, tmp_path / "c.svg")
+    svg = fig_path.read_text()
+    assert "paired replicates" in svg
