@@ -232,3 +232,12 @@ def test_alliance_cohesion_keeps_members_out_of_separate_pacts(mini):
     tight = run_many(compile_file(mini, ov + ["actors.AAA.cohesion=1", "actors.BBB.cohesion=1", "actors.CCC.cohesion=1"]), 50, 3)
     assert sum(r["pacts_signed"] for r in tight) < sum(r["pacts_signed"] for r in loose)
     assert all(set(r["holdouts"].split(";")) == {"AAA", "BBB", "CCC"} for r in tight if not r["reached"])
+
+
+def test_set_with_a_wildcard_changes_every_actor_and_adds_none(mini):
+    comp = compile_file(mini, ["actors.*.spoiler=0.5"])
+    assert "*" not in comp.codes and len(comp.codes) == 4
+    w = comp.draw(np.random.default_rng(0))
+    assert np.all(w.spoiler == 0.5)
+    with pytest.raises(Exception, match="matches nothing"):
+        compile_file(mini, ["nothing.*.x=1"])
