@@ -18,7 +18,7 @@ examples:
   negsim trace polish_belarusian_limits --seed 7 --replicate 12   why did replicate 12 end so?
   negsim explain polish_belarusian_limits actors.POL.trust      where do these numbers come from?
   negsim sources                                the source cards and what each claim supports
-  negsim sweep polish_belarusian_limits -p actors.POL.trust.RUS=0:0.5:6 -p us_presence.CEE=0.4,0.8 --jobs 2 --plot
+  negsim sweep polish_belarusian_limits -p actors.POL.trust.RUS=0:0.5:6 -p actors.POL.reservation=0,0.1 --jobs 2 --plot
   negsim compare us_drawdown --set 'actors.*.spoiler=0' --out results/no-spoilers
   negsim plot results/polish_belarusian_limits-20261123-010203 --kind survival --out survival.pdf
 
