@@ -46,3 +46,16 @@ def test_drawdown_raises_agreement_in_the_polish_belarusian_scenario():
     p_full = sum(r["reached"] for r in full) / 300
     p_deep = sum(r["reached"] for r in deep) / 300
     assert p_deep >= p_full, (p_full, p_deep)
+
+
+def test_more_trust_between_the_sides_never_lowers_survival_in_the_headline_scenario():
+    path = SCENARIOS / "polish_belarusian_limits.yaml"
+    levels = (0.1, 0.4, 0.7)
+    surv = []
+    for t in levels:
+        ov = [f"actors.*.trust.RUS={t}", f"actors.*.trust.BLR={t}", f"actors.RUS.trust.*={t}", f"actors.BLR.trust.*={t}"]
+        rows = run_many(compile_file(path, ov), 400, 5, jobs=2)
+        surv.append(sum(r["survived"] for r in rows) / 400)
+    for lo, hi in zip(surv, surv[1:], strict=False):
+        se = (max(lo * (1 - lo), hi * (1 - hi), 0.01) / 400) ** 0.5
+        assert hi >= lo - 2 * se, surv
