@@ -36,9 +36,11 @@ def scenario_dirs() -> list[Path]:
 def resolve_scenario_path(name: str) -> Path:
     """A file path as given, or a bundled scenario by name (``polish_belarusian_limits``)."""
     p = Path(name)
-    if p.exists() or p.suffix in (".yaml", ".yml") or os.sep in name:
+    if p.suffix in (".yaml", ".yml") or os.sep in name:
         return p
-    for d in scenario_dirs():
+    # a bare name is a bundled scenario (the checkout's scenarios/ first, so a local copy
+    # with the same name cannot silently change what `negsim run NAME` means)
+    for d in [REPO_SCENARIOS, *scenario_dirs()]:
         cand = d / f"{name}.yaml"
         if cand.exists():
             return cand
@@ -355,6 +357,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         "kind": "run",
         "negsim_version": __version__,
         "scenario": str(info["path"]),
+        "scenario_file": str(resolve_scenario_path(str(info["path"])).resolve()),
         "scenario_name": comp.name,
         "seed": info["seed"],
         "runs_requested": info["runs"],
@@ -465,7 +468,7 @@ def compare(
         "seed": seed,
         "differences": {},
     }
-    lines = [f"A: {comp_a.scenario.title or comp_a.name}", f"B: {comp_b.scenario.title or comp_b.name}" + (f" with {' '.join(overrides_b)}" if overrides_b else ""),
+    lines = [f"A: {Path(str(a)).stem}: {comp_a.scenario.title or comp_a.name}", f"B: {Path(str(b if b is not None else a)).stem}" + (f" with {' '.join(overrides_b)}" if overrides_b else f": {comp_b.scenario.title or comp_b.name}"),
              f"{runs:,} paired replicates (common random numbers, seed {seed})", "",
              f"  {'':<24} {'A':>7} {'B':>7} {'B - A':>8}   95% CI of the difference"]  # fmt: skip
     for key, label in (
@@ -478,8 +481,12 @@ def compare(
         xb = [1.0 if r[key] else 0.0 for r in rb]
         d = [y - x for x, y in zip(xa, xb, strict=True)]
         mean = sum(d) / runs
-        var = sum((v - mean) ** 2 for v in d) / max(runs - 1, 1)
-        half = 1.959963984540054 * math.sqrt(var / runs)
+        # Agresti-Min interval for a paired difference: add 1/2 to each cell of the 2x2 table,
+        # so the interval stays honest when few or no pairs disagree
+        n10 = sum(1 for v in d if v > 0) + 0.5
+        n01 = sum(1 for v in d if v < 0) + 0.5
+        p10, p01 = n10 / (runs + 2), n01 / (runs + 2)
+        half = 1.959963984540054 * math.sqrt(max(p10 + p01 - (p10 - p01) ** 2, 0.0) / (runs + 2))
         pa, pb = sum(xa) / runs, sum(xb) / runs
         result["differences"][key] = {
             "a": pa,

@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run a scenario many times and summarise the outcomes",
         description="Run N replicates of a scenario in parallel, print P(agreement), P(ratified), "
-        "P(in force) and P(survives) with 95%% intervals and the causes of failure, and write "
+        "P(in force) and P(survives) with 95% intervals and the causes of failure, and write "
         "outcomes.csv, summary.json, scenario.resolved.yaml and manifest.json to --out.",
     )
     r.add_argument("scenario", help="a scenario file, or the name of a bundled scenario (see `negsim list`)")
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         "table",
         help="headline results of several scenarios as a Markdown table",
         description="Run each scenario (no files written) and print a Markdown table of P(agreement) and "
-        "P(survives) with 95%% intervals and the main blocker. --update README.md rewrites the table "
+        "P(survives) with 95% intervals and the main blocker. --update README.md rewrites the table "
         "between the README's scenario-table markers.",
     )
     tb.add_argument("files", nargs="+", help="scenario files or bundled names")
@@ -167,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="paired comparison of two scenarios (or one with --set changes)",
         description="Run A and B on the same replicate seeds and print each probability's difference B - A "
-        "with a 95%% interval from the paired replicates.",
+        "with a 95% interval from the paired replicates.",
     )
     cp.add_argument("a", help="scenario A (file or bundled name)")
     cp.add_argument("b", nargs="?", help="scenario B (default: A with the --set changes)")
@@ -243,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _dispatch(args)
+    except BrokenPipeError:  # `negsim explain ... | head`: the reader left; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ScenarioError as e:
         for p in e.problems:
             print(str(p), file=sys.stderr)
@@ -303,6 +308,8 @@ def _dispatch(args) -> int:
             print(f)
         return 0
     if args.command == "sweep":
+        if args.resume and not args.out:
+            return _err("--resume needs --out: the folder of the sweep to continue")
         return _sweep(args)
     if args.command == "compare":
         result, text, out_dir = api.compare(
@@ -416,8 +423,15 @@ def _verdict(row: dict) -> str:
             why += f" by {row['veto_actor']} on {row['veto_issue']} ({row['veto_reason'].replace('_', ' ')}, rule: {row['veto_rule']})"
         return f"Outcome: no agreement after {row['rounds']} rounds: {why}."
     parts = [f"Outcome: agreement on {row['issues_agreed']} issue(s) after {row['rounds']} rounds"]
-    if not row["ratified"]:
-        parts.append(f"not ratified ({row['ratification_failed_actor']} failed)")
+    if not row["in_force"] and row["ratified"]:
+        parts.append("ratified, but it would enter into force only after the horizon")
+    elif not row["in_force"]:
+        parts.append(f"not ratified ({row['ratification_failed_actor']} failed), so never in force")
+    elif not row["ratified"]:
+        parts.append(
+            f"in force among those who ratified ({row['ratification_failed_actor']} did not) from period {row['entry_period']}"
+        )
+        parts.append("survived to the horizon" if row["survived"] else f"broke down in period {row['breakdown_period']}")
     elif row["survived"]:
         parts.append(f"in force from period {row['entry_period']}, survived to the horizon")
     else:

@@ -63,6 +63,8 @@ class NegotiationModel(mesa.Model):
         self.shape = comp.shape
         for i in range(comp.n):
             StateAgent(self, i)
+        parties = ", ".join(d.name for d in comp.parties)
+        self.say(f"Scenario {comp.name}: {comp.n} states, {comp.k} issues, parties {parties}.")
         for ev, sev in fire_timed(self, 0):  # incidents before the talks: trust falls both ways
             incident_trust(self, ev, sev, "Before the talks")
         self.pos0 = self.world.pos.copy()
@@ -96,7 +98,6 @@ class NegotiationModel(mesa.Model):
     def run(self) -> dict:
         """Play the replicate to the end and return its outcome row."""
         comp = self.comp
-        self.say(f"Scenario {comp.name}: {comp.n} states, {comp.k} issues, parties {', '.join(d.name for d in comp.parties)}.")
         talks = negotiate(self)
         out = {
             "reached": talks.reached,
@@ -120,7 +121,8 @@ class NegotiationModel(mesa.Model):
         candidates = comp.signatory.copy()
         if comp.counterpart >= 0:
             candidates[comp.counterpart] = False
-        out["holdouts"] = ";".join(comp.codes[i] for i in np.flatnonzero(candidates & ~signers))
+        per_state = comp.sequencing == "parallel" or comp.bilateral_member.any()  # states sign one by one
+        out["holdouts"] = ";".join(comp.codes[i] for i in np.flatnonzero(candidates & ~signers)) if per_state else ""
         # ratified: every signatory whose legislature must approve did; in force: under the
         # entry-into-force rule, before the horizon
         out["ratified"] = bool(rat is not None and not rat.failed_actor)

@@ -36,6 +36,10 @@ def _line(locs: Locs, path: tuple, default_file: str) -> tuple[str, int | None]:
     return default_file, None
 
 
+#: top-level mappings keyed by names: --set may change their entries but not invent new ones
+NAMED_MAPS = ("actors", "issues", "bodies", "us_presence", "profiles")
+
+
 def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem]:
     """Apply ``--set path=value`` overrides in place; values are parsed as YAML scalars/flows."""
     problems = []
@@ -53,6 +57,21 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
         except yaml.YAMLError:
             problems.append(Problem("--set", key, f"cannot read value {text!r}"))
             continue
+        bad_star = [q for q in parts if "*" in q and q != "*"]
+        if bad_star:
+            problems.append(Problem("--set", key, f"* must be a whole path segment (actors.*.spoiler), not {bad_star[0]!r}"))
+            continue
+        if len(parts) >= 2 and parts[0] in NAMED_MAPS and parts[1] != "*" and isinstance(doc.get(parts[0]), dict):
+            if parts[1] not in doc[parts[0]]:
+                known = list(doc[parts[0]])
+                problems.append(
+                    Problem(
+                        "--set",
+                        key,
+                        f"{parts[0]} has no {parts[1]!r}{_hint(parts[1], known)} (--set changes values; it does not add new entries)",
+                    )
+                )
+                continue
         if "*" in parts:
             concrete = _expand_wildcards(doc, parts)
             if not concrete:

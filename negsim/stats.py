@@ -81,6 +81,7 @@ class Summary:
         self.rounds: list[int] = []
         self.trust: list[float] = []
         self.signed = 0
+        self.late = 0  # ratified, but entry into force falls after the horizon
         self.holdouts = Counter()
         self.c = {name: Counter() for name in (
             "cause", "reason", "b_actor", "b_issue", "end", "v_actor", "v_issue", "v_rule", "v_reason", "v_pair", "rat",
@@ -123,6 +124,8 @@ class Summary:
         if r.get("final_trust") not in ("", None):
             self.trust.append(float(r["final_trust"]))
         self.signed += int(r.get("pacts_signed") or 0)
+        if _truthy(r.get("ratified")) and not _truthy(r.get("in_force")) and _truthy(r.get("reached")):
+            self.late += 1
         if _truthy(r.get("reached")) and r.get("holdouts"):
             self.holdouts.update(r["holdouts"].split(";"))
 
@@ -171,6 +174,7 @@ class Summary:
         }
         out["final_trust_median"] = median(self.trust)
         out["pacts_signed_mean"] = self.signed / n if n else 0.0
+        out["ratified_after_horizon"] = self.late
         out["holdouts_when_signed"] = dict(self.holdouts.most_common(10))
         return out
 

@@ -3,6 +3,7 @@
 import csv
 import json
 import subprocess
+import sys
 
 import pytest
 from conftest import FIXTURES, ROOT, SCENARIOS, negsim_cmd
@@ -129,3 +130,28 @@ def test_code_is_lint_clean():
     r = subprocess.run([exe, "format", "--check", "negsim", "tests", "benchmarks"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout
     assert ruff
+
+
+def test_trace_outcome_line_when_entry_falls_after_the_horizon():
+    ov = ["--set", "actors.BBB.ratification={required: true, threshold: 0.1, support: 0.9, delay: 40}", "--set", "pact.horizon=3"]
+    for i in range(6):
+        r = run("trace", FIXTURES / "mini.yaml", "--replicate", i, *ov)
+        assert r.returncode == 0, r.stderr
+        last = r.stdout.strip().splitlines()[-1]
+        assert "period ," not in last and "( by )" not in last, last
+        if "after the horizon" in last:
+            return
+    raise AssertionError("no replicate entered into force after the horizon")
+
+
+def test_broken_pipe_is_quiet():
+    import subprocess as sp
+
+    p = sp.run(
+        f"{sys.executable} -m negsim explain polish_belarusian_limits | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert "Traceback" not in p.stderr and p.stdout.strip()

@@ -269,3 +269,13 @@ def test_cli_set_override_is_a_clean_error(tmp_path):
     assert "nothing was run" in r.stderr
     assert "Traceback" not in r.stderr
     assert not out.exists()  # validation happens before any output is written
+
+
+def test_set_cannot_invent_actors_regions_or_partial_wildcards():
+    from negsim.scenario import load_scenario
+
+    for item, needle in (("actors.PLO.reservation=0.5", "did you mean 'POL'"), ("actors.P*.spoiler=0", "whole path segment"),
+                         ("us_presence.MARS=0.5", "us_presence has no 'MARS'")):  # fmt: skip
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(ROOT / "scenarios" / "polish_belarusian_limits.yaml", [item])
+        assert needle in str(info.value), str(info.value)
