@@ -87,7 +87,7 @@ def validate(paths: list[str], allow_outside: bool = False, strict: bool = False
                 from negsim.provenance import check_document, claims_by_id, load_cards
 
                 known = known if known is not None else claims_by_id(load_cards())
-                out[p] = check_document(ls.document, known, p)
+                out[p] = check_document(ls.document, known, p, ls.locs)
         except ScenarioError as e:
             out[p] = e.problems
     return out

@@ -94,6 +94,8 @@ class Entry:
     source: tuple[str, ...]
     assumption: str | None
     origin: str  # the path of the mapping that gave the provenance ("" if none)
+    key: tuple = ()  # the path as a tuple of document keys
+    origin_key: tuple = ()  # the same for the origin
 
     @property
     def covered(self) -> bool:
@@ -116,41 +118,56 @@ def entries(document: dict) -> list[Entry]:
     """Every parameter of a resolved scenario document with its provenance."""
     out: list[Entry] = []
 
-    def walk(node, path: str, inherited: tuple, origin: str, container: bool):  # noqa: ARG001
+    def walk(node, path: str, key: tuple, inherited: tuple, origin: tuple):
         if isinstance(node, dict) and not _is_param_mapping(node):
             src, asm = _prov(node)
             if src or asm:
-                inherited, origin = (src, asm), path
+                inherited, origin = (src, asm), (path, key)
             for k, v in node.items():
                 if k in SKIP:
                     continue
-                walk(v, f"{path}.{k}" if path else str(k), inherited, origin, k in CONTAINERS)
+                walk(v, f"{path}.{k}" if path else str(k), key + (k,), inherited, origin)
             return
         if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
             for i, v in enumerate(node):
-                walk(v, f"{path}[{i}]", inherited, origin, False)
+                walk(v, f"{path}[{i}]", key + (i,), inherited, origin)
             return
         if _is_param_mapping(node):
             src, asm = _prov(node)
             if src or asm:
-                inherited, origin = (src, asm), path
-        out.append(Entry(path, node, inherited[0], inherited[1], origin))
+                inherited, origin = (src, asm), (path, key)
+        out.append(Entry(path, node, inherited[0], inherited[1], origin[0], key, origin[1]))
 
     top = {k: v for k, v in document.items() if k not in SKIP}
     for k, v in top.items():
-        walk(v, k, ((), None), "", k in CONTAINERS)
+        walk(v, k, (k,), ((), None), ("", ()))
     return out
 
 
-def check_document(document: dict, known: dict[str, tuple[str, Claim]], fname: str) -> list[Problem]:
-    """Parameters with neither source nor assumption, and citations of unknown claims."""
+def check_document(document: dict, known: dict[str, tuple[str, Claim]], fname: str, locs: dict | None = None) -> list[Problem]:
+    """Parameters with neither source nor assumption, and citations of unknown claims.
+
+    With ``locs`` (path -> (file, line) from the loader), a value that a file overrides without
+    giving its own source or assumption is flagged too: the provenance it would inherit was
+    written, in another file, for the value it replaced.
+    """
     problems = []
     for e in entries(document):
+        where = locs.get(e.key) if locs else None
+        file, line = where if where else (fname, None)
         if not e.covered:
-            problems.append(Problem(fname, e.path, "no source and no assumption"))
-        for s in e.source:
-            if s not in known:
-                problems.append(Problem(fname, e.path, f"cites unknown claim {s!r}"))
+            problems.append(Problem(file, e.path, "no source and no assumption", line))
+        elif locs and where and e.origin_key:
+            prov_file = next(
+                (locs[e.origin_key + (k,)][0] for k in ("source", "assumption") if e.origin_key + (k,) in locs), None
+            )
+            if prov_file is not None and prov_file != file:
+                problems.append(
+                    Problem(file, e.path, f"overrides a value of {prov_file} without its own source or assumption", line)
+                )
+        for s_ in e.source:
+            if s_ not in known:
+                problems.append(Problem(file, e.path, f"cites unknown claim {s_!r}", line))
     return problems
 
 

@@ -27,6 +27,7 @@ class LoadedScenario:
     scenario: Scenario
     document: dict
     path: Path
+    locs: dict | None = None
 
 
 def _line(locs: Locs, path: tuple, default_file: str) -> tuple[str, int | None]:
@@ -383,7 +384,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow
     problems += cross_check(sc, locs, fname)
     if problems:
         raise ScenarioError(_sorted(problems))
-    return LoadedScenario(sc, doc, path)
+    return LoadedScenario(sc, doc, path, locs)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

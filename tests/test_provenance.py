@@ -82,3 +82,20 @@ def test_invalid_cards_are_reported(tmp_path):
     (tmp_path / "bad.yaml").write_text("file: x\n")
     with pytest.raises(ScenarioError):
         load_cards(tmp_path)
+
+
+def test_an_override_without_its_own_provenance_is_flagged(tmp_path, cards):
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "issues: {a: {front: central, obligor: mutual, source: [x]}}\n"
+        "actors:\n  AAA: {blocs: [N], trust: {default: 0.5}, source: [x]}\n  BBB: {blocs: [N], trust: {default: 0.5}, source: [x]}\n"
+        "talks: {issues: [a], source: [x]}\npact: {parties: [AAA, BBB], horizon: 20, source: [x]}\n"
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\npact: {horizon: 10}\n")
+    ls = load_scenario(child)
+    known = {"x": ("card", next(iter(claims_by_id(cards).values()))[1])}
+    problems = check_document(ls.document, known, str(child), ls.locs)
+    flagged = [p for p in problems if p.path == "pact.horizon"]
+    assert flagged and "overrides a value of" in flagged[0].message and flagged[0].line == 2
+    assert not [p for p in problems if p.path == "pact.parties"]  # inherited untouched: still sourced
