@@ -200,9 +200,13 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
         lines.append(f"  {'Median breakdown':<24} none broke within {horizon} {period}s")
     t = s["talks"]
     lines += ["", "How talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())]
+    if s.get("ratified_after_horizon"):
+        lines.append(f"Ratified, but entering into force only after the horizon: {s['ratified_after_horizon']:,} replicates")
     if t["blocked_by_actor_issue"]:
         lines.append(
-            "Blocked most by:  " + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
+            "Blocked most by:  "
+            + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
+            + "  (share of all replicates; a walk-out counts for the state that walked out)"
         )
     if t["blocked_by_rule"]:
         lines.append("Under the rule:   " + ", ".join(f"{k} ({v / n:.0%})" for k, v in t["blocked_by_rule"].items()))
