@@ -253,7 +253,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         np.clip(pos, lower, upper, out=pos)
         world.pos[:, pkg] = pos
         if m.tracing and movers.any():
-            moved = [f"{comp.codes[j]} {step[j]:.0%}" for j in np.flatnonzero(movers & (step > 0))[:10]]
+            moved = [f"{comp.codes[j]} {_pct(step[j])}" for j in np.flatnonzero(movers & (step > 0))[:10]]
             if moved:
                 m.say(f"Round {r}: conceding toward the proposal: {', '.join(moved)}.")
         walk = participants & (fails >= comp.walk_after) & (rng.random(comp.n) < world.walk_hazard)
@@ -389,3 +389,10 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         res.end_cause = "veto" if res.veto.reason in ("red_line", "spoiler") else "deadlock"
     m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
     return ok
+
+
+def _pct(frac: float) -> str:
+    """A share of the way as text: whole per cent, one decimal below 10%, '<0.1%' for a trace of a step."""
+    if frac >= 0.1:
+        return f"{frac:.0%}"
+    return f"{frac:.1%}" if frac >= 0.001 else "<0.1%"

@@ -96,6 +96,8 @@ def parse_spec_value(path: str, spec) -> ParamSpec:
             if lo >= hi:
                 raise UsageError(f"{where}: range low {lo:g} must be below high {hi:g}")
             return ParamSpec(path, dist=parse_param({"uniform": [lo, hi]}, -1e9, 1e9))
+        if len(nums) == 3 and nums[2] == 1 and nums[0] != nums[1]:
+            raise UsageError(f"{where}: a range of 1 point keeps only LOW ({nums[0]:g}); give POINTS >= 2, or one value")
         if len(nums) == 3 and nums[2] >= 1 and nums[2] == int(nums[2]):
             return ParamSpec(path, levels=tuple(float(v) for v in np.round(np.linspace(nums[0], nums[1], int(nums[2])), 12)))
         raise UsageError(f"{where}: a range is LOW:HIGH:POINTS with POINTS a whole number >= 1 (got {spec!r})")

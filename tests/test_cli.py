@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -68,6 +69,7 @@ def test_trace_tells_the_story(path):
     r = run("trace", path, "--seed", 2, "--replicate", 1)
     assert r.returncode == 0, r.stderr
     assert "Round 1" in r.stdout and "Outcome:" in r.stdout
+    assert not re.search(r"conceding toward.* 0%", r.stdout)  # a small step is shown as 0.4% or <0.1%, never 0%
 
 
 def test_trace_matches_the_run_row(tmp_path):

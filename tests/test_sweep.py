@@ -25,7 +25,8 @@ def test_specs_and_grid():
     assert len(pts) == 6 and {"a": 3, "b": "y"} in pts
     with pytest.raises(UsageError):
         design_points([parse_spec("a=0:1")])  # a distribution needs --design lhs
-    for bad in ("a", "a=1:0", "a=0:1:2.5", "a={beta: {mean: 2, sd: 0.1}}"):
+    assert parse_spec("a.b=0.5:0.5:1").levels == (0.5,)
+    for bad in ("a", "a=1:0", "a=0:1:2.5", "a=0:1:1", "a={beta: {mean: 2, sd: 0.1}}"):
         with pytest.raises(UsageError):
             design_points([parse_spec(bad)])
 
