@@ -167,17 +167,79 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# what negsim writes into a result folder; --force removes these and nothing else
+RESULT_FILES = (
+    "outcomes.csv",
+    "outcomes.csv.tmp",
+    "summary.json",
+    "scenario.resolved.yaml",
+    "manifest.json",
+    "rows.parquet",
+    "rows.csv",
+    "points.csv",
+    "outcomes_a.csv",
+    "outcomes_b.csv",
+    "comparison.json",
+    "comparison.png",
+)
+RESULT_DIRS = ("parts", "plots")
+
+
+def held_results(out: Path) -> list[str]:
+    """The negsim result files (and folders) already in ``out``, finished or not."""
+    if not out.is_dir():
+        return []
+    held = [n for n in (*RESULT_FILES, *RESULT_DIRS) if (out / n).exists()]
+    held += sorted(f.name for f in out.glob("*.tmp") if f.name not in held)
+    return held
+
+
+def clear_results(out: Path) -> None:
+    """Remove negsim's own files from ``out`` (never anything else: --out may be a folder the user keeps files in)."""
+    import shutil
+
+    for name in held_results(out):
+        f = out / name
+        if f.is_dir() and not f.is_symlink():
+            shutil.rmtree(f)
+        else:
+            f.unlink()
+
+
+def new_out_dir(name: str) -> Path:
+    """A fresh folder results/NAME-TIMESTAMP, created here so two runs started in the same second never share one."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path("results") / f"{name}-{stamp}"
+    for k in range(1, 1000):
+        out = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        try:
+            out.mkdir(parents=True, exist_ok=False)
+            return out
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise UsageError(f"cannot create {out}: {e.strerror or e}") from None
+    raise UsageError(f"cannot find a free folder name like {base}; pass --out")
+
+
 def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> Path:
-    """Create (and check we can write) the output directory before any work starts."""
-    if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / f"{name}-{stamp}"
-    out = Path(out)
+    """Create (and check we can write) the output directory before any work starts.
+
+    A folder that already holds negsim results (of any command, finished or interrupted) is
+    refused unless ``force``, which removes those results first.
+    """
+    out = new_out_dir(name) if out is None else Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
-    if (out / "outcomes.csv").exists() and not force:
-        raise UsageError(f"{out} already holds a run's results; choose another --out or pass --force to replace them")
+    held = held_results(out)
+    if held and not force:
+        raise UsageError(
+            f"{out} already holds results ({', '.join(held[:4])}{', ...' if len(held) > 4 else ''}); "
+            "choose another --out or pass --force to replace them"
+        )
     try:
+        if held:
+            clear_results(out)
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".negsim-write-test"
         probe.write_text("ok")
@@ -185,6 +247,15 @@ def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> P
     except OSError as e:
         raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
     return out
+
+
+def _check_run_options(runs: int, seed: int, jobs: int) -> None:
+    if runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if seed < 0:
+        raise UsageError("--seed must be a non-negative integer")
 
 
 HEADLINE_KEYS = ("reached", "ratified", "in_force", "survived")
@@ -241,12 +312,7 @@ def run(
     from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks
     from negsim.stats import Summary, format_summary
 
-    if runs < 1:
-        raise UsageError("--runs must be at least 1")
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if seed < 0:
-        raise UsageError("--seed must be a non-negative integer")
+    _check_run_options(runs, seed, jobs)
     if precision is not None and not 0 < precision < 0.5:
         raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.01)")
     if max_runs < runs:
@@ -254,7 +320,13 @@ def run(
     comp = load(path, overrides, allow_outside=allow_outside)
     for msg in shadowed_by_events(comp, [o.split("=", 1)[0].strip() for o in overrides or []]):
         print(f"negsim: warning: {msg}", file=sys.stderr)
-    out_dir = prepare_out_dir(out, comp.name, force) if write else None
+    # the executor first: an unreachable --scheduler must not leave an empty results folder behind
+    ex = DaskExecutor({0: comp}, seed, scheduler) if scheduler else LocalExecutor({0: comp}, seed, jobs)
+    try:
+        out_dir = prepare_out_dir(out, comp.name, force) if write else None
+    except BaseException:
+        ex.close()
+        raise
     acc = Summary()
     table = CSVRows(out_dir / "outcomes.csv.tmp") if out_dir else None
     checker = None
@@ -282,7 +354,6 @@ def run(
     complete = True
     write_error = None
     started = dt.datetime.now(dt.UTC)
-    ex = DaskExecutor({0: comp}, seed, scheduler) if scheduler else LocalExecutor({0: comp}, seed, jobs)
     done, batch = 0, runs
     try:
         while batch > 0:
@@ -324,6 +395,9 @@ def run(
         }
     title = comp.scenario.title or comp.name
     text = format_summary(summary, title, comp.horizon, comp.period) if n else "no replicate finished"
+    if not complete and n:  # the header must not read as a full run
+        head, _, rest = text.partition("\n")
+        text = f"{head} of {runs:,} requested (INTERRUPTED: the figures cover only these)\n{rest}"
     if precision is not None and n:
         pr = summary["precision"]
         text += f"\n\nPrecision: every headline 95% half-width is {pr['half_width']:.4f} after {n:,} replicates " + (
@@ -375,7 +449,8 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
             name: {"sha256": _sha256(out_dir / name), **({"rows": info["n"]} if name == "outcomes.csv" else {})}
             for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
         },
-        "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n']} --seed {info['seed']}"
+        # the finished replicates are 0..n-1, so --runs n reproduces them (the request, if none finished)
+        "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n'] or info['runs']} --seed {info['seed']}"
         + "".join(f" --set {shlex.quote(o)}" for o in info["overrides"] or []),
     }
     _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
@@ -402,6 +477,8 @@ def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: i
     ]
     for p in paths:
         res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress)
+        if not res.complete:  # a partial table must never pass for a complete one (or reach a README)
+            raise KeyboardInterrupt
         comp = load(p)
         pr = res.summary["probabilities"]
         blockers = res.summary["talks"]["blocked_by_actor_issue"]
@@ -422,15 +499,31 @@ def _cell(p: dict) -> str:
     return f"{p['p']:.1%} [{p['lo']:.1%}, {p['hi']:.1%}]"
 
 
-def update_readme(readme: str | Path, table: str) -> None:
-    """Replace the text between the scenario-table markers of a README with ``table``."""
+def check_readme(readme: str | Path) -> tuple[str, str]:
+    """The text before and after a README's scenario-table markers; a clear error if there are none."""
     path = Path(readme)
-    text = path.read_text(encoding="utf-8")
-    if TABLE_START not in text or TABLE_END not in text:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise UsageError(f"--update {path} is a folder, not a README file") from None
+    except FileNotFoundError:
+        raise UsageError(f"--update {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"--update {path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if TABLE_START not in text or TABLE_END not in text or text.index(TABLE_START) > text.index(TABLE_END):
         raise UsageError(f"{path} has no {TABLE_START} ... {TABLE_END} markers to replace")
     head, rest = text.split(TABLE_START, 1)
     _, tail = rest.split(TABLE_END, 1)
-    _atomic_write(path, head + TABLE_START + "\n" + table + "\n" + TABLE_END + tail)
+    return head, tail
+
+
+def update_readme(readme: str | Path, table: str) -> None:
+    """Replace the text between the scenario-table markers of a README with ``table``."""
+    head, tail = check_readme(readme)
+    try:
+        _atomic_write(Path(readme), head + TABLE_START + "\n" + table + "\n" + TABLE_END + tail)
+    except OSError as e:
+        raise UsageError(f"cannot write {readme}: {e.strerror or e}") from None
 
 
 def compare(
@@ -456,8 +549,11 @@ def compare(
 
     if b is None and not overrides_b:
         raise UsageError("compare needs a second scenario or --set changes for B")
+    _check_run_options(runs, seed, jobs)
     comp_a = load(a)
     comp_b = load(b if b is not None else a, overrides_b)
+    # the output folder is checked before the simulations, so a bad --out costs nothing
+    out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force) if out is not None else None
     ra = run_many(comp_a, runs, seed, jobs)
     rb = run_many(comp_b, runs, seed, jobs)
     result = {
@@ -488,19 +584,11 @@ def compare(
         p10, p01 = n10 / (runs + 2), n01 / (runs + 2)
         half = 1.959963984540054 * math.sqrt(max(p10 + p01 - (p10 - p01) ** 2, 0.0) / (runs + 2))
         pa, pb = sum(xa) / runs, sum(xb) / runs
-        result["differences"][key] = {
-            "a": pa,
-            "b": pb,
-            "diff": mean,
-            "lo": mean - half,
-            "hi": mean + half,
-            "discordant": sum(1 for v in d if v),
-        }
-        lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{mean - half:+.1%}, {mean + half:+.1%}]")
+        lo, hi = max(mean - half, -1.0), min(mean + half, 1.0)  # a difference of probabilities lies in [-1, 1]
+        result["differences"][key] = {"a": pa, "b": pb, "diff": mean, "lo": lo, "hi": hi, "discordant": sum(1 for v in d if v)}
+        lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{lo:+.1%}, {hi:+.1%}]")
     text = "\n".join(lines)
-    out_dir = None
-    if out is not None:
-        out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force)
+    if out_dir is not None:
         for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
             with open(out_dir / name, "w", newline="") as fh:
                 w = _csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")

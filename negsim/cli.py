@@ -22,7 +22,8 @@ examples:
   negsim compare us_drawdown --set 'actors.*.spoiler=0' --out results/no-spoilers
   negsim plot results/polish_belarusian_limits-20261123-010203 --kind survival --out survival.pdf
 
-Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted.
+Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted (Ctrl-C or kill;
+finished replicates are saved), 1 a bug in negsim (please report it with the command).
 Docs: docs/scenario-language.md (the YAML), docs/model.md (the model, ODD form).
 """
 
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep running batches until every headline probability's 95%% interval half-width is below H "
         "(e.g. 0.01); --runs is then the first batch",
     )
-    r.add_argument("--max-runs", type=int, default=100_000, help="cap on replicates with --precision (default 100000)")
+    r.add_argument("--max-runs", type=int, help="cap on replicates with --precision (default 100000)")
     r.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (e.g. tcp://host:8786)")
     r.add_argument(
         "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
@@ -146,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--param", "-p", action="append", default=[], metavar="PATH=SPEC", help="a swept parameter (repeatable)")
     sw.add_argument("--runs", "-n", type=int, help="replicates per point (default 200)")
     sw.add_argument("--seed", "-s", type=int, help="root seed (default 0)")
-    sw.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    sw.add_argument("--jobs", "-j", type=int, help="worker processes (default 1, or the sweep file's jobs)")
     sw.add_argument("--design", choices=["grid", "lhs"], help="full-factorial grid (default) or Latin hypercube")
     sw.add_argument("--samples", type=int, help="points of a Latin hypercube design (default 100)")
     sw.add_argument("--out", "-o", help="output directory (default results/NAME-sweep-TIMESTAMP)")
@@ -159,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument(
         "--precision", type=float, metavar="H", help="per point, add replicates until every headline 95%% half-width is below H"
     )
-    sw.add_argument("--max-runs", type=int, default=10_000, help="cap on replicates per point with --precision (default 10000)")
+    sw.add_argument("--max-runs", type=int, help="cap on replicates per point with --precision (default 10000)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sw.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
 
@@ -236,11 +237,17 @@ def _err(msg: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``negsim`` console script."""
     args = _parser().parse_args(argv)
-    if args.command is None:
-        _parser().print_help()
-        return 0
+    if args.command is None:  # a bare `negsim` is a usage error: show what it can do
+        _parser().print_help(sys.stderr)
+        return 2
+    import signal
+
     from negsim.errors import ScenarioError, UsageError
 
+    def _terminated(signum, frame):  # `kill` (SIGTERM) stops like Ctrl-C: finished replicates are saved
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return _dispatch(args)
     except BrokenPipeError:  # `negsim explain ... | head`: the reader left; stop quietly
@@ -288,6 +295,8 @@ def _dispatch(args) -> int:
             path = write_synthetic(args.out, args.actors, args.issues, args.seed)
         except ValueError as e:
             return _err(str(e))
+        except OSError as e:
+            return _err(f"cannot write {args.out}: {e.strerror or e}")
         print(f"wrote {path}: {args.actors} actors, {args.issues} issues (seed {args.seed})")
         return 0
     if args.command == "plot":
@@ -297,7 +306,7 @@ def _dispatch(args) -> int:
             args.result,
             kind=args.kind,
             out=args.out,
-            formats=tuple(args.formats or ("png",)),
+            formats=tuple(args.formats) if args.formats else None,
             x=args.x,
             y=args.y,
             by=args.by,
@@ -313,13 +322,15 @@ def _dispatch(args) -> int:
         return _sweep(args)
     if args.command == "compare":
         result, text, out_dir = api.compare(
-            args.a, args.b, args.overrides, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out
+            args.a, args.b, args.overrides, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out, force=args.force
         )
         print(text)
         if out_dir:
             print(f"\nResults: {out_dir}/")
         return 0
     if args.command == "table":
+        if args.update:
+            api.check_readme(args.update)  # before minutes of simulation, not after
         table = api.scenario_table(args.files, runs=args.runs, seed=args.seed, jobs=args.jobs, progress=sys.stderr.isatty())
         if args.update:
             api.update_readme(args.update, table)
@@ -358,6 +369,8 @@ def _dispatch(args) -> int:
         print(_verdict(row))
         return 0
     if args.command == "run":
+        if (err := _max_runs(args, 100_000)) is not None:
+            return err
         res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
                       overrides=args.overrides, progress=not args.quiet, force=args.force,
                       allow_outside=args.allow_outside, precision=args.precision, max_runs=args.max_runs,
@@ -377,6 +390,18 @@ def _dispatch(args) -> int:
     raise AssertionError(args.command)
 
 
+def _max_runs(args, default: int) -> int | None:
+    """Check --max-runs against --precision and --runs (sets the default); an exit code on error, else None."""
+    if args.max_runs is None:
+        args.max_runs = default
+        return None
+    if args.precision is None:
+        return _err("--max-runs only applies with --precision (without it, --runs replicates are run)")
+    if args.runs is not None and args.max_runs < args.runs:
+        return _err(f"--max-runs {args.max_runs} is below --runs {args.runs} (the first batch); raise it or lower --runs")
+    return None
+
+
 def _sweep(args) -> int:
     from negsim import sweep as sw
 
@@ -385,12 +410,18 @@ def _sweep(args) -> int:
     specs = [sw.parse_spec_value(k, v) for k, v in file_cfg.get("params", {}).items()]
     specs += [sw.parse_spec(p) for p in args.param]
     runs = args.runs if args.runs is not None else file_cfg.get("runs", 200)
+    if (err := _max_runs(args, 10_000)) is not None:
+        return err
     seed = args.seed if args.seed is not None else file_cfg.get("seed", 0)
     design = args.design or file_cfg.get("design", "grid")
     samples = args.samples if args.samples is not None else file_cfg.get("samples", 100)
+    jobs = args.jobs if args.jobs is not None else file_cfg.get("jobs", 1)
+    for key, value in (("runs", runs), ("seed", seed), ("samples", samples), ("jobs", jobs)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return _err(f"{args.scenario}: {key} must be a whole number, got {value!r}")
     from negsim.api import resolve_scenario_path
 
-    res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=args.jobs, out=args.out, design=design,
+    res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=jobs, out=args.out, design=design,
                    samples=samples, resume=args.resume, force=args.force, progress=not args.quiet,
                    scheduler=args.scheduler, overrides=args.overrides, precision=args.precision,
                    max_runs=args.max_runs)  # fmt: skip

@@ -73,6 +73,8 @@ class _Result:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         not_result = f"{self.path} is not a negsim result folder (expected outcomes.csv from 'negsim run' or points.csv from 'negsim sweep')"
+        if not self.path.exists():
+            raise UsageError(f"{self.path}: no such folder")
         if not self.path.is_dir():
             raise UsageError(not_result)
         self.manifest = {}
@@ -87,6 +89,8 @@ class _Result:
                 raise UsageError(f"{self.path} holds an unfinished sweep (no points.csv yet): resume it before plotting")
         elif (self.path / "outcomes.csv").exists():
             self.kind = "run"
+            if self.manifest.get("runs_completed") == 0 or (self.path / "outcomes.csv").stat().st_size == 0:
+                raise UsageError(f"{self.path} holds a run that was stopped before any replicate finished: nothing to plot")
         else:
             raise UsageError(not_result)
         self._doc = None
@@ -231,8 +235,11 @@ def _save(fig: Figure, out: str | Path) -> Path:
         raise UsageError(f"cannot create {out.parent}: {e.strerror or e}") from None
     # no timestamps in the vector formats, so the same results give the same bytes
     metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
-    with matplotlib.rc_context(_STYLE):
-        fig.savefig(out, dpi=DPI, bbox_inches="tight", metadata=metadata)
+    try:
+        with matplotlib.rc_context(_STYLE):
+            fig.savefig(out, dpi=DPI, bbox_inches="tight", metadata=metadata)
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
     return out
 
 
@@ -815,7 +822,7 @@ def plot(
     result_dir: str | Path,
     kind: str | None = None,
     out: str | Path | None = None,
-    formats=("png",),
+    formats=None,
     x: str | None = None,
     y: str | None = None,
     by: str | None = None,
@@ -831,7 +838,7 @@ def plot(
             or more) and blockers. ``all`` draws every plot that fits the result.
         out: A file (``.png``, ``.svg`` or ``.pdf``; only for one plot) or a folder to write
             into. Default: ``result_dir/plots/``.
-        formats: The formats written into a folder, e.g. ``("png", "pdf")``.
+        formats: The formats written into a folder, e.g. ``("png", "pdf")`` (default png).
         x: The swept parameter on the x axis (line, heatmap).
         y: The swept parameter on the y axis (heatmap).
         by: The swept parameter whose levels make separate lines (line).
@@ -868,12 +875,16 @@ def plot(
     if out.suffix.lower() in FORMATS:
         if len(kinds) > 1:
             raise UsageError(f"{len(kinds)} plots cannot go into one file {out}; give a folder, or one --kind")
+        wanted = {"." + str(f).lower().lstrip(".") for f in ([formats] if isinstance(formats, str) else formats or ())}
+        if wanted and wanted != {out.suffix.lower()}:
+            raise UsageError(f"--out {out} is a {out.suffix} file but --format asks for {', '.join(sorted(wanted))}; "
+                             "give a folder for several formats, or a file name with the format's suffix")  # fmt: skip
         targets = [[out]]
     elif out.suffix:
         raise UsageError(f"cannot write a plot to {out}: the file name must end in .png, .svg or .pdf")
     else:
         suffixes = []
-        for f in [formats] if isinstance(formats, str) else formats:
+        for f in [formats] if isinstance(formats, str) else (formats if formats is not None else ("png",)):
             s = "." + str(f).lower().lstrip(".")
             if s not in FORMATS:
                 raise UsageError(f"unknown plot format {f!r}: choose from png, svg, pdf")

@@ -46,10 +46,30 @@ def _init(comps: dict, seed: int, worker: bool = False) -> None:
     global _COMPS, _SEED
     _COMPS, _SEED = comps, seed
     single_threaded_blas()
-    if worker:  # Ctrl-C is the parent's to handle: it flushes what finished and stops the pool
+    if worker:  # Ctrl-C and kill are the parent's to handle: it flushes what finished and stops the pool
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+_WARNED_JOBS: set[int] = set()
+
+
+def usable_jobs(jobs: int) -> int:
+    """``jobs`` capped at the CPUs this process may use (more workers only queue up and use memory)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    if jobs > cpus:
+        import sys
+
+        if jobs not in _WARNED_JOBS:
+            _WARNED_JOBS.add(jobs)
+            print(f"negsim: warning: --jobs {jobs} is more than the {cpus} CPU(s) available; using {cpus}", file=sys.stderr)
+        return cpus
+    return jobs
 
 
 def single_threaded_blas() -> None:
@@ -86,7 +106,8 @@ class LocalExecutor:
     """
 
     def __init__(self, comps: dict, seed: int, jobs: int = 1):
-        self.comps, self.seed, self.jobs = comps, seed, jobs
+        self.comps, self.seed = comps, seed
+        self.jobs = jobs = usable_jobs(jobs)
         self.pool = None
         if jobs > 1:
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
@@ -137,8 +158,10 @@ class DaskExecutor:
 
         try:
             self.client = Client(address, timeout="10s") if isinstance(address, str) else address
-        except OSError as e:
-            raise UsageError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+        except (OSError, ValueError, TypeError) as e:  # unreachable, or not an address (e.g. "garbage")
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {address}: {e} (expected an address like tcp://host:8786)"
+            ) from None
         self.own = isinstance(address, str)
         self.seed = seed
         self.comps = {k: self.client.scatter(c, broadcast=True) for k, c in comps.items()}

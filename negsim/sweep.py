@@ -204,9 +204,15 @@ def load_sweep_file(path: str | Path) -> dict:
         )
     if not isinstance(doc["params"], dict) or not doc["params"]:
         raise ScenarioError([Problem(str(p), "params", "params must map parameter paths to specs")])
-    doc["scenario"] = (
-        str((p.parent / str(doc["scenario"])).resolve()) if not Path(str(doc["scenario"])).is_absolute() else doc["scenario"]
-    )
+    # a path is relative to the sweep file; a bare name (polish_belarusian_limits) is a bundled scenario
+    name = str(doc["scenario"])
+    beside = p.parent / name
+    if Path(name).is_absolute():
+        doc["scenario"] = name
+    elif beside.exists() or Path(name).suffix in (".yaml", ".yml") or "/" in name:
+        doc["scenario"] = str(beside.resolve())
+    else:
+        doc["scenario"] = name
     return doc
 
 
@@ -261,31 +267,8 @@ def sweep(
     for msg in shadowed_by_events(base, [sp.path for sp in specs]):
         print(f"negsim: warning: {msg}", file=sys.stderr)
     name = base.name
-    if out is None:
-        out = Path("results") / f"{name}-sweep-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    out = Path(out)
     if precision is not None and not 0 < precision < 0.5:
         raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.02)")
-    sig = _signature(str(scenario), specs, runs, seed, design, samples)
-    sig["precision"] = precision
-    manifest_path = out / "manifest.json"
-    if out.exists() and any(out.iterdir()):
-        old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-        if force:
-            shutil.rmtree(out)
-        elif not resume:
-            raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")
-        elif old is None or old.get("signature") != sig:
-            raise UsageError(
-                f"{out} holds a different sweep (scenario, parameters, runs, seed or design differ); use another --out"
-            )
-    try:
-        (out / "parts").mkdir(parents=True, exist_ok=True)
-        probe = out / ".negsim-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as e:
-        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
     # compile every point first: a bad value fails before any work starts
     comps, problems = {}, []
     for p, point in enumerate(points):
@@ -298,6 +281,16 @@ def sweep(
             ]
     if problems:
         raise ScenarioError(problems[:20])
+    # the executor too: an unreachable --scheduler must not leave a results folder behind
+    ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
+    sig = _signature(str(scenario), specs, runs, seed, design, samples)
+    sig["precision"] = precision
+    try:
+        out = _prepare_dir(out, name, sig, resume, force)
+    except BaseException:
+        ex.close()
+        raise
+    manifest_path = out / "manifest.json"
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest = {
         "kind": "sweep",
@@ -321,6 +314,7 @@ def sweep(
     if (out / "rows.parquet").exists() or (out / "rows.csv").exists():
         old = json.loads(manifest_path.read_text())
         if old.get("complete"):
+            ex.close()
             return SweepResult(out, points, True, old.get("rows", 0), _table_path(out))
     target = {p: runs for p in range(len(points))}
     bar = None
@@ -329,7 +323,6 @@ def sweep(
 
         bar = tqdm(total=len(points) * runs, unit="rep", desc=f"{name} sweep", file=sys.stderr, dynamic_ncols=True)
     complete = True
-    ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
     try:
         while True:
             tasks = _missing_tasks(out, target)
@@ -365,6 +358,42 @@ def sweep(
     _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
     shutil.rmtree(out / "parts", ignore_errors=True)
     return SweepResult(out, points, True, nrows, table)
+
+
+def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool) -> Path:
+    """The sweep's folder, created; checks --resume against its manifest, --force removes only negsim's files."""
+    from negsim.api import clear_results, held_results, new_out_dir
+
+    if resume and not force and (out is None or not Path(out).is_dir()):
+        raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
+    out = new_out_dir(f"{name}-sweep") if out is None else Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    manifest_path = out / "manifest.json"
+    held = held_results(out)
+    if resume and not force:
+        try:
+            old = json.loads(manifest_path.read_text())
+        except (OSError, ValueError):
+            old = None
+        if not isinstance(old, dict) or old.get("kind") != "sweep":
+            raise UsageError(f"--resume: {out} holds no negsim sweep to continue (no sweep manifest.json)")
+        if old.get("signature") != sig:
+            raise UsageError(
+                f"{out} holds a different sweep (scenario, parameters, runs, seed or design differ); use another --out"
+            )
+    elif held and not force:
+        raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")
+    try:
+        if force and held:
+            clear_results(out)
+        (out / "parts").mkdir(parents=True, exist_ok=True)
+        probe = out / ".negsim-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    return out
 
 
 def _missing_tasks(out: Path, target: dict) -> list[tuple]:

@@ -30,6 +30,7 @@ import numpy as np
 
 ASSUMPTION = "synthetic"
 FRONT_CYCLE = ("central", "arctic_baltic", "black_sea_caucasus")
+MAX_ACTORS, MAX_ISSUES = 1000, 200
 COUNTERPART, ALLY, LEADER, BODY = "CPT", "ALY", "M001", "ALLIANCE"
 
 
@@ -54,6 +55,11 @@ def synthetic_scenario(n_actors: int, n_issues: int, seed: int = 0) -> dict:
         raise ValueError(f"a synthetic scenario needs at least 4 actors, got {n_actors}")
     if n_issues < 1:
         raise ValueError(f"a synthetic scenario needs at least 1 issue, got {n_issues}")
+    if n_actors > MAX_ACTORS or n_issues > MAX_ISSUES:
+        raise ValueError(
+            f"a synthetic scenario has at most {MAX_ACTORS} actors and {MAX_ISSUES} issues "
+            f"(the trust matrix alone has N x N entries), got {n_actors} and {n_issues}"
+        )
     rng = np.random.default_rng(seed)
     n_members = n_actors - 2
     width = max(3, len(str(n_members)))
@@ -293,8 +299,13 @@ def to_yaml(doc: dict) -> str:
 
 
 def write_synthetic(path: str | Path, n_actors: int, n_issues: int, seed: int = 0) -> Path:
-    """Write a synthetic scenario of ``n_actors`` and ``n_issues`` to ``path`` as YAML; returns the path."""
+    """Write a synthetic scenario of ``n_actors`` and ``n_issues`` to ``path`` as YAML; returns the path.
+
+    Raises ``ValueError`` for bad sizes and ``OSError`` when the file cannot be written.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
     doc = synthetic_scenario(n_actors, n_issues, seed)
     validate_document(doc)
     path.parent.mkdir(parents=True, exist_ok=True)

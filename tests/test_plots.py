@@ -280,7 +280,7 @@ def run_summary(run_dir):
 def test_usage_errors(run_dir, sweep_dir, tmp_path):
     with pytest.raises(UsageError, match="not a negsim result folder"):
         plots.plot(tmp_path)
-    with pytest.raises(UsageError, match="not a negsim result folder"):
+    with pytest.raises(UsageError, match="no such folder"):
         plots.plot_outcomes(tmp_path / "missing", tmp_path / "x.png")
     with pytest.raises(UsageError, match="needs a sweep result"):
         plots.plot_sweep_line(run_dir, tmp_path / "x.png")
