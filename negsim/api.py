@@ -93,12 +93,12 @@ def validate(paths: list[str], allow_outside: bool = False, strict: bool = False
     return out
 
 
-def explain(path: str | Path, prefix: str = "") -> list[str]:
+def explain(path: str | Path, prefix: str = "", allow_outside: bool = False) -> list[str]:
     """Each parameter's value and the claims (or assumption) behind it."""
     from negsim.provenance import explain as _explain
     from negsim.scenario import load_scenario
 
-    ls = load_scenario(resolve_scenario_path(str(path)))
+    ls = load_scenario(resolve_scenario_path(str(path)), allow_outside=allow_outside)
     return _explain(ls.document, prefix)
 
 
@@ -408,6 +408,7 @@ def run(
         try:
             info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
             info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
+            info["allow_outside"] = allow_outside
             _finish_run(out_dir, table, summary, comp, info)
         except OSError as e:
             write_error, saved = write_error or e, False
@@ -451,16 +452,19 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         },
         # the finished replicates are 0..n-1, so --runs n reproduces them (the request, if none finished)
         "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n'] or info['runs']} --seed {info['seed']}"
-        + "".join(f" --set {shlex.quote(o)}" for o in info["overrides"] or []),
+        + "".join(f" --set {shlex.quote(o)}" for o in info["overrides"] or [])
+        + (" --allow-outside" if info.get("allow_outside") else ""),
     }
     _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
-def trace(path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[str] | None = None) -> tuple[list[str], dict]:
+def trace(
+    path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[str] | None = None, allow_outside: bool = False
+) -> tuple[list[str], dict]:
     """Tell one replicate in plain words; returns (lines, outcome row)."""
     from negsim.runner import run_replicate
 
-    comp = load(path, overrides)
+    comp = load(path, overrides, allow_outside=allow_outside)
     row, model = run_replicate(comp, seed, replicate, trace=True)
     return model.lines, row
 
@@ -469,17 +473,19 @@ TABLE_START = "<!-- scenario-table:start -->"
 TABLE_END = "<!-- scenario-table:end -->"
 
 
-def scenario_table(paths: list[str], runs: int = 1000, seed: int = 2025, jobs: int = 1, progress: bool = False) -> str:
+def scenario_table(
+    paths: list[str], runs: int = 1000, seed: int = 2025, jobs: int = 1, progress: bool = False, allow_outside: bool = False
+) -> str:
     """A Markdown table of scenarios with their headline results (no files written)."""
     rows = [
         "| scenario | question | P(agreement) | P(survives to horizon) | pacts signed (mean) | blocked most by |",
         "|---|---|---|---|---|---|",
     ]
     for p in paths:
-        res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress)
+        res = run(p, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress, allow_outside=allow_outside)
         if not res.complete:  # a partial table must never pass for a complete one (or reach a README)
             raise KeyboardInterrupt
-        comp = load(p)
+        comp = load(p, allow_outside=allow_outside)
         pr = res.summary["probabilities"]
         blockers = res.summary["talks"]["blocked_by_actor_issue"]
         top = next(iter(blockers.items()), None)
@@ -535,11 +541,13 @@ def compare(
     jobs: int = 1,
     out: str | Path | None = None,
     force: bool = False,
+    allow_outside: bool = False,
 ) -> tuple[dict, str, Path | None]:
     """Paired comparison of scenario A and B (or A with ``overrides_b``) on common random numbers.
 
     Replicate i of both uses the same seed, so each probability's difference is estimated from
-    paired replicates: mean of (b_i - a_i) with a normal 95% interval on the paired differences.
+    paired replicates: mean of (b_i - a_i) with an Agresti-Min 95% interval for a paired difference of
+    proportions, clipped to [-1, 1]. The output folder is checked before any simulation.
     Returns (comparison dict, text, output folder).
     """
     import csv as _csv
@@ -550,8 +558,8 @@ def compare(
     if b is None and not overrides_b:
         raise UsageError("compare needs a second scenario or --set changes for B")
     _check_run_options(runs, seed, jobs)
-    comp_a = load(a)
-    comp_b = load(b if b is not None else a, overrides_b)
+    comp_a = load(a, allow_outside=allow_outside)
+    comp_b = load(b if b is not None else a, overrides_b, allow_outside=allow_outside)
     # the output folder is checked before the simulations, so a bad --out costs nothing
     out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force) if out is not None else None
     ra = run_many(comp_a, runs, seed, jobs)

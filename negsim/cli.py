@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
     t.add_argument("--replicate", "-r", type=int, default=0, help="replicate index within the run (default 0)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a value")
+    t.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     e = sub.add_parser(
         "explain",
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("scenario", help="a scenario file or bundled name")
     e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")
+    e.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     sr = sub.add_parser(
         "sources",
@@ -133,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     tb.add_argument("--seed", "-s", type=int, default=2025, help="root seed (default 2025)")
     tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
+    tb.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     sw = sub.add_parser(
         "sweep",
@@ -163,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--max-runs", type=int, help="cap on replicates per point with --precision (default 10000)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sw.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
+    sw.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     cp = sub.add_parser(
         "compare",
@@ -178,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json and comparison.png here")
     cp.add_argument("--force", action="store_true", help="replace results already in --out")
+    cp.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     pl = sub.add_parser(
         "plot",
@@ -322,7 +327,15 @@ def _dispatch(args) -> int:
         return _sweep(args)
     if args.command == "compare":
         result, text, out_dir = api.compare(
-            args.a, args.b, args.overrides, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out, force=args.force
+            args.a,
+            args.b,
+            args.overrides,
+            runs=args.runs,
+            seed=args.seed,
+            jobs=args.jobs,
+            out=args.out,
+            force=args.force,
+            allow_outside=args.allow_outside,
         )
         print(text)
         if out_dir:
@@ -331,7 +344,14 @@ def _dispatch(args) -> int:
     if args.command == "table":
         if args.update:
             api.check_readme(args.update)  # before minutes of simulation, not after
-        table = api.scenario_table(args.files, runs=args.runs, seed=args.seed, jobs=args.jobs, progress=sys.stderr.isatty())
+        table = api.scenario_table(
+            args.files,
+            runs=args.runs,
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=sys.stderr.isatty(),
+            allow_outside=args.allow_outside,
+        )
         if args.update:
             api.update_readme(args.update, table)
             print(f"updated the scenario table in {args.update}")
@@ -339,7 +359,7 @@ def _dispatch(args) -> int:
             print(table)
         return 0
     if args.command == "explain":
-        lines = api.explain(args.scenario, args.path)
+        lines = api.explain(args.scenario, args.path, allow_outside=args.allow_outside)
         if not lines:
             return _err(f"no parameter under {args.path!r} (try `negsim explain {args.scenario}` for all)")
         print("\n".join(lines))
@@ -363,7 +383,7 @@ def _dispatch(args) -> int:
     if args.command == "trace":
         if args.seed < 0 or args.replicate < 0:
             return _err("--seed and --replicate must be non-negative")
-        lines, row = api.trace(args.scenario, args.seed, args.replicate, args.overrides)
+        lines, row = api.trace(args.scenario, args.seed, args.replicate, args.overrides, allow_outside=args.allow_outside)
         print("\n".join(lines))
         print()
         print(_verdict(row))
@@ -424,7 +444,7 @@ def _sweep(args) -> int:
     res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=jobs, out=args.out, design=design,
                    samples=samples, resume=args.resume, force=args.force, progress=not args.quiet,
                    scheduler=args.scheduler, overrides=args.overrides, precision=args.precision,
-                   max_runs=args.max_runs)  # fmt: skip
+                   max_runs=args.max_runs, allow_outside=args.allow_outside)  # fmt: skip
     if not res.complete:
         print(
             f"negsim: interrupted; finished chunks are kept in {res.out_dir}/parts; rerun with --resume --out {res.out_dir}",

@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -253,6 +254,7 @@ def sweep(
     overrides: list[str] | None = None,
     precision: float | None = None,
     max_runs: int = 10_000,
+    allow_outside: bool = False,
 ) -> SweepResult:
     """Run a sweep; see the module docstring. Returns where the results are."""
     from negsim.api import _atomic_write, _sha256, load
@@ -261,7 +263,7 @@ def sweep(
     if runs < 1 or jobs < 1 or seed < 0:
         raise UsageError("--runs and --jobs must be at least 1 and --seed non-negative")
     points = design_points(specs, design, samples, seed)
-    base = load(scenario, overrides)
+    base = load(scenario, overrides, allow_outside=allow_outside)
     from negsim.api import shadowed_by_events
 
     for msg in shadowed_by_events(base, [sp.path for sp in specs]):
@@ -274,7 +276,7 @@ def sweep(
     for p, point in enumerate(points):
         ov = list(overrides or []) + [f"{k}={_fmt(v)}" for k, v in point.items()]
         try:
-            comps[p] = load(scenario, ov)
+            comps[p] = load(scenario, ov, allow_outside=allow_outside)
         except ScenarioError as e:
             problems += [
                 Problem(f"point {p} ({', '.join(f'{k}={v}' for k, v in point.items())})", q.path, q.message) for q in e.problems
@@ -285,6 +287,7 @@ def sweep(
     ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
     sig = _signature(str(scenario), specs, runs, seed, design, samples)
     sig["precision"] = precision
+    sig["overrides"] = list(overrides or [])  # --resume with other --set changes would mix two sweeps
     try:
         out = _prepare_dir(out, name, sig, resume, force)
     except BaseException:
@@ -306,7 +309,7 @@ def sweep(
         "common_random_numbers": True,
         "complete": False,
         "started": started,
-        "command": " ".join(sys.argv) if sys.argv and sys.argv[0] else "",
+        "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
     }
     if not manifest_path.exists() or not resume:
         _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
@@ -380,7 +383,7 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
             raise UsageError(f"--resume: {out} holds no negsim sweep to continue (no sweep manifest.json)")
         if old.get("signature") != sig:
             raise UsageError(
-                f"{out} holds a different sweep (scenario, parameters, runs, seed or design differ); use another --out"
+                f"{out} holds a different sweep (scenario, parameters, --set, runs, seed or design differ); use another --out"
             )
     elif held and not force:
         raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")

@@ -128,3 +128,11 @@ def test_a_sweep_file_may_name_a_bundled_scenario(tmp_path):
     r = run("sweep", f, "--out", tmp_path / "o", "-q")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "o" / "manifest.json").read_text())["runs"] == 3
+
+
+def test_resume_refuses_a_sweep_with_other_set_changes(tmp_path):
+    out = tmp_path / "o"
+    args = ["sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 4, "--out", out, "-q"]
+    assert run(*args, "--set", "talks.max_rounds=3").returncode == 0
+    clean_error(run(*args, "--set", "talks.max_rounds=4", "--resume"), "different sweep")
+    assert run(*args, "--set", "talks.max_rounds=3", "--resume").returncode == 0

@@ -11,6 +11,7 @@ Each broken file starts with comment lines saying what is expected:
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -279,3 +280,25 @@ def test_set_cannot_invent_actors_regions_or_partial_wildcards():
         with pytest.raises(ScenarioError) as info:
             load_scenario(ROOT / "scenarios" / "polish_belarusian_limits.yaml", [item])
         assert needle in str(info.value), str(info.value)
+
+
+def test_every_command_that_loads_a_scenario_takes_allow_outside(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (tmp_path / "base.yaml").write_text(MINI.read_text())
+    child = sub / "child.yaml"
+    child.write_text("extends: ../base.yaml\nname: child\n")
+    commands = [
+        ["trace", child],
+        ["explain", child],
+        ["table", child, "--runs", "3"],
+        ["compare", child, "--set", "pact.horizon=5", "--runs", "3"],
+        ["sweep", child, "-p", "pact.horizon=5,6", "--runs", "3", "-q", "--out", tmp_path / "sw"],
+        ["run", child, "--runs", "3", "-q", "--out", tmp_path / "r"],
+    ]
+    for args in commands:
+        assert cli(*args).returncode == 2, args
+        r = cli(*args, "--allow-outside")
+        assert r.returncode == 0, (args, r.stderr)
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["reproduce"].endswith("--allow-outside")
