@@ -72,7 +72,7 @@ def parse_spec_value(path: str, spec) -> ParamSpec:
     if not path:
         raise UsageError(f"{where}: empty parameter path")
     if isinstance(spec, list):
-        return ParamSpec(path, levels=tuple(spec))
+        return ParamSpec(path, levels=_distinct(where, tuple(spec)))
     if isinstance(spec, dict):
         try:
             return ParamSpec(path, dist=parse_param(spec, -1e9, 1e9))
@@ -97,26 +97,47 @@ def parse_spec_value(path: str, spec) -> ParamSpec:
             if lo >= hi:
                 raise UsageError(f"{where}: range low {lo:g} must be below high {hi:g}")
             return ParamSpec(path, dist=parse_param({"uniform": [lo, hi]}, -1e9, 1e9))
-        if len(nums) == 3 and nums[2] == 1 and nums[0] != nums[1]:
-            raise UsageError(f"{where}: a range of 1 point keeps only LOW ({nums[0]:g}); give POINTS >= 2, or one value")
+        if len(nums) == 3 and nums[2] < 2 and nums[0] != nums[1]:
+            raise UsageError(
+                f"{where}: a range LOW:HIGH:POINTS needs POINTS >= 2 (got {spec!r}); for one value give just the value"
+            )
+        if len(nums) == 3 and nums[0] == nums[1] and nums[2] != 1:
+            raise UsageError(f"{where}: LOW equals HIGH, so the range is one value; give it as {nums[0]:g}")
         if len(nums) == 3 and nums[2] >= 1 and nums[2] == int(nums[2]):
             return ParamSpec(path, levels=tuple(float(v) for v in np.round(np.linspace(nums[0], nums[1], int(nums[2])), 12)))
         raise UsageError(f"{where}: a range is LOW:HIGH:POINTS with POINTS a whole number >= 1 (got {spec!r})")
+    items = spec.split(",")
+    if len(items) > 1 and any(not v.strip() for v in items):
+        raise UsageError(f"{where}: an empty entry in the list {spec!r} (two commas, or a comma at an end)")
     try:
-        vals = tuple(yaml.safe_load(v) for v in spec.split(",") if v.strip())
+        vals = tuple(yaml.safe_load(v) for v in items if v.strip())
     except yaml.YAMLError:
         raise UsageError(f"{where}: cannot read the list {spec!r}") from None
+    return ParamSpec(path, levels=_distinct(where, vals))
+
+
+def _distinct(where: str, vals: tuple) -> tuple:
+    """The levels, checked: at least one, none twice (a repeated level would run the same point twice)."""
     if not vals:
         raise UsageError(f"{where}: no values given")
-    return ParamSpec(path, levels=vals)
+    seen = []
+    for v in vals:
+        if any(type(v) is type(o) and v == o for o in seen) or any(
+            isinstance(v, int | float) and isinstance(o, int | float) and not isinstance(v, bool) and v == o for o in seen
+        ):
+            raise UsageError(f"{where}: the level {v!r} is given twice")
+        seen.append(v)
+    return vals
 
 
 def design_points(specs: list[ParamSpec], design: str = "grid", samples: int = 100, seed: int = 0) -> list[dict]:
     """The points of a design: a full-factorial grid, or a Latin hypercube sample."""
     if not specs:
         raise UsageError("a sweep needs at least one --param")
-    if len({s.path for s in specs}) != len(specs):
-        raise UsageError("a parameter is swept twice")
+    paths = [s.path for s in specs]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise UsageError(f"--param {twice[0]} is swept twice (on the command line, in the sweep file, or both)")
     if design == "grid":
         bad = [s.path for s in specs if s.levels is None]
         if bad:

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, ROOT, negsim_cmd
 
 from negsim.errors import UsageError
-from negsim.sweep import design_points, parse_spec, read_rows, sweep
+from negsim.sweep import design_points, parse_spec, parse_spec_value, read_rows, sweep
 
 MINI = FIXTURES / "mini.yaml"
 
@@ -29,6 +29,15 @@ def test_specs_and_grid():
     for bad in ("a", "a=1:0", "a=0:1:2.5", "a=0:1:1", "a={beta: {mean: 2, sd: 0.1}}"):
         with pytest.raises(UsageError):
             design_points([parse_spec(bad)])
+    # an empty entry, a repeated level, a 0-point range, an empty list: each named, none silently run
+    for bad, says in (("a=0.1,,0.3", "empty entry"), ("a=0.1,0.1", "twice"), ("a=1,1.0", "twice"), ("a=0:1:0", "POINTS >= 2"),
+                      ("a=0.5:0.5:3", "one value")):  # fmt: skip
+        with pytest.raises(UsageError, match=says):
+            parse_spec(bad)
+    with pytest.raises(UsageError, match="no values"):
+        parse_spec_value("a", [])
+    with pytest.raises(UsageError, match="a.b is swept twice"):
+        design_points([parse_spec("a.b=1,2"), parse_spec("a.b=3,4")])
 
 
 def test_latin_hypercube_stratifies_each_parameter():
