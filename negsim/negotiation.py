@@ -243,7 +243,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         if m.tracing:
             who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
             m.say(f"Round {r}: {failed.name} refuses under its {failed.rule if failed.rule != 'self' else 'own'} rule; "
-                  f"decisive: {comp.codes[i]} ({reason.replace('_', ' ')}, on {issue}, gain {gain[i]:+.3f} vs needs {thr[i]:+.3f}). Refusing: {who}.")  # fmt: skip
+                  f"decisive: {comp.codes[i]} ({_refusal(reason, issue, gain[i], thr[i])}). Refusing: {who}.")  # fmt: skip
         movers = saw & object_ & participants  # those who object concede; the indifferent stay put
         fails[movers] += 1
         step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
@@ -396,3 +396,15 @@ def _pct(frac: float) -> str:
     if frac >= 0.1:
         return f"{frac:.0%}"
     return f"{frac:.1%}" if frac >= 0.001 else "<0.1%"
+
+
+def _refusal(reason: str, issue: str, gain: float, thr: float) -> str:
+    """Why a state refuses, in words: a red line overrides any gain; otherwise the gain falls short."""
+    if reason == "red_line":
+        verdict = "would otherwise clear" if gain >= thr else "is also below"
+        return f"red line on {issue}: the package crosses it; its gain {gain:+.3f} {verdict} the {thr:+.3f} it needs"
+    if reason == "spoiler":
+        return f"spoiler: it obstructs the talks whatever the package (drawn once per run); worst issue for it {issue}"
+    if gain < thr:
+        return f"{reason.replace('_', ' ')}, on {issue}: gain {gain:+.3f}, below the {thr:+.3f} it needs"
+    return f"{reason.replace('_', ' ')}, on {issue}: gain {gain:+.3f} against the {thr:+.3f} it needs"

@@ -85,6 +85,7 @@ class Summary:
         self.holdouts = Counter()
         self.c = {name: Counter() for name in (
             "cause", "reason", "b_actor", "b_issue", "end", "v_actor", "v_issue", "v_rule", "v_reason", "v_pair", "rat",
+            "v_pair_reason",
         )}  # fmt: skip
 
     def add(self, r: dict) -> None:
@@ -108,6 +109,7 @@ class Summary:
             if r["veto_actor"]:
                 c["v_actor"][r["veto_actor"]] += 1
                 c["v_pair"][f"{r['veto_actor']} on {r['veto_issue']}"] += 1
+                c["v_pair_reason"][(f"{r['veto_actor']} on {r['veto_issue']}", r["veto_reason"] or "")] += 1
             if r["veto_issue"]:
                 c["v_issue"][r["veto_issue"]] += 1
             if r["veto_rule"]:
@@ -162,6 +164,11 @@ class Summary:
             "blocked_by_rule": dict(c["v_rule"].most_common()),
             "blocked_by_reason": dict(c["v_reason"].most_common()),
             "blocked_by_actor_issue": dict(c["v_pair"].most_common(10)),
+            # why each of those blocked: {"POL on x": {"red_line": 120, "spoiler": 3}}
+            "blocked_by_actor_issue_reason": {
+                pair: dict(Counter({why: k for (p, why), k in c["v_pair_reason"].items() if p == pair}).most_common())
+                for pair, _ in c["v_pair"].most_common(10)
+            },
         }
         out["ratification"] = {"failed_by_actor": dict(c["rat"].most_common(10))}
         out["fronts"] = {
@@ -199,14 +206,21 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
     elif horizon:
         lines.append(f"  {'Median breakdown':<24} none broke within {horizon} {period}s")
     t = s["talks"]
-    lines += ["", "How talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())]
+    ended = "How talks ended: " + ", ".join(f"{k} {v / n:.0%}" for k, v in t["end_cause"].items())
+    if s["probabilities"]["reached"]["k"] > t["end_cause"].get("agreement", 0):  # some agreed packages, then a failure
+        ended += "  (how the last package tried ended; packages agreed before it stand)"
+    lines += ["", ended]
     if s.get("ratified_after_horizon"):
         lines.append(f"Ratified, but entering into force only after the horizon: {s['ratified_after_horizon']:,} replicates")
     if t["blocked_by_actor_issue"]:
         lines.append(
             "Blocked most by:  "
-            + ", ".join(f"{k} ({v / n:.0%})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
+            + ", ".join(f"{k} ({v / n:.0%}{_why(t, k, v)})" for k, v in list(t["blocked_by_actor_issue"].items())[:5])
             + "  (share of all replicates; a walk-out counts for the state that walked out)"
+        )
+    if t.get("blocked_by_reason"):
+        lines.append(
+            "Why blocked:      " + ", ".join(f"{k.replace('_', ' ')} ({v / n:.0%})" for k, v in t["blocked_by_reason"].items())
         )
     if t["blocked_by_rule"]:
         lines.append("Under the rule:   " + ", ".join(f"{k} ({v / n:.0%})" for k, v in t["blocked_by_rule"].items()))
@@ -229,3 +243,14 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
                 f"  {f:<19} {a['p']:6.1%} [{a['lo']:.1%}, {a['hi']:.1%}]   {sv['p']:6.1%} [{sv['lo']:.1%}, {sv['hi']:.1%}]"
             )
     return "\n".join(lines)
+
+
+def _why(talks: dict, pair: str, count: int) -> str:
+    """The reason text after a blocking pair's share: ', red line' or ', mostly red line'."""
+    reasons = (talks.get("blocked_by_actor_issue_reason") or {}).get(pair) or {}
+    if not reasons:
+        return ""
+    why, k = next(iter(reasons.items()))
+    if not why:
+        return ""
+    return f", {'' if k == count else 'mostly '}{why.replace('_', ' ')}"
