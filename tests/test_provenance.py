@@ -1,7 +1,7 @@
 """Every number in a bundled scenario has a source claim or a stated assumption."""
 
 import pytest
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 
 from negsim.errors import ScenarioError
 from negsim.provenance import check_document, claims_by_id, entries, explain, load_cards
@@ -99,3 +99,16 @@ def test_an_override_without_its_own_provenance_is_flagged(tmp_path, cards):
     flagged = [p for p in problems if p.path == "pact.horizon"]
     assert flagged and "overrides a value of" in flagged[0].message and flagged[0].line == 2
     assert not [p for p in problems if p.path == "pact.parties"]  # inherited untouched: still sourced
+
+
+def test_validate_flags_an_unknown_claim_even_without_strict(tmp_path):
+    from negsim.api import validate
+
+    f = tmp_path / "s.yaml"
+    f.write_text((ROOT / "tests" / "fixtures" / "mini.yaml").read_text())
+    assert validate([str(f)]) == {str(f): []}
+    f.write_text(
+        f.read_text().replace("trust: {RUS: 0.4, default: 0.8}", "trust: {RUS: 0.4, default: 0.8, source: [no-such-claim]}", 1)
+    )
+    problems = validate([str(f)])[str(f)]
+    assert problems and all("unknown claim 'no-such-claim'" in p.message for p in problems)
