@@ -1,6 +1,6 @@
 """Invariants hold in every replicate: every bundled scenario and mini.yaml under each mechanism.
 
-Each (scenario, variant) pair runs ~100 replicates; every outcome row is checked with
+Each (scenario, variant) pair runs 50 replicates (500 under ``pytest -m slow``); every outcome row is checked with
 :func:`negsim.invariants.check_row`, and the final world of every tenth replicate with
 :func:`negsim.invariants.check_world`. A failure is an :class:`InvariantError` naming the seed
 and replicate, and the ``negsim trace`` command that replays it.
@@ -20,7 +20,8 @@ from negsim.runner import run_many, run_replicate
 from negsim.scenario import load_scenario
 
 SEED = 11
-RUNS = 100
+RUNS = 50  # per case in the default run (70 cases); `pytest -m slow` runs RUNS_LONG
+RUNS_LONG = 500
 FILES = sorted(SCENARIOS.glob("*.yaml")) + [FIXTURES / "mini.yaml"]
 
 
@@ -54,9 +55,19 @@ CASES = [
 
 @pytest.mark.parametrize("path, variant, overrides", CASES)
 def test_invariants_hold(path, variant, overrides):
+    _check(path, overrides, RUNS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, variant, overrides", CASES)
+def test_invariants_hold_over_many_replicates(path, variant, overrides):
+    _check(path, overrides, RUNS_LONG)
+
+
+def _check(path, overrides, runs: int) -> None:
     comp = load(path, overrides)
     label = f"{path.name} " + " ".join(f"--set {o!r}" for o in overrides)
-    for i in range(RUNS):
+    for i in range(runs):
         if i % 10 == 0:
             row, model = run_replicate(comp, SEED, i, trace=True)
             check_replicate(comp, SEED, i, row, model, scenario=label)
