@@ -379,6 +379,13 @@ def print_memory(r: dict) -> None:
     )
 
 
+def _calibration() -> float:
+    """Microseconds for sum(range(10_000)), best of 7: how fast this machine runs plain Python."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(10_000))", number=200, repeat=7)) / 200 * 1e6
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=ALL_SECTIONS + ["phases"], action="append", help="run only this section (repeatable)")
@@ -395,8 +402,16 @@ def main() -> int:
         sections.append("memory")
     if a.sweep and "sweep" not in sections:
         sections.append("sweep")
+    calib = _calibration()
+    print(f"machine  {os.cpu_count()} CPU(s), Python {platform.python_version()}; pure-Python speed: sum(range(10_000)) "
+          f"takes {calib:.0f} us (times below scale with it: compare machines by this figure)")  # fmt: skip
     res = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "sum_range_10000_us": round(calib, 1),
+        },
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "targets": TARGETS,
     }
