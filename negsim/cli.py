@@ -246,13 +246,16 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help(sys.stderr)
         return 2
     import signal
+    import threading
 
     from negsim.errors import ScenarioError, UsageError
 
     def _terminated(signum, frame):  # `kill` (SIGTERM) stops like Ctrl-C: finished replicates are saved
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _terminated)
+    # only in the main thread (signal handlers can be set nowhere else), and restored on return
+    # so that main() called from Python (a notebook, a test) leaves the caller's handler alone
+    previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
     try:
         return _dispatch(args)
     except BrokenPipeError:  # `negsim explain ... | head`: the reader left; stop quietly
@@ -276,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"negsim: model invariant violated (a bug; please report it):\n{e}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(args) -> int:

@@ -136,3 +136,19 @@ def test_resume_refuses_a_sweep_with_other_set_changes(tmp_path):
     assert run(*args, "--set", "talks.max_rounds=3").returncode == 0
     clean_error(run(*args, "--set", "talks.max_rounds=4", "--resume"), "different sweep")
     assert run(*args, "--set", "talks.max_rounds=3", "--resume").returncode == 0
+
+
+def test_main_leaves_the_callers_sigterm_handler_alone_and_works_off_the_main_thread(capsys):
+    import signal
+    import threading
+
+    from negsim.cli import main
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["list"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
+    codes = []
+    t = threading.Thread(target=lambda: codes.append(main(["list"])))
+    t.start()
+    t.join()
+    assert codes == [0]
