@@ -57,19 +57,26 @@ _WARNED_JOBS: set[int] = set()
 
 
 def usable_jobs(jobs: int) -> int:
-    """``jobs`` capped at the CPUs this process may use (more workers only queue up and use memory)."""
+    """``jobs``, capped at 4x the CPUs this process may use (a typo like --jobs 10000 must not fork 10,000 workers).
+
+    More workers than CPUs are allowed (results are identical for any number) but are no faster,
+    so that gets a warning.
+    """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    if jobs > cpus:
+    limit = 4 * cpus
+    if jobs > cpus and jobs not in _WARNED_JOBS:
         import sys
 
-        if jobs not in _WARNED_JOBS:
-            _WARNED_JOBS.add(jobs)
-            print(f"negsim: warning: --jobs {jobs} is more than the {cpus} CPU(s) available; using {cpus}", file=sys.stderr)
-        return cpus
-    return jobs
+        _WARNED_JOBS.add(jobs)
+        capped = f"; using {limit}" if jobs > limit else ""
+        print(
+            f"negsim: warning: --jobs {jobs} is more than the {cpus} CPU(s) available, which is no faster{capped}",
+            file=sys.stderr,
+        )
+    return min(jobs, limit)
 
 
 def single_threaded_blas() -> None:
