@@ -309,7 +309,7 @@ def run(
     cluster instead of local processes. ``check`` verifies the model's invariants on every
     row and raises :class:`~negsim.invariants.InvariantError` naming the replicate.
     """
-    from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks
+    from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
     from negsim.stats import Summary, format_summary
 
     _check_run_options(runs, seed, jobs)
@@ -359,7 +359,8 @@ def run(
         while batch > 0:
             tasks = [(0, ch) for ch in chunks(list(range(done, done + batch)), jobs)]
             for _, rows in ex.map(tasks):
-                order.add(rows)
+                with interrupts_deferred():  # summary, CSV and count move together
+                    order.add(rows)
                 if bar:
                     bar.update(len(rows))
             done += batch

@@ -8,6 +8,7 @@ inherit the compiled scenario, and receive chunks of replicate indices.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing as mp
 import os
@@ -198,6 +199,37 @@ def iter_outcomes(comp: CompiledScenario, seed: int, indices: list[int], jobs: i
     with LocalExecutor({0: comp}, seed, jobs) as ex:
         for _, rows in ex.map([(0, ch) for ch in chunks(indices, jobs)]):
             yield rows
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold Ctrl-C and kill (when Python handles them) until the block ends, then raise KeyboardInterrupt.
+
+    Used around handing a chunk of rows to the summary and the CSV, so an interrupt can never
+    land between the two and leave them disagreeing by a row.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum, frame):
+        caught.append(signum)
+
+    held = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    held = {s: h for s, h in held.items() if callable(h)}  # ignored or default signals keep their meaning
+    for s in held:
+        signal.signal(s, hold)
+    try:
+        yield
+    finally:
+        for s, h in held.items():
+            signal.signal(s, h)
+    if caught:
+        raise KeyboardInterrupt
 
 
 class InOrder:
