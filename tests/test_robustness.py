@@ -95,3 +95,22 @@ def test_disk_full_mid_run_is_a_clean_error_that_keeps_what_was_written(tmp_path
         run(FIXTURES / "mini.yaml", runs=100, seed=1, out=tmp_path / "o")
     kept = list(csv.DictReader(open(next((tmp_path / "o").glob("outcomes.csv*")))))
     assert [int(r["replicate"]) for r in kept] == list(range(25))
+
+
+def test_an_interrupt_inside_a_deferred_block_is_raised_after_it():
+    import os
+
+    from negsim.runner import interrupts_deferred
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in `negsim run` (test runners may differ)
+    try:
+        done = []
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # the signal is delivered here, but held
+                done.append(True)
+        assert done == [True]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
