@@ -1,16 +1,44 @@
-"""Bad input and clashing output folders end in a clear message (exit 2), never a traceback or lost results."""
+"""Bad input and clashing output folders end in a clear message (exit 2), never a traceback or lost results.
 
+The commands run in this process (``negsim.cli.main``), not as subprocesses: an uncaught
+exception fails the test just as a traceback would, and the suite saves a Python start-up
+per call. End-to-end subprocess runs are in test_cli.py.
+"""
+
+import contextlib
+import io
 import json
-import subprocess
+import os
+from dataclasses import dataclass
 
 import pytest
-from conftest import FIXTURES, ROOT, negsim_cmd
+from conftest import FIXTURES, ROOT
+
+from negsim.cli import main
 
 MINI = FIXTURES / "mini.yaml"
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run(negsim_cmd(*args), capture_output=True, text=True, cwd=cwd, timeout=300)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args, cwd=ROOT) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as e:  # argparse's own usage errors
+                code = e.code if isinstance(e.code, int) else 2
+    finally:
+        os.chdir(here)
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 def clean_error(r, needle: str) -> None:

@@ -1,6 +1,6 @@
 """Invariants hold in every replicate: every bundled scenario and mini.yaml under each mechanism.
 
-Each (scenario, variant) pair runs 50 replicates (500 under ``pytest -m slow``); every outcome row is checked with
+Each (scenario, variant) pair runs 20 replicates (500 under ``pytest -m slow``); every outcome row is checked with
 :func:`negsim.invariants.check_row`, and the final world of every tenth replicate with
 :func:`negsim.invariants.check_world`. A failure is an :class:`InvariantError` naming the seed
 and replicate, and the ``negsim trace`` command that replays it.
@@ -20,7 +20,7 @@ from negsim.runner import run_many, run_replicate
 from negsim.scenario import load_scenario
 
 SEED = 11
-RUNS = 50  # per case in the default run (70 cases); `pytest -m slow` runs RUNS_LONG
+RUNS = 20  # per case in the default run (70 cases); `pytest -m slow` runs RUNS_LONG
 RUNS_LONG = 500
 FILES = sorted(SCENARIOS.glob("*.yaml")) + [FIXTURES / "mini.yaml"]
 
