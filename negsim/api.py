@@ -84,10 +84,9 @@ def validate(paths: list[str], allow_outside: bool = False, strict: bool = False
         try:
             ls = load_scenario(resolve_scenario_path(p), allow_outside=allow_outside)
             known = known if known is not None else claims_by_id(load_cards())
-            found = check_document(ls.document, known, p, ls.locs)
             # a citation of a claim that does not exist is a broken reference, strict or not;
             # --strict adds the values with no provenance at all
-            out[p] = found if strict else [q for q in found if "cites unknown claim" in q.message]
+            out[p] = check_document(ls.document, known, p, ls.locs, citations_only=not strict)
         except ScenarioError as e:
             out[p] = e.problems
     return out
@@ -237,16 +236,21 @@ def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> P
             f"{out} already holds results ({', '.join(held[:4])}{', ...' if len(held) > 4 else ''}); "
             "choose another --out or pass --force to replace them"
         )
+    ready_out_dir(out, clear=bool(held))
+    return out
+
+
+def ready_out_dir(out: Path, clear: bool, sub: str | None = None) -> None:
+    """Remove negsim's earlier results if ``clear``, create ``out`` (and ``out/sub``), and check it can be written."""
     try:
-        if held:
+        if clear:
             clear_results(out)
-        out.mkdir(parents=True, exist_ok=True)
+        (out / sub if sub else out).mkdir(parents=True, exist_ok=True)
         probe = out / ".negsim-write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as e:
         raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
-    return out
 
 
 def _check_run_options(runs: int, seed: int, jobs: int) -> None:

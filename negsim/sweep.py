@@ -120,13 +120,12 @@ def _distinct(where: str, vals: tuple) -> tuple:
     """The levels, checked: at least one, none twice (a repeated level would run the same point twice)."""
     if not vals:
         raise UsageError(f"{where}: no values given")
-    seen = []
+    seen = set()
     for v in vals:
-        if any(type(v) is type(o) and v == o for o in seen) or any(
-            isinstance(v, int | float) and isinstance(o, int | float) and not isinstance(v, bool) and v == o for o in seen
-        ):
+        key = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else (type(v).__name__, repr(v))  # 1 == 1.0
+        if key in seen:
             raise UsageError(f"{where}: the level {v!r} is given twice")
-        seen.append(v)
+        seen.add(key)
     return vals
 
 
@@ -386,7 +385,7 @@ def sweep(
 
 def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool) -> Path:
     """The sweep's folder, created; checks --resume against its manifest, --force removes only negsim's files."""
-    from negsim.api import clear_results, held_results, new_out_dir
+    from negsim.api import held_results, new_out_dir, ready_out_dir
 
     if resume and not force and (out is None or not Path(out).is_dir()):
         raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
@@ -408,15 +407,7 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
             )
     elif held and not force:
         raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")
-    try:
-        if force and held:
-            clear_results(out)
-        (out / "parts").mkdir(parents=True, exist_ok=True)
-        probe = out / ".negsim-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as e:
-        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    ready_out_dir(out, clear=force and bool(held), sub="parts")
     return out
 
 
