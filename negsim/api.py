@@ -451,6 +451,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         "started": info["started"].isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
+        "nash_search": _nash_search(),
         "files": {
             name: {"sha256": _sha256(out_dir / name), **({"rows": info["n"]} if name == "outcomes.csv" else {})}
             for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
@@ -461,6 +462,13 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         + (" --allow-outside" if info.get("allow_outside") else ""),
     }
     _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def _nash_search() -> str:
+    """Which Nash search ran: "compiled" or "numpy" (the same packages either way; tests check)."""
+    from negsim import proposals
+
+    return proposals.KERNEL
 
 
 def trace(

@@ -28,6 +28,24 @@ Docs: docs/scenario-language.md (the YAML), docs/model.md (the model, ODD form).
 """
 
 
+class _Version(argparse.Action):
+    """--version: negsim's version and whether the compiled Nash search is in use (imported only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from negsim import __version__, proposals
+
+        if proposals.KERNEL == "compiled":
+            kernel = "compiled (negsim._nash)"
+        elif proposals._ascent_compiled is None:
+            kernel = "numpy, slower: negsim._nash is not built (pip install -e . needs a C compiler)"
+        else:
+            kernel = "numpy, slower (NEGSIM_KERNEL=numpy is set)"
+        parser.exit(message=f"negsim {__version__}\nNash search: {kernel}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="negsim",
@@ -36,9 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from negsim import __version__
-
-    p.add_argument("--version", action="version", version=f"negsim {__version__}")
+    p.add_argument("--version", action=_Version, help="show the version and which Nash search is built, and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser(

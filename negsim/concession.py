@@ -8,6 +8,8 @@ F(t) = rate * (t/T)^(1/e), with e > 1 conceding early (conceder), e < 1 late (bo
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from negsim.schema import SHAPES
@@ -19,12 +21,18 @@ RECIPROCAL = SHAPES.index("reciprocal")
 CATEGORICAL = SHAPES.index("categorical")
 
 
+@lru_cache(maxsize=1024)
+def _elapsed(t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """(t/T)^(1/e) and ((t-1)/T)^(1/e) for each shape's exponent e (the same few per run)."""
+    return (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
+
+
 def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:
     """Fraction of the remaining gap to close at round t (time-dependent part, all actors)."""
-    e = _E[shape]
-    f_now = rate * (min(t, T) / T) ** (1 / e)
-    f_before = rate * (min(t - 1, T) / T) ** (1 / e)
-    return np.clip((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0, 1.0)
+    now, before = _elapsed(t, T)
+    f_now = rate * now[shape]
+    f_before = rate * before[shape]
+    return np.minimum(np.maximum((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0), 1.0)
 
 
 def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar: np.ndarray, others_last: float) -> np.ndarray:
@@ -39,6 +47,6 @@ def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar
     recip = shape == RECIPROCAL
     if recip.any():
         base = np.maximum(others_last, rate[recip] / (2 * T))
-        step[recip] = np.clip(trust_bar[recip] * base, 0.0, 1.0)
+        step[recip] = np.minimum(np.maximum(trust_bar[recip] * base, 0.0), 1.0)
     step[shape == CATEGORICAL] = 0.0
     return step

@@ -141,9 +141,10 @@ def _party_bands(comp, world) -> np.ndarray:
 
 
 def _votes(x, pos, sal, w, thr, lower, upper, band, spoil):
+    """Each actor's vote on package x; ``lower``/``upper`` are the red-line bounds widened by the tolerance."""
     contrib = contributions(x, pos, sal, w)
     gain = contrib.sum(1)
-    viol_k = (x[None, :] < lower - RED_LINE_TOL) | (x[None, :] > upper + RED_LINE_TOL)
+    viol_k = (x[None, :] < lower) | (x[None, :] > upper)
     viol = viol_k.any(1)
     accept = (gain >= thr) & ~viol & ~spoil
     object_ = ~accept & (viol | spoil | (np.abs(gain) > band))
@@ -192,6 +193,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         )
     nash_parties = proposals.Parties(nash_parties, comp.n)
     nash_penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
+    lo_tol, up_tol = lower - RED_LINE_TOL, upper + RED_LINE_TOL
     last_x, last_pos, changed = None, None, False
     spoil = participants & m.obstruct
     others_last = 0.0
@@ -217,7 +219,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         if m.tracing:
             who = "mediator " + comp.codes[comp.mediator] if comp.mediator >= 0 else "table"
             m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, pkg, x)}.")
-        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lower, upper, band, spoil)
+        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lo_tol, up_tol, band, spoil)
         m.last_votes = (accept, object_)
         failed, saw = None, np.zeros(comp.n, bool)
         for st in stages:
@@ -248,9 +250,10 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         fails[movers] += 1
         step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
         step = np.where(movers, step, 0.0)
-        others_last = float(step[movers].mean()) if movers.any() else 0.0
+        stepped = step[movers]
+        others_last = float(stepped.sum() / stepped.size) if stepped.size else 0.0  # their mean step
         pos += np.where(frozen, 0.0, step[:, None] * (x[None, :] - pos))
-        np.clip(pos, lower, upper, out=pos)
+        np.minimum(np.maximum(pos, lower, out=pos), upper, out=pos)  # np.clip, without its overhead
         world.pos[:, pkg] = pos
         if m.tracing and movers.any():
             moved = [f"{comp.codes[j]} {_pct(step[j])}" for j in np.flatnonzero(movers & (step > 0))[:10]]

@@ -6,12 +6,22 @@ returns one level per issue. Adding a rule is adding a function here and a name 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from negsim.valuation import RED_LINE_TOL, contributions
 
 GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
+
+try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
+    from negsim._nash import ascent as _ascent_compiled
+except ImportError:  # pragma: no cover - a source tree run without installing, or no C compiler at install
+    _ascent_compiled = None
+
+#: which Nash search runs: "compiled" (negsim._nash), or "numpy" (no compiled module, or NEGSIM_KERNEL=numpy)
+KERNEL = "compiled" if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") != "numpy" else "numpy"
 
 
 def compromise(pos, sal, cap, mask, **_) -> np.ndarray:
@@ -44,27 +54,43 @@ class Parties:
             if veto and len(m) > 1
         ]
         self.mean_bodies = [(j, np.asarray(m), np.asarray(wts)) for j, (m, veto, wts, _, _) in enumerate(specs) if not veto]
+        # the same, flat, for the compiled search: party p's members are members[start[p]:stop[p]]
+        # (kind 2: a mean body, with weights wts; else a veto party, with its silence band)
+        self.kind = np.array([0 if veto else 2 for _, veto, _, _, _ in specs], dtype=np.int64)
+        self.band = np.zeros(len(specs))
+        for j, _, band in self.veto_bodies:
+            self.band[j] = band
+        sizes = [len(m) for m, *_ in specs]
+        self.stop = np.cumsum(sizes, dtype=np.int64)
+        self.start = self.stop - np.array(sizes, dtype=np.int64)
+        self.members = np.concatenate([np.asarray(m, dtype=np.int64) for m, *_ in specs]) if specs else np.zeros(0, np.int64)
+        self.wts = (
+            np.concatenate([np.asarray(w, float) if not veto else np.ones(len(m)) for m, veto, w, _, _ in specs])
+            if specs
+            else np.zeros(0)
+        )
 
 
-def party_utilities(margins: np.ndarray, gains_of, parties: Parties) -> np.ndarray:
-    """P x G utilities of each party for G candidate packages (see :class:`Parties`).
+def party_utilities(margins: np.ndarray, base: np.ndarray, cand: list, parties: Parties, out: np.ndarray) -> np.ndarray:
+    """P x G utilities of each party for G candidate packages (see :class:`Parties`), into ``out``.
 
-    ``margins`` is N x G; ``gains_of(members)`` gives those members' gains (for the
-    indifference band of the silence procedure), computed only when a body needs them.
+    ``margins`` is N x G. A silence body's members' gains (for its indifference band) are
+    ``base[members] + cand[j]``, where ``cand[j]`` holds those members' gains per level on the
+    issue being searched (M x G, for the body in ``parties.veto_bodies[j]``).
     """
-    out = np.empty((parties.n_parties, margins.shape[1]))
     if len(parties.single_rows):
         out[parties.single_rows] = margins[parties.single_actors]
-    for j, members, band in parties.veto_bodies:
+    for (j, members, band), cm in zip(parties.veto_bodies, cand, strict=True):
         mg = margins[members]
         if band > 0:
-            mg = np.where(np.abs(gains_of(members)) <= band, np.inf, mg)
+            gains = base[members][:, None] + cm
+            np.putmask(mg, np.abs(gains, out=gains) <= band, np.inf)
             low = mg.min(0)
             out[j] = np.where(low == np.inf, 0.0, low)
         else:
-            out[j] = mg.min(0)
+            mg.min(0, out=out[j])
     for j, members, wts in parties.mean_bodies:
-        out[j] = wts @ margins[members]
+        (wts[:, None] * margins[members]).sum(0, out=out[j])  # summed member by member, as the compiled search
     return out
 
 
@@ -84,30 +110,56 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     :func:`red_line_penalty`; computed here if not given). The product is smoothed
     (log(tau * softplus(u / tau))), so a party that no package satisfies still pulls the search
     toward it instead of being ignored.
+
+    The search itself is :func:`ascent_numpy`, or its compiled twin when installed (``KERNEL``).
     """
     x = compromise(pos, sal, cap, mask) if start is None else start.copy()
     if penalty is None:
         penalty = red_line_penalty(lower, upper)
-    p3 = pos[:, :, None]
-    cand = sal[:, :, None] * (p3 - np.abs(w[:, :, None] * GRID - p3))  # N x K x G gains per level
-    cand_pen = cand - penalty
+    p3 = pos.T[:, :, None]
+    cand = np.ascontiguousarray(sal.T[:, :, None] * (p3 - np.abs(w.T[:, :, None] * GRID - p3)))  # K x N x G gains per level
+    pen = np.ascontiguousarray(penalty.transpose(1, 0, 2))
     contrib = contributions(x, pos, sal, w)
-    pen_now = 10.0 * ((x[None, :] < lower - RED_LINE_TOL) | (x[None, :] > upper + RED_LINE_TOL))
-    total, pen_total = contrib.sum(1), pen_now.sum(1)
+    total = contrib.sum(1)  # summed N x K, as everywhere else, so the floats agree to the bit
+    contrib = contrib.T.copy()  # K x N, issue-major like cand: each step reads contiguous blocks
+    pen_now = np.ascontiguousarray(10.0 * ((x[:, None] < lower.T - RED_LINE_TOL) | (x[:, None] > upper.T + RED_LINE_TOL)))
+    pen_total = pen_now.sum(0)
+    thr = np.ascontiguousarray(thr, dtype=float)
+    if KERNEL == "compiled":
+        pa = parties
+        _ascent_compiled(
+            x, GRID, cand, pen, contrib, total, pen_now, pen_total, thr,
+            pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band, sweeps, 1.0 / TAU,
+        )  # fmt: skip
+        return x
+    return ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties, sweeps)
+
+
+def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties: Parties, sweeps: int) -> np.ndarray:
+    """Coordinate ascent of :func:`nash`, in place on ``x`` (and the running sums), in numpy.
+
+    ``cand`` and ``pen`` are K x N x G: each member's gain and red-line penalty per grid level of
+    each issue; ``contrib`` and ``pen_now`` (K x N) those at the current ``x``, whose sums over
+    the issues are ``total`` and ``pen_total``. Each of ``sweeps`` passes sets each issue in turn
+    to the level that maximises the smoothed Nash product with the others held fixed. This is
+    the reference for the compiled search (``negsim/_nash.pyx``), which must give the same result.
+    """
+    cand_pen = cand - pen
+    cand_bodies = [cand[:, members, :] if band > 0 else None for _, members, band in parties.veto_bodies]
+    u = np.empty((parties.n_parties, len(GRID)))
     for _ in range(sweeps):
         for k in range(len(x)):
-            base = total - contrib[:, k]
-            row = base - thr - (pen_total - pen_now[:, k])
-            margins = row[:, None] + cand_pen[:, k, :]
-            u = party_utilities(margins, lambda m, k=k, base=base: base[m, None] + cand[m, k, :], parties)
+            base = total - contrib[k]
+            margins = (base - thr - (pen_total - pen_now[k]))[:, None] + cand_pen[k]
+            party_utilities(margins, base, [None if c is None else c[k] for c in cand_bodies], parties, u)
             z = u * (1.0 / TAU)
             obj = np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
             g = int(obj.argmax())
             x[k] = GRID[g]
-            contrib[:, k] = cand[:, k, g]
-            total = base + contrib[:, k]
-            pen_total += penalty[:, k, g] - pen_now[:, k]
-            pen_now[:, k] = penalty[:, k, g]
+            contrib[k] = cand[k, :, g]
+            total[:] = base + contrib[k]
+            pen_total += pen[k, :, g] - pen_now[k]
+            pen_now[k] = pen[k, :, g]
     return x
 
 
