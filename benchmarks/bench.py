@@ -403,8 +403,14 @@ def main() -> int:
     if a.sweep and "sweep" not in sections:
         sections.append("sweep")
     calib = _calibration()
+    from negsim import proposals
+
     print(f"machine  {os.cpu_count()} CPU(s), Python {platform.python_version()}; pure-Python speed: sum(range(10_000)) "
           f"takes {calib:.0f} us (times below scale with it: compare machines by this figure)")  # fmt: skip
+    print(
+        f"negsim   Nash search: {proposals.KERNEL}"
+        + ("" if proposals.KERNEL == "compiled" else " (slower; see negsim --version)")
+    )
     res = {
         "machine": {
             "python": platform.python_version(),
@@ -412,6 +418,7 @@ def main() -> int:
             "platform": platform.platform(),
             "sum_range_10000_us": round(calib, 1),
         },
+        "nash_search": proposals.KERNEL,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "targets": TARGETS,
     }
