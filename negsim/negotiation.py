@@ -225,9 +225,8 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         for st in stages:
             for d in st:
                 saw[d.members] = True
-            bad = [d for d in st if not rules.decide(d, accept, object_, world)]
-            if bad:
-                failed = bad[0]
+            failed = next((d for d in st if not rules.decide(d, accept, object_, world)), None)  # the first to refuse
+            if failed is not None:
                 break
         if failed is None:
             res.x[0, pkg] = x

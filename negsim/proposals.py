@@ -116,23 +116,22 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     x = compromise(pos, sal, cap, mask) if start is None else start.copy()
     if penalty is None:
         penalty = red_line_penalty(lower, upper)
-    p3 = pos.T[:, :, None]
-    cand = np.ascontiguousarray(sal.T[:, :, None] * (p3 - np.abs(w.T[:, :, None] * GRID - p3)))  # K x N x G gains per level
-    pen = np.ascontiguousarray(penalty.transpose(1, 0, 2))
     contrib = contributions(x, pos, sal, w)
-    total = contrib.sum(1)  # summed N x K, as everywhere else, so the floats agree to the bit
-    contrib = contrib.T.copy()  # K x N, issue-major like cand: each step reads contiguous blocks
-    pen_now = np.ascontiguousarray(10.0 * ((x[:, None] < lower.T - RED_LINE_TOL) | (x[:, None] > upper.T + RED_LINE_TOL)))
-    pen_total = pen_now.sum(0)
+    total = contrib.sum(1)  # summed N x K by numpy in both searches, so the floats agree to the bit
     thr = np.ascontiguousarray(thr, dtype=float)
     if KERNEL == "compiled":
-        pa = parties
+        c, pa = np.ascontiguousarray, parties
         _ascent_compiled(
-            x, GRID, cand, pen, contrib, total, pen_now, pen_total, thr,
+            x, GRID, c(pos), c(sal), c(w), contrib, total, c(penalty), c(lower), c(upper), RED_LINE_TOL, thr,
             pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band, sweeps, 1.0 / TAU,
         )  # fmt: skip
         return x
-    return ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties, sweeps)
+    # issue-major (K x N x G) for numpy: each coordinate step reads contiguous blocks
+    p3 = pos.T[:, :, None]
+    cand = np.ascontiguousarray(sal.T[:, :, None] * (p3 - np.abs(w.T[:, :, None] * GRID - p3)))  # gains per level
+    pen = np.ascontiguousarray(penalty.transpose(1, 0, 2))
+    pen_now = np.ascontiguousarray(10.0 * ((x[:, None] < lower.T - RED_LINE_TOL) | (x[:, None] > upper.T + RED_LINE_TOL)))
+    return ascent_numpy(x, cand, pen, contrib.T.copy(), total, pen_now, pen_now.sum(0), thr, parties, sweeps)
 
 
 def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties: Parties, sweeps: int) -> np.ndarray:
