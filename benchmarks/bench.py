@@ -422,7 +422,7 @@ def main() -> int:
           f"takes {calib:.0f} us (times below scale with it: compare machines by this figure)")  # fmt: skip
     print(
         f"negsim   Nash search: {proposals.KERNEL}"
-        + ("" if proposals.KERNEL == "compiled" else " (slower; see negsim --version)")
+        + ("" if proposals.KERNEL == "compiled" else f" (slower: {proposals.KERNEL_NOTE})")
     )
     res = {
         "machine": {

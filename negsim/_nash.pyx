@@ -11,6 +11,10 @@ from libc.math cimport INFINITY, exp, fabs, log, log1p
 
 import numpy as np
 
+#: bumped with every change of ``ascent``'s arguments: negsim.proposals ignores a module built from
+#: an older negsim/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
+ABI = 2
+
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 
 

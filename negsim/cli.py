@@ -37,12 +37,7 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from negsim import __version__, proposals
 
-        if proposals.KERNEL == "compiled":
-            kernel = "compiled (negsim._nash)"
-        elif proposals._ascent_compiled is None:
-            kernel = "numpy, slower: negsim._nash is not built (pip install -e . needs a C compiler)"
-        else:
-            kernel = "numpy, slower (NEGSIM_KERNEL=numpy is set)"
+        kernel = "compiled (negsim._nash)" if proposals.KERNEL == "compiled" else f"numpy, slower: {proposals.KERNEL_NOTE}"
         parser.exit(message=f"negsim {__version__}\nNash search: {kernel}\n")
 
 

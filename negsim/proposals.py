@@ -7,6 +7,7 @@ returns one level per issue. Adding a rule is adding a function here and a name 
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -15,13 +16,25 @@ from negsim.valuation import RED_LINE_TOL, contributions
 GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
 
+#: the version of negsim/_nash.pyx's ``ascent`` this module calls (its ``ABI``)
+KERNEL_ABI = 2
+#: why the compiled search is not in use ("" when it is)
+KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
-    from negsim._nash import ascent as _ascent_compiled
-except ImportError:  # pragma: no cover - a source tree run without installing, or no C compiler at install
+    from negsim import _nash
+except ImportError:  # a source tree run without installing, or no C compiler at install
     _ascent_compiled = None
+    KERNEL_NOTE = "negsim._nash is not built (pip install -e . builds it, with a C compiler)"
+else:
+    _ascent_compiled = _nash.ascent if getattr(_nash, "ABI", None) == KERNEL_ABI else None
+    if _ascent_compiled is None:
+        KERNEL_NOTE = "negsim._nash was built from an older negsim/_nash.pyx: rerun pip install -e ."
+        warnings.warn(f"{KERNEL_NOTE}; using the slower numpy search meanwhile", RuntimeWarning, stacklevel=2)
+if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
+    KERNEL_NOTE = "NEGSIM_KERNEL=numpy is set"
 
-#: which Nash search runs: "compiled" (negsim._nash), or "numpy" (no compiled module, or NEGSIM_KERNEL=numpy)
-KERNEL = "compiled" if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") != "numpy" else "numpy"
+#: which Nash search runs: "compiled" (negsim._nash), or "numpy" (the same packages, slower; see KERNEL_NOTE)
+KERNEL = "numpy" if KERNEL_NOTE else "compiled"
 
 
 def compromise(pos, sal, cap, mask, **_) -> np.ndarray:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import compile_file
 
+import negsim
 from negsim import proposals
 from negsim.runner import run_replicate
 
@@ -84,3 +85,26 @@ def test_a_scenario_plays_out_the_same_with_either_search(monkeypatch):
                     reason="no C compiler: the install falls back to the numpy search")  # fmt: skip
 def test_an_install_with_a_c_compiler_builds_the_compiled_search():
     assert proposals._ascent_compiled is not None, "pip install -e . should have built negsim._nash (see pyproject.toml)"
+
+
+def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch):
+    """An editable install not rebuilt after a pull keeps an old negsim._nash: negsim must not call it."""
+    import importlib
+    import sys
+    import types
+
+    stale = types.ModuleType("negsim._nash")
+    stale.ABI = proposals.KERNEL_ABI - 1
+    stale.ascent = lambda *a: pytest.fail("the stale kernel was called")
+    monkeypatch.setitem(sys.modules, "negsim._nash", stale)
+    monkeypatch.setattr(negsim, "_nash", stale, raising=False)
+    monkeypatch.delenv("NEGSIM_KERNEL", raising=False)
+    try:
+        with pytest.warns(RuntimeWarning, match="older negsim/_nash.pyx"):
+            fresh = importlib.reload(proposals)
+        assert fresh.KERNEL == "numpy" and "rerun pip install" in fresh.KERNEL_NOTE
+        p = _problem(1)
+        assert np.isin(fresh.nash(**p), fresh.GRID).all()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(proposals)
