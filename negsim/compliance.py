@@ -116,7 +116,7 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     if not live.any():
         return
     # defection
-    margin_i = np.where(pairs & live[:, None], np.nan_to_num(margins, nan=-np.inf), -np.inf).max(0)
+    margin_i = np.where(pairs & live[:, None], margins, -np.inf).max(0)  # margins are nan exactly off those pacts
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
     owing = (owes & live[:, None]).any(0) & member
     deterred = 1 - scal["deterrence"] * scal["verification"]  # the chance of being caught deters
@@ -156,7 +156,7 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         m.say(
             f"Period {t}: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))} subvert(s) the pact; trust across it falls."
         )
-    np.clip(trust, 0.0, 1.0, out=trust)
+    np.minimum(np.maximum(trust, 0.0, out=trust), 1.0, out=trust)  # np.clip, without its overhead
     np.fill_diagonal(trust, 1.0)
     if m.tracing:
         cross = trust[others].mean() if others.any() else 1.0

@@ -27,11 +27,45 @@ def _elapsed(t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
     return (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
 
 
+class _Roster:
+    """What the steps of one roster of shapes need, computed once.
+
+    Who reciprocates, who never moves, and each round's elapsed-time ratios per actor (a run
+    asks for the same few).
+    """
+
+    def __init__(self, shape: np.ndarray):
+        self.shape = shape.copy()
+        self.recip = np.flatnonzero(shape == RECIPROCAL)
+        self.categorical = np.flatnonzero(shape == CATEGORICAL)
+        self._ratios: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def ratios(self, t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+        r = self._ratios.get((t, T))
+        if r is None:
+            now, before = _elapsed(t, T)
+            r = self._ratios[(t, T)] = (now[self.shape], before[self.shape])
+        return r
+
+
+_ROSTERS: dict[tuple[str, bytes], _Roster] = {}
+
+
+def _roster(shape: np.ndarray) -> _Roster:
+    key = (shape.dtype.str, shape.tobytes())
+    r = _ROSTERS.get(key)
+    if r is None:
+        if len(_ROSTERS) >= 256:
+            _ROSTERS.clear()
+        r = _ROSTERS[key] = _Roster(shape)
+    return r
+
+
 def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:
     """Fraction of the remaining gap to close at round t (time-dependent part, all actors)."""
-    now, before = _elapsed(t, T)
-    f_now = rate * now[shape]
-    f_before = rate * before[shape]
+    now, before = _roster(shape).ratios(t, T)
+    f_now = rate * now
+    f_before = rate * before
     return np.minimum(np.maximum((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0), 1.0)
 
 
@@ -44,9 +78,11 @@ def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar
     - categorical (003: "no concessions"): never moves.
     """
     step = time_fraction(shape, rate, t, T)
-    recip = shape == RECIPROCAL
-    if recip.any():
+    roster = _roster(shape)
+    recip = roster.recip
+    if len(recip):
         base = np.maximum(others_last, rate[recip] / (2 * T))
         step[recip] = np.minimum(np.maximum(trust_bar[recip] * base, 0.0), 1.0)
-    step[shape == CATEGORICAL] = 0.0
+    if len(roster.categorical):
+        step[roster.categorical] = 0.0
     return step

@@ -163,6 +163,14 @@ def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_) -> tupl
     return ("below_threshold" if object_[i] else "not_positive"), comp.issues[pkg[j]]
 
 
+def _decisive(comp, pkg, refusal) -> tuple[int, str, str, Veto]:
+    """The refusing member that decided a refusal (red lines first, spoilers last), its reason and issue."""
+    failed, blk, contrib, gain, thr, viol_k, viol, spoil, object_ = refusal
+    i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] + 20 * spoil[blk])])
+    reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_)
+    return i, reason, issue, Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
+
+
 def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> bool:
     comp, world, rng = m.comp, m.world, m.rng
     seq = comp.sequencing
@@ -198,6 +206,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     spoil = participants & m.obstruct
     others_last = 0.0
     fails = np.zeros(comp.n, int)
+    refusal = None
     for r in range(1, comp.max_rounds + 1):
         m.rounds += 1
         res.rounds += 1
@@ -229,6 +238,8 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             if failed is not None:
                 break
         if failed is None:
+            if refusal is not None:  # the last refusal of this package is kept, as when it was reported each round
+                res.veto = _decisive(comp, pkg, refusal)[3]
             res.x[0, pkg] = x
             res.agreed[0, pkg] = True
             for d in comp.parties:
@@ -237,11 +248,12 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             m.say(f"Round {r}: all parties accept; package agreed.")
             return True
         blk = rules.blockers(failed, accept, object_)
-        i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] + 20 * spoil[blk])])  # red lines first, spoilers last
-        reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_)
-        res.veto = Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
+        # who was decisive, and why, is worked out when it is reported: each round when tracing,
+        # else once, for the refusal that stands (the last)
+        refusal = (failed, blk, contrib, gain, thr, viol_k, viol, spoil, object_)
         res.end_cause = "veto"
         if m.tracing:
+            i, reason, issue, res.veto = _decisive(comp, pkg, refusal)
             who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
             m.say(f"Round {r}: {failed.name} refuses under its {failed.rule if failed.rule != 'self' else 'own'} rule; "
                   f"decisive: {comp.codes[i]} ({_refusal(reason, issue, gain[i], thr[i])}). Refusing: {who}.")  # fmt: skip
@@ -263,9 +275,11 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             j = int(np.flatnonzero(walk)[0])
             res.end_cause = "walkout"
             res.walkout_actor = comp.codes[j]
-            res.veto = Veto(comp.codes[j], res.veto.issue, "walkout", comp.codes[j], "walkout")
+            res.veto = Veto(comp.codes[j], _decisive(comp, pkg, refusal)[2], "walkout", comp.codes[j], "walkout")
             m.say(f"Round {r}: {comp.codes[j]} walks out of the talks (military-technical measures).")
             return False
+    if refusal is not None:
+        res.veto = _decisive(comp, pkg, refusal)[3]
     m.say(f"No agreement after {comp.max_rounds} rounds; the last refusal stands (veto by {res.veto.actor}).")
     # a body's member blocking, or a red line, is a veto; a gap between states not closed in time is a deadlock
     hard = res.veto.reason in ("red_line", "spoiler") or res.veto.rule not in ("party", "")

@@ -53,7 +53,7 @@ def ratify(m, talks) -> RatificationResult:
     sig = pairs.any(0)
     margins = pact_margins(m, talks.x, pairs, talks.agreed)
     cnt = pairs.sum(0)
-    margin = np.where(pairs, np.nan_to_num(margins), 0.0).sum(0) / np.maximum(cnt, 1)
+    margin = np.where(pairs, margins, 0.0).sum(0) / np.maximum(cnt, 1)  # margins are nan exactly off the pacts
     support = np.clip(world.rat_support + world.rat_sens * margin + rng.normal(0, NOISE_SD, comp.n), 0, 1)
     required = comp.rat_required & sig
     yes = sig & (~required | (support >= world.rat_threshold))
