@@ -8,8 +8,6 @@ F(t) = rate * (t/T)^(1/e), with e > 1 conceding early (conceder), e < 1 late (bo
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from negsim.schema import SHAPES
@@ -19,12 +17,6 @@ EXPONENT = {"linear": 1.0, "conceder": 3.0, "boulware": 1 / 3, "reciprocal": 1.0
 _E = np.array([EXPONENT[s] for s in SHAPES])
 RECIPROCAL = SHAPES.index("reciprocal")
 CATEGORICAL = SHAPES.index("categorical")
-
-
-@lru_cache(maxsize=1024)
-def _elapsed(t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
-    """(t/T)^(1/e) and ((t-1)/T)^(1/e) for each shape's exponent e (the same few per run)."""
-    return (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
 
 
 class _Roster:
@@ -41,9 +33,10 @@ class _Roster:
         self._ratios: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def ratios(self, t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+        """(t/T)^(1/e) and ((t-1)/T)^(1/e) for each actor's shape exponent e."""
         r = self._ratios.get((t, T))
         if r is None:
-            now, before = _elapsed(t, T)
+            now, before = (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
             r = self._ratios[(t, T)] = (now[self.shape], before[self.shape])
         return r
 
@@ -63,7 +56,11 @@ def _roster(shape: np.ndarray) -> _Roster:
 
 def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:
     """Fraction of the remaining gap to close at round t (time-dependent part, all actors)."""
-    now, before = _roster(shape).ratios(t, T)
+    return _time_fraction(_roster(shape), rate, t, T)
+
+
+def _time_fraction(roster: _Roster, rate: np.ndarray, t: int, T: int) -> np.ndarray:
+    now, before = roster.ratios(t, T)
     f_now = rate * now
     f_before = rate * before
     return np.minimum(np.maximum((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0), 1.0)
@@ -77,8 +74,8 @@ def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar
       (at least the linear pace's half), times its mean trust in the other parties.
     - categorical (003: "no concessions"): never moves.
     """
-    step = time_fraction(shape, rate, t, T)
     roster = _roster(shape)
+    step = _time_fraction(roster, rate, t, T)
     recip = roster.recip
     if len(recip):
         base = np.maximum(others_last, rate[recip] / (2 * T))

@@ -218,12 +218,18 @@ def test_extends_outside_is_allowed_with_the_flag():
     assert r.returncode == 2 and "--allow-outside" in r.stderr
 
 
-def test_extends_outside_with_flag_reads_the_base(tmp_path):
+def _child_extending_outside(tmp_path):
+    """sub/child.yaml, which extends ../base.yaml: a file outside its own directory."""
     sub = tmp_path / "sub"
     sub.mkdir()
     (tmp_path / "base.yaml").write_text(MINI.read_text())
     child = sub / "child.yaml"
     child.write_text("extends: ../base.yaml\nname: child\n")
+    return child
+
+
+def test_extends_outside_with_flag_reads_the_base(tmp_path):
+    child = _child_extending_outside(tmp_path)
     with pytest.raises(ScenarioError, match="outside"):
         load_scenario(child)
     assert load_scenario(child, allow_outside=True).scenario.name == "child"
@@ -283,11 +289,7 @@ def test_set_cannot_invent_actors_regions_or_partial_wildcards():
 
 
 def test_every_command_that_loads_a_scenario_takes_allow_outside(tmp_path):
-    sub = tmp_path / "sub"
-    sub.mkdir()
-    (tmp_path / "base.yaml").write_text(MINI.read_text())
-    child = sub / "child.yaml"
-    child.write_text("extends: ../base.yaml\nname: child\n")
+    child = _child_extending_outside(tmp_path)
     commands = [
         ["trace", child],
         ["explain", child],
