@@ -7,17 +7,19 @@ of that state (``model.agents``). One ``step()`` is one compliance period.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from negsim import _mesa
 from negsim.compliance import comply
 from negsim.events import fire_timed, incident_trust
 from negsim.negotiation import negotiate
 from negsim.ratification import ratify
 from negsim.schema import FRONTS, SHAPES
 
+Model, Agent = _mesa.load()  # mesa.Model and mesa.Agent, without mesa's pandas/scipy/networkx parts
 
-class StateAgent(mesa.Agent):
+
+class StateAgent(Agent):
     """A state: a named view onto its row of the model's arrays."""
 
     def __init__(self, model: NegotiationModel, index: int):
@@ -46,7 +48,7 @@ class StateAgent(mesa.Agent):
         return f"StateAgent({self.code})"
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(Model):
     """One replicate. ``rng`` is this replicate's own generator (from ``SeedSequence.spawn``)."""
 
     def __init__(self, comp, rng: np.random.Generator, trace: bool = False):
@@ -75,7 +77,7 @@ class NegotiationModel(mesa.Model):
         mesa 3.3 keeps every model in ``Agent._ids`` (mesa issue 3179, fixed upstream), which
         made a 100,000-replicate run grow to GBs.
         """
-        ids = getattr(mesa.Agent, "_ids", None)
+        ids = getattr(Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
 

@@ -1,0 +1,63 @@
+"""negsim loads mesa's Model and Agent without the rest of mesa's start-up (negsim/_mesa.py)."""
+
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(
+    tuple(map(int, version("mesa").split(".")[:2])) >= (3, 4), reason="mesa 3.4+ imports pandas in mesa.agent itself"
+)
+def test_a_run_does_not_import_pandas_scipy_or_networkx():
+    out = _python(
+        "import sys, numpy as np\n"
+        "from negsim import api\n"
+        "from negsim.runner import run_replicate\n"
+        "comp = api.load(api.resolve_scenario_path('polish_belarusian_limits'))\n"
+        "row = run_replicate(comp, 7, 0)\n"
+        "print(sorted(m for m in ('pandas', 'scipy', 'networkx') if m in sys.modules), row['replicate'])"
+    )
+    assert out == "[] 0"
+
+
+def test_mesa_imported_after_negsim_is_the_whole_package():
+    """A notebook importing mesa after negsim gets every name, and the same classes negsim uses."""
+    out = _python(
+        "import negsim.model\n"
+        "import mesa\n"
+        "from mesa import batch_run, DataCollector\n"
+        "import mesa.space\n"
+        "print(mesa.__version__, mesa.Model is negsim.model.Model, mesa.Agent is negsim.model.Agent,\n"
+        "      callable(batch_run), DataCollector.__name__, 'experimental' in dir(mesa))"
+    )
+    assert out == f"{version('mesa')} True True True DataCollector True"
+
+
+def test_mesa_imported_before_negsim_is_used_as_it_is():
+    out = _python("import mesa\nimport negsim.model\nprint(mesa.Model is negsim.model.Model, type(mesa).__name__)")
+    assert out == "True module"
+
+
+def test_when_the_partial_import_fails_the_plain_import_is_used():
+    """A mesa whose core needs its package started (simulated: mesa.model fails while the package is deferred)."""
+    out = _python(
+        "import sys\n"
+        "class NeedsPackage:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'mesa.model' and type(sys.modules.get('mesa')).__name__ == '_Deferred':\n"
+        "            raise ImportError('mesa.model needs the whole package')\n"
+        "sys.meta_path.insert(0, NeedsPackage())\n"
+        "from negsim import _mesa\n"
+        "Model, Agent = _mesa.load()\n"
+        "import mesa\n"
+        "print(Model is mesa.Model, type(mesa).__name__, 'pandas' in sys.modules)"
+    )
+    assert out == "True module True"
