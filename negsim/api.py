@@ -465,7 +465,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
 
 
 def _nash_search() -> str:
-    """Which Nash search ran: "compiled" or "numpy" (the same packages either way; tests check)."""
+    """How the Nash search and the round loop ran: "compiled" or "numpy" (the same rows either way; tests check)."""
     from negsim import proposals
 
     return proposals.KERNEL

@@ -29,7 +29,7 @@ Docs: docs/scenario-language.md (the YAML), docs/model.md (the model, ODD form).
 
 
 class _Version(argparse.Action):
-    """--version: negsim's version and whether the compiled Nash search is in use (imported only when asked)."""
+    """--version: negsim's version and whether the compiled Nash search and round loop are in use (imported only when asked)."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
         super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
@@ -38,7 +38,7 @@ class _Version(argparse.Action):
         from negsim import __version__, proposals
 
         kernel = "compiled (negsim._nash)" if proposals.KERNEL == "compiled" else f"numpy, slower: {proposals.KERNEL_NOTE}"
-        parser.exit(message=f"negsim {__version__}\nNash search: {kernel}\n")
+        parser.exit(message=f"negsim {__version__}\nNash search and round loop: {kernel}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action=_Version, help="show the version and which Nash search is built, and exit")
+    p.add_argument("--version", action=_Version, help="show the version and whether the compiled kernels are built, and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser(

@@ -31,6 +31,7 @@ class _Roster:
         self.recip = np.flatnonzero(shape == RECIPROCAL)
         self.categorical = np.flatnonzero(shape == CATEGORICAL)
         self._ratios: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._tables: dict[int, tuple] = {}
 
     def ratios(self, t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
         """(t/T)^(1/e) and ((t-1)/T)^(1/e) for each actor's shape exponent e."""
@@ -39,6 +40,17 @@ class _Roster:
             now, before = (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
             r = self._ratios[(t, T)] = (now[self.shape], before[self.shape])
         return r
+
+    def tables(self, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For the compiled round loop: the ratios of rounds 1..T as T x N tables, and who reciprocates or never moves."""
+        tab = self._tables.get(T)
+        if tab is None:
+            now, before = zip(*(self.ratios(t, T) for t in range(1, T + 1)), strict=True)
+            flags = [np.zeros(len(self.shape), np.uint8) for _ in range(2)]
+            flags[0][self.recip] = 1
+            flags[1][self.categorical] = 1
+            tab = self._tables[T] = (np.array(now), np.array(before), *flags)
+        return tab
 
 
 _ROSTERS: dict[tuple[str, bytes], _Roster] = {}
@@ -52,6 +64,11 @@ def _roster(shape: np.ndarray) -> _Roster:
             _ROSTERS.clear()
         r = _ROSTERS[key] = _Roster(shape)
     return r
+
+
+def kernel_tables(shape: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(now, before, reciprocal, categorical) of a roster of shapes for the compiled round loop (see :meth:`_Roster.tables`)."""
+    return _roster(shape).tables(T)
 
 
 def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim import proposals, rules
-from negsim.concession import step_fraction
+from negsim.concession import kernel_tables, step_fraction
 from negsim.events import fire_round
 from negsim.valuation import RED_LINE_TOL, contributions, credibility, red_line_bounds, thresholds, trust_weights
 
@@ -172,7 +172,7 @@ def _decisive(comp, pkg, refusal) -> tuple[int, str, str, Veto]:
 
 
 def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> bool:
-    comp, world, rng = m.comp, m.world, m.rng
+    comp, world = m.comp, m.world
     seq = comp.sequencing
     stages = comp.stages if seq == "shuttle" else [comp.parties]
     participants = np.zeros(comp.n, bool)
@@ -201,11 +201,63 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         )
     nash_parties = proposals.Parties(nash_parties, comp.n)
     nash_penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
+    spoil = participants & m.obstruct
+    fails = np.zeros(comp.n, int)
+    if proposals.KERNEL == "compiled" and not m.tracing and not comp.round_events:
+        played, outcome, x, accept, refusal, walker = _rounds_kernel(
+            m, pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, frozen, band, spoil, fails,
+            nash_parties, nash_penalty,
+        )  # fmt: skip
+        m.rounds += played
+        res.rounds += played
+    else:
+        played, outcome, x, accept, refusal, walker = _rounds_python(
+            m, pkg, stages, participants, w, thr, trust_bar, denom, ob, other, bonus, pos, sal, lower, upper, frozen,
+            band, spoil, fails, nash_parties, nash_penalty, res,
+        )  # fmt: skip
+    if refusal is not None:
+        res.end_cause = "veto"
+    if outcome == "agreed":
+        if refusal is not None:  # the last refusal of this package is kept, as when it was reported each round
+            res.veto = _decisive(comp, pkg, refusal)[3]
+        res.x[0, pkg] = x
+        res.agreed[0, pkg] = True
+        for d in comp.parties:
+            if d.rule == "bilateral":  # members of a bilateral body sign only for themselves
+                res.pairs[0, d.members[~accept[d.members]]] = False
+        m.say(f"Round {played}: all parties accept; package agreed.")
+        return True
+    if outcome == "walkout":
+        res.end_cause = "walkout"
+        res.walkout_actor = comp.codes[walker]
+        res.veto = Veto(comp.codes[walker], _decisive(comp, pkg, refusal)[2], "walkout", comp.codes[walker], "walkout")
+        m.say(f"Round {played}: {comp.codes[walker]} walks out of the talks (military-technical measures).")
+        return False
+    if refusal is not None:
+        res.veto = _decisive(comp, pkg, refusal)[3]
+    m.say(f"No agreement after {comp.max_rounds} rounds; the last refusal stands (veto by {res.veto.actor}).")
+    # a body's member blocking, or a red line, is a veto; a gap between states not closed in time is a deadlock
+    hard = res.veto.reason in ("red_line", "spoiler") or res.veto.rule not in ("party", "")
+    res.end_cause = "veto" if hard else "deadlock"
+    return False
+
+
+def _rounds_python(
+    m, pkg, stages, participants, w, thr, trust_bar, denom, ob, other, bonus, pos, sal, lower, upper, frozen, band,
+    spoil, fails, nash_parties, nash_penalty, res,
+):  # fmt: skip
+    """The rounds of one package, in Python and numpy.
+
+    The reference of :func:`_rounds_kernel`, and the loop that traces and fires round events.
+    Updates ``pos``, ``fails`` and the model's positions. Returns (rounds played, outcome, x,
+    accept, refusal, walker): outcome "agreed", "walkout" or "exhausted"; the last package
+    proposed and who accepted it; the last refusal (for :func:`_decisive`; None if none); who
+    walked out (-1: nobody).
+    """
+    comp, world, rng = m.comp, m.world, m.rng
     lo_tol, up_tol = lower - RED_LINE_TOL, upper + RED_LINE_TOL
     last_x, last_pos, changed = None, None, False
-    spoil = participants & m.obstruct
     others_last = 0.0
-    fails = np.zeros(comp.n, int)
     refusal = None
     for r in range(1, comp.max_rounds + 1):
         m.rounds += 1
@@ -229,7 +281,6 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             who = "mediator " + comp.codes[comp.mediator] if comp.mediator >= 0 else "table"
             m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, pkg, x)}.")
         contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lo_tol, up_tol, band, spoil)
-        m.last_votes = (accept, object_)
         failed, saw = None, np.zeros(comp.n, bool)
         for st in stages:
             for d in st:
@@ -238,20 +289,11 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
             if failed is not None:
                 break
         if failed is None:
-            if refusal is not None:  # the last refusal of this package is kept, as when it was reported each round
-                res.veto = _decisive(comp, pkg, refusal)[3]
-            res.x[0, pkg] = x
-            res.agreed[0, pkg] = True
-            for d in comp.parties:
-                if d.rule == "bilateral":  # members of a bilateral body sign only for themselves
-                    res.pairs[0, d.members[~accept[d.members]]] = False
-            m.say(f"Round {r}: all parties accept; package agreed.")
-            return True
+            return r, "agreed", x, accept, refusal, -1
         blk = rules.blockers(failed, accept, object_)
         # who was decisive, and why, is worked out when it is reported: each round when tracing,
         # else once, for the refusal that stands (the last)
         refusal = (failed, blk, contrib, gain, thr, viol_k, viol, spoil, object_)
-        res.end_cause = "veto"
         if m.tracing:
             i, reason, issue, res.veto = _decisive(comp, pkg, refusal)
             who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
@@ -272,19 +314,72 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
                 m.say(f"Round {r}: conceding toward the proposal: {', '.join(moved)}.")
         walk = participants & (fails >= comp.walk_after) & (rng.random(comp.n) < world.walk_hazard)
         if walk.any():
-            j = int(np.flatnonzero(walk)[0])
-            res.end_cause = "walkout"
-            res.walkout_actor = comp.codes[j]
-            res.veto = Veto(comp.codes[j], _decisive(comp, pkg, refusal)[2], "walkout", comp.codes[j], "walkout")
-            m.say(f"Round {r}: {comp.codes[j]} walks out of the talks (military-technical measures).")
-            return False
-    if refusal is not None:
-        res.veto = _decisive(comp, pkg, refusal)[3]
-    m.say(f"No agreement after {comp.max_rounds} rounds; the last refusal stands (veto by {res.veto.actor}).")
-    # a body's member blocking, or a red line, is a veto; a gap between states not closed in time is a deadlock
-    hard = res.veto.reason in ("red_line", "spoiler") or res.veto.rule not in ("party", "")
-    res.end_cause = "veto" if hard else "deadlock"
-    return False
+            return r, "walkout", x, accept, refusal, int(np.flatnonzero(walk)[0])
+    return comp.max_rounds, "exhausted", x, accept, refusal, -1
+
+
+def _deciders(comp, stages) -> tuple:
+    """The deciders of a package's stages, flat, for the compiled round loop (fixed for a scenario: cached on it)."""
+    ds = [d for st in stages for d in st]
+    ids = tuple(map(id, ds))
+    cached = comp.__dict__.get("_kernel_deciders")
+    if cached is not None and cached[0] == ids:
+        return cached[1]
+    sizes = [len(d.members) for d in ds]
+    stop = np.cumsum(sizes, dtype=np.int64)
+    flat = (
+        ds,
+        np.array([proposals._nash.RULE_CODES[d.rule] for d in ds], dtype=np.int64),
+        stop - np.array(sizes, dtype=np.int64),
+        stop,
+        np.concatenate([np.asarray(d.members, dtype=np.int64) for d in ds]) if ds else np.zeros(0, np.int64),
+        np.array([d.silence for d in ds], dtype=np.uint8),
+        np.cumsum([len(st) for st in stages], dtype=np.int64),
+    )
+    comp.__dict__["_kernel_deciders"] = (ids, flat)
+    return flat
+
+
+def _rounds_kernel(
+    m, pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, frozen, band, spoil, fails,
+    nash_parties, nash_penalty,
+):  # fmt: skip
+    """The rounds of one package in the compiled loop (``negsim._nash.rounds``).
+
+    The same results as :func:`_rounds_python` (and the same return), without tracing or round events.
+    """
+    comp, world = m.comp, m.world
+    ds, rule, dstart, dstop, dmembers, silence, stage_stop = _deciders(comp, stages)
+    dparam = np.array([[d.param(world, "states"), d.param(world, "population"), d.param(world, "threshold")] for d in ds])
+    now_tab, before_tab, recip, categorical = kernel_tables(m.shape, comp.max_rounds)
+    pos = np.ascontiguousarray(pos)  # world.pos[:, pkg] may come out column-major
+    n, k = pos.shape
+    x = np.empty(k)
+    accept, object_ = np.empty(n, np.uint8), np.empty(n, np.uint8)
+    r_contrib, r_gain, r_viol_k = np.empty((n, k)), np.empty(n), np.empty((n, k), np.uint8)
+    r_viol, r_accept, r_object = np.empty(n, np.uint8), np.empty(n, np.uint8), np.empty(n, np.uint8)
+    info = np.empty(4, np.int64)
+    nash = comp.proposal == "nash"
+    pa = nash_parties
+    c, u8 = np.ascontiguousarray, (lambda a: np.ascontiguousarray(a).view(np.uint8))
+    proposals._rounds_compiled(
+        pos, fails, c(sal), c(w), c(thr, dtype=float), c(lower), c(upper), RED_LINE_TOL, c(band, dtype=float),
+        u8(spoil), u8(participants), u8(frozen), c(world.cap, dtype=float), c(world.pop, dtype=float),
+        comp.mediator, world.scal["mediator_bias"], nash, proposals.GRID,
+        c(nash_penalty) if nash else np.zeros((0, 0, 0)), pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band,
+        2, 1.0 / proposals.TAU, rule, dstart, dstop, dmembers, silence, dparam, stage_stop,
+        now_tab, before_tab, c(world.rate, dtype=float), recip, categorical, c(trust_bar, dtype=float),
+        c(comp.walk_after, dtype=np.int64), c(world.walk_hazard, dtype=float), m.rng.random, comp.max_rounds,
+        x, accept, object_, r_contrib, r_gain, r_viol_k, r_viol, r_accept, r_object, info,
+    )  # fmt: skip
+    world.pos[:, pkg] = pos
+    outcome, played, walker, failed = ("agreed", "walkout", "exhausted")[info[0]], int(info[1]), int(info[2]), int(info[3])
+    refusal = None
+    if failed >= 0:
+        f = ds[failed]
+        r_accept, r_object, r_viol_k, r_viol = r_accept.view(bool), r_object.view(bool), r_viol_k.view(bool), r_viol.view(bool)
+        refusal = (f, rules.blockers(f, r_accept, r_object), r_contrib, r_gain, thr, r_viol_k, r_viol, spoil, r_object)
+    return played, outcome, x, accept.view(bool), refusal, walker
 
 
 def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty=None):

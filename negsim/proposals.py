@@ -17,23 +17,28 @@ GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
 
 #: the version of negsim/_nash.pyx's ``ascent`` this module calls (its ``ABI``)
-KERNEL_ABI = 2
+KERNEL_ABI = 3
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
     from negsim import _nash
 except ImportError:  # a source tree run without installing, or no C compiler at install
-    _ascent_compiled = None
+    _ascent_compiled = _rounds_compiled = None
     KERNEL_NOTE = "negsim._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
-    _ascent_compiled = _nash.ascent if getattr(_nash, "ABI", None) == KERNEL_ABI else None
+    current = getattr(_nash, "ABI", None) == KERNEL_ABI
+    _ascent_compiled = _nash.ascent if current else None
+    _rounds_compiled = _nash.rounds if current else None  # the round loop (negotiation._multilateral_package)
     if _ascent_compiled is None:
         KERNEL_NOTE = "negsim._nash was built from an older negsim/_nash.pyx: rerun pip install -e ."
-        warnings.warn(f"{KERNEL_NOTE}; using the slower numpy search meanwhile", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"{KERNEL_NOTE}; using the slower numpy search and Python round loop meanwhile", RuntimeWarning, stacklevel=2
+        )
 if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
     KERNEL_NOTE = "NEGSIM_KERNEL=numpy is set"
 
-#: which Nash search runs: "compiled" (negsim._nash), or "numpy" (the same packages, slower; see KERNEL_NOTE)
+#: which Nash search and round loop run: "compiled" (negsim._nash), or "numpy" (the Python and numpy
+#: references: the same results, slower; see KERNEL_NOTE)
 KERNEL = "numpy" if KERNEL_NOTE else "compiled"
 
 

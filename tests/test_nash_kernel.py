@@ -108,3 +108,87 @@ def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch)
     finally:
         monkeypatch.undo()
         importlib.reload(proposals)
+
+
+# -- the compiled round loop (negsim._nash.rounds) against the Python loop --------------------------
+
+
+def _variant(n: int, k: int, seed: int, body: dict | None = None, talks: dict | None = None, shapes: dict | None = None,
+             walkout: dict | None = None):  # fmt: skip
+    """A synthetic scenario with the body's rule, the talks or some members' concession shapes changed."""
+    from negsim.compile import CompiledScenario
+    from negsim.synth import synthetic_scenario, validate_document
+
+    doc = synthetic_scenario(n, k, seed)
+    doc["bodies"]["ALLIANCE"].update(body or {})
+    doc["talks"].update(talks or {})
+    members = [c for c in doc["actors"] if c.startswith("M")]
+    for j, shape in (shapes or {}).items():
+        doc["actors"][members[j]]["concession"]["shape"] = shape
+    for code in members[: len(members) // 2] if walkout else []:
+        doc["actors"][code]["walkout"] = dict(walkout)
+    return CompiledScenario(validate_document(doc), doc)
+
+
+VARIANTS = {
+    "nash, 10 issues (pairwise sums)": dict(n=35, k=10, seed=1),
+    "nash, 40 issues, no silence": dict(n=30, k=40, seed=2, body={"silence": False}),
+    "compromise, one issue": dict(n=25, k=1, seed=3, talks={"proposal": "compromise", "mediator_bias": 0.0}),
+    "baby steps (one-issue packages)": dict(n=20, k=4, seed=4, talks={"agenda": "baby_steps"}),
+    "unanimity": dict(n=20, k=3, seed=5, body={"rule": "unanimity"}),
+    "majority": dict(n=21, k=3, seed=6, body={"rule": "majority"}),
+    "qmv": dict(n=30, k=3, seed=7, body={"rule": "qmv", "states": 0.5, "population": 0.6}),
+    "capability": dict(n=30, k=3, seed=8, body={"rule": "capability", "threshold": 0.6}),
+    "shuttle, three stages": dict(n=24, k=5, seed=9, talks={"sequencing": "shuttle", "stages": [["CPT"], ["ALY", "ALLIANCE"], ["UNION"]]}),
+    "conceder, categorical, reciprocal": dict(n=20, k=3, seed=10, shapes={1: "conceder", 2: "categorical", 3: "reciprocal", 4: "categorical"}),
+    "walk-outs": dict(n=20, k=3, seed=11, walkout={"after": 2, "hazard": 0.4}),
+    "300 actors (pairwise sums of >128)": dict(n=300, k=5, seed=12),
+}  # fmt: skip
+
+
+@compiled
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_the_compiled_round_loop_plays_out_as_the_python_loop(name, monkeypatch):
+    """Row for row, including why a package failed; each variant reaches the loop's own code paths."""
+    comp = _variant(**VARIANTS[name])
+    reps = 4 if comp.n > 100 else 12
+    rows = {}
+    for kernel in ("compiled", "numpy"):
+        monkeypatch.setattr(proposals, "KERNEL", kernel)
+        rows[kernel] = [run_replicate(comp, 3, i) for i in range(reps)]
+    assert rows["compiled"] == rows["numpy"]
+
+
+@compiled
+def test_the_round_loop_variants_reach_every_outcome(monkeypatch):
+    """The variants above are not all alike: between them the talks agree, are vetoed or deadlock, and end in walk-outs."""
+    causes = set()
+    for v in VARIANTS.values():
+        if v["n"] <= 100:
+            comp = _variant(**v)
+            causes |= {run_replicate(comp, 3, i)["end_cause"] for i in range(12)}
+    assert {"agreement", "walkout", "veto"} <= causes, causes
+    assert causes & {"deadlock"}, causes
+
+
+@compiled
+def test_the_kernels_sum_as_numpy_does():
+    """Pairwise summation in numpy's order, to the bit (a plain running sum differs for about half of these)."""
+    rng = np.random.default_rng(0)
+    plain_differs = 0
+    for n in [*range(0, 140), 255, 256, 300, 1000, 1027]:
+        a = rng.random(n) * 10 ** rng.uniform(-3, 3, n)
+        assert proposals._nash.numpy_sum(a) == a.sum(), n
+        plain_differs += sum(a.tolist()) != a.sum()
+    assert plain_differs > 20  # the test can tell the two orders apart
+
+
+@compiled
+@pytest.mark.parametrize("k", [1, 2, 3, 9, 40])
+def test_the_kernels_compromise_is_numpys(k):
+    rng = np.random.default_rng(k)
+    for n in (3, 35, 150, 300):
+        pos, sal = rng.uniform(-0.2, 1.0, (n, k)), rng.uniform(0.0, 1.0, (n, k))
+        cap, mask = rng.lognormal(0, 1, n), rng.random(n) < 0.8
+        ref = proposals.compromise(pos, sal, cap, mask)
+        assert proposals._nash.compromise(pos, sal, cap, mask.view(np.uint8)).tobytes() == ref.tobytes()
