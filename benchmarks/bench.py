@@ -20,9 +20,9 @@ Sections (each prints PASS/FAIL against its target; the machines are noisy, +-20
            /tmp/negmas_venv if it exists; else SKIPPED). Target: negsim >= 100x faster.
   startup  `negsim --help` and `negsim validate` wall time. Target: --help <= 0.3 s.
   memory   (opt-in: --memory or --only memory) peak RSS of `negsim run --runs 100000 --jobs 2`.
+           Target: <= 500 MB.
   sweep    (opt-in: --sweep or --only sweep) a 10 x 10 grid, 200 replicates per point (20,000 runs)
            of the Polish-Belarusian scenario through `negsim sweep --jobs 2`. Target (issue 4): <= 120 s.
-           Target: <= 500 MB.
 """
 
 from __future__ import annotations
@@ -423,7 +423,7 @@ def main() -> int:
     print(f"machine  {os.cpu_count()} CPU(s), Python {platform.python_version()}; pure-Python speed: sum(range(10_000)) "
           f"takes {calib:.0f} us (times below scale with it: compare machines by this figure)")  # fmt: skip
     print(
-        f"negsim   Nash search: {proposals.KERNEL}"
+        f"negsim   Nash search and round loop: {proposals.KERNEL}"
         + ("" if proposals.KERNEL == "compiled" else f" (slower: {proposals.KERNEL_NOTE})")
     )
     res = {
