@@ -24,10 +24,28 @@ from negsim.yamlio import dump as dump_yaml
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
+def installed_data(name: str) -> Path | None:
+    """``share/negsim/<name>`` (scenarios, seeds) as ``pip install .`` puts it, under this Python's prefix or the user's base."""
+    import site
+
+    for base in (sys.prefix, site.USER_BASE):
+        d = Path(base) / "share" / "negsim" / name if base else None
+        if d is not None and d.is_dir():
+            return d
+    return None
+
+
+def bundled_dir() -> Path:
+    """The bundled scenarios: the source checkout's scenarios/, else the installed copy (a non-editable install)."""
+    if REPO_SCENARIOS.is_dir():
+        return REPO_SCENARIOS
+    return installed_data("scenarios") or REPO_SCENARIOS
+
+
 def scenario_dirs() -> list[Path]:
-    """Where bundled scenarios are looked for: ./scenarios, then the source checkout's."""
+    """Where bundled scenarios are looked for: ./scenarios, then the bundled ones (:func:`bundled_dir`)."""
     out = []
-    for d in (Path.cwd() / "scenarios", REPO_SCENARIOS):
+    for d in (Path.cwd() / "scenarios", bundled_dir()):
         if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
             out.append(d)
     return out
@@ -38,9 +56,9 @@ def resolve_scenario_path(name: str) -> Path:
     p = Path(name)
     if p.suffix in (".yaml", ".yml") or os.sep in name:
         return p
-    # a bare name is a bundled scenario (the checkout's scenarios/ first, so a local copy
+    # a bare name is a bundled scenario (the bundled ones first, so a local copy
     # with the same name cannot silently change what `negsim run NAME` means)
-    for d in [REPO_SCENARIOS, *scenario_dirs()]:
+    for d in [bundled_dir(), *scenario_dirs()]:
         cand = d / f"{name}.yaml"
         if cand.exists():
             return cand

@@ -367,7 +367,7 @@ def _rounds_kernel(
         u8(spoil), u8(participants), u8(frozen), c(world.cap, dtype=float), c(world.pop, dtype=float),
         comp.mediator, world.scal["mediator_bias"], nash, proposals.GRID,
         c(nash_penalty) if nash else np.zeros((0, 0, 0)), pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band,
-        2, 1.0 / proposals.TAU, rule, dstart, dstop, dmembers, silence, dparam, stage_stop,
+        proposals.SWEEPS, 1.0 / proposals.TAU, rule, dstart, dstop, dmembers, silence, dparam, stage_stop,
         now_tab, before_tab, c(world.rate, dtype=float), recip, categorical, c(trust_bar, dtype=float),
         c(comp.walk_after, dtype=np.int64), c(world.walk_hazard, dtype=float), m.rng.random, comp.max_rounds,
         x, accept, object_, r_contrib, r_gain, r_viol_k, r_viol, r_accept, r_object, info,

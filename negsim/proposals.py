@@ -15,6 +15,7 @@ from negsim.valuation import RED_LINE_TOL, contributions
 
 GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
+SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
 #: the version of negsim/_nash.pyx's ``ascent`` this module calls (its ``ABI``)
 KERNEL_ABI = 3
@@ -117,7 +118,7 @@ def red_line_penalty(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return 10.0 * ((GRID < lower[:, :, None] - RED_LINE_TOL) | (GRID > upper[:, :, None] + RED_LINE_TOL))
 
 
-def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, sweeps=2, penalty=None, **_) -> np.ndarray:
+def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, sweeps=SWEEPS, penalty=None, **_) -> np.ndarray:
     """Nash bargaining solution over the parties that must consent.
 
     Maximises sum_p log(U_p(x)) where U_p is party p's margin over its no-deal threshold

@@ -52,12 +52,19 @@ class Card(BaseModel):
     claims: list[Claim] = Field(default_factory=list)
 
 
+REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
 def seeds_dir() -> Path:
-    """The project's source cards: ./seeds, else the source checkout's."""
+    """The project's source cards: ./seeds, else the source checkout's, else the installed copy (``pip install .``)."""
     local = Path.cwd() / "seeds"
     if local.is_dir() and any(local.glob("*.yaml")):
         return local
-    return Path(__file__).resolve().parent.parent / "seeds"
+    if REPO_SEEDS.is_dir():
+        return REPO_SEEDS
+    from negsim.api import installed_data
+
+    return installed_data("seeds") or REPO_SEEDS
 
 
 def load_cards(directory: Path | None = None) -> dict[str, Card]:
