@@ -19,15 +19,22 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 import types
+
+#: mesa's own dunder names, which finish the package; other dunders (``__wrapped__``, ``__getstate__``, ...)
+#: are probes of introspection tools, answered without starting mesa
+_MESA_DUNDERS = frozenset({"__version__", "__all__", "__title__", "__license__", "__copyright__"})
+_LOCK = threading.RLock()
+_finishing = False
 
 
 class _Deferred(types.ModuleType):
     """The ``mesa`` package before its ``__init__`` has run: the first missing name runs it."""
 
     def __getattr__(self, name: str):
-        if name.startswith("__") and name.endswith("__") and name not in ("__version__", "__all__"):
-            raise AttributeError(name)  # probes like __wrapped__ or __getstate__ need not start mesa
+        if name.startswith("__") and name.endswith("__") and name not in _MESA_DUNDERS:
+            raise AttributeError(name)
         finish(self)
         try:
             return self.__dict__[name]
@@ -40,10 +47,22 @@ class _Deferred(types.ModuleType):
 
 
 def finish(pkg: types.ModuleType) -> None:
-    """Run mesa's ``__init__`` in the deferred package (once)."""
-    if type(pkg) is _Deferred:
-        pkg.__class__ = types.ModuleType
-        pkg.__spec__.loader.exec_module(pkg)
+    """Run mesa's ``__init__`` in the deferred package, once.
+
+    Other threads asking meanwhile wait for it; a name mesa's own start-up asks for before it
+    exists is missing, as in a plain import. If the start-up fails, the error is raised and the
+    package stays deferred, so the next access tries again (as a plain ``import mesa`` would).
+    """
+    global _finishing
+    with _LOCK:
+        if type(pkg) is not _Deferred or _finishing:
+            return
+        _finishing = True
+        try:
+            pkg.__spec__.loader.exec_module(pkg)
+            pkg.__class__ = types.ModuleType
+        finally:
+            _finishing = False
 
 
 def load() -> tuple[type, type]:

@@ -239,9 +239,10 @@ cdef bint _decide(
             buf[sel] = pop[i] if code == 3 else cap[i]
             sel = sel + 1
     share = 0.0 + _pairwise(&buf[0], sel, 1)
+    share = share / total if total > 0 else (<double>yes) / n  # no population or capability at all: one member, one vote
     if code == 3:  # qmv: enough states holding enough of the population
-        return (<double>yes) / n >= dparam[d, 0] and (share / total if total > 0 else 0.0) >= dparam[d, 1]
-    return total > 0 and share / total >= dparam[d, 2]  # capability
+        return (<double>yes) / n >= dparam[d, 0] and share >= dparam[d, 1]
+    return share >= dparam[d, 2]  # capability
 
 
 def rounds(
@@ -333,7 +334,7 @@ def rounds(
     cdef unsigned char[::1] viol = np.empty(N, np.uint8)
     cdef unsigned char[::1] saw = np.empty(N, np.uint8)
     cdef unsigned char[::1] movers = np.empty(N, np.uint8)
-    cdef double[::1] dbuf = np.empty(max(N, 1))
+    cdef double[::1] dbuf = np.empty(max(N, max([dstop[d] - dstart[d] for d in range(dstop.shape[0])], default=1)))
     cdef double[:, ::1] wbuf = np.empty((N, K))
     cdef double[:, ::1] nbuf = np.empty((N, K))
     cdef double[:, :, ::1] cand = np.empty((K, N, G)) if nash else np.empty((0, 0, 0))

@@ -34,14 +34,16 @@ def unanimity(d, accept, object_, world) -> bool:
 
 
 def qmv(d, accept, object_, world) -> bool:
-    """EU qualified majority: >= ``states`` of member states holding >= ``population`` of the population."""
+    """EU qualified majority: >= ``states`` of member states holding >= ``population`` of the population.
+
+    Members with no population between them count one each (as the Nash search weighs a body with no capability).
+    """
     m = d.members
     a = accept[m]
     pop = world.pop[m]
     total = pop.sum()
-    return bool(
-        a.mean() >= d.param(world, "states") and (pop[a].sum() / total if total > 0 else 0.0) >= d.param(world, "population")
-    )
+    share = pop[a].sum() / total if total > 0 else a.mean()
+    return bool(a.mean() >= d.param(world, "states") and share >= d.param(world, "population"))
 
 
 def majority(d, accept, object_, world) -> bool:
@@ -50,11 +52,16 @@ def majority(d, accept, object_, world) -> bool:
 
 
 def capability(d, accept, object_, world) -> bool:
-    """Capability-weighted threshold: accepting members hold >= ``threshold`` of the body's capability."""
+    """Capability-weighted threshold: accepting members hold >= ``threshold`` of the body's capability.
+
+    Members with no capability between them count one each (as the Nash search weighs them).
+    """
     m = d.members
+    a = accept[m]
     cap = world.cap[m]
     total = cap.sum()
-    return bool(total > 0 and cap[accept[m]].sum() / total >= d.param(world, "threshold"))
+    share = cap[a].sum() / total if total > 0 else a.mean()
+    return bool(share >= d.param(world, "threshold"))
 
 
 def bilateral(d, accept, object_, world) -> bool:

@@ -250,6 +250,8 @@ def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
         if isinstance(b.members, list):
             for i, m in enumerate(b.members):
                 ref(("bodies", name, "members", i), m, actors, "actor")
+                if m in b.members[:i]:
+                    bad(("bodies", name, "members", i), f"{m} is listed more than once (a member has one vote)")
             if not b.members:
                 bad(("bodies", name, "members"), "a body needs at least one member")
         elif b.members.bloc not in blocs:

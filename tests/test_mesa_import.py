@@ -61,3 +61,40 @@ def test_when_the_partial_import_fails_the_plain_import_is_used():
         "print(Model is mesa.Model, type(mesa).__name__, 'pandas' in sys.modules)"
     )
     assert out == "True module True"
+
+
+def test_a_failing_mesa_start_up_fails_each_time_it_is_asked_like_a_plain_import():
+    out = _python(
+        "import sys\n"
+        "class Broken:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'mesa.batchrunner':\n"
+        "            raise ImportError('mesa.batchrunner is broken')\n"
+        "import negsim.model\n"
+        "sys.meta_path.insert(0, Broken())\n"
+        "import mesa\n"
+        "for attempt in (1, 2):\n"
+        "    try:\n"
+        "        mesa.DataCollector\n"
+        "    except ImportError as e:\n"
+        "        print(attempt, e)\n"
+        "sys.meta_path.pop(0)\n"
+        "print(mesa.DataCollector.__name__)"  # mended: the next access finishes the package
+    )
+    assert out.splitlines() == ["1 mesa.batchrunner is broken", "2 mesa.batchrunner is broken", "DataCollector"]
+
+
+def test_threads_asking_for_mesa_at_once_both_get_the_whole_package():
+    out = _python(
+        "import threading, negsim.model, mesa\n"
+        "out = {}\n"
+        "def ask(name):\n"
+        "    try:\n"
+        "        out[name] = getattr(mesa, name).__name__\n"
+        "    except Exception as e:\n"
+        "        out[name] = repr(e)\n"
+        "ts = [threading.Thread(target=ask, args=(n,)) for n in ('DataCollector', 'batch_run', 'Model')]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(sorted(out.items()))"
+    )
+    assert out == "[('DataCollector', 'DataCollector'), ('Model', 'Model'), ('batch_run', 'batch_run')]"

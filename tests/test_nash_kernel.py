@@ -192,3 +192,23 @@ def test_the_kernels_compromise_is_numpys(k):
         cap, mask = rng.lognormal(0, 1, n), rng.random(n) < 0.8
         ref = proposals.compromise(pos, sal, cap, mask)
         assert proposals._nash.compromise(pos, sal, cap, mask.view(np.uint8)).tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("rule", ["capability", "qmv"])
+def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monkeypatch):
+    """All members at 0: the weighted share is undefined, so each member counts once (both loops; no crash)."""
+    from negsim.compile import CompiledScenario
+    from negsim.synth import synthetic_scenario, validate_document
+
+    doc = synthetic_scenario(8, 2, seed=1)
+    doc["bodies"]["ALLIANCE"].update(rule=rule, silence=False)
+    for code, actor in doc["actors"].items():
+        if code.startswith("M"):
+            actor["capability" if rule == "capability" else "population"] = 0.0
+        actor.update(reservation=-1.0, spoiler=0.0)  # every member accepts any package
+        actor.pop("red_lines", None)
+    comp = CompiledScenario(validate_document(doc), doc)
+    for kernel in ["numpy"] + (["compiled"] if proposals._rounds_compiled is not None else []):
+        monkeypatch.setattr(proposals, "KERNEL", kernel)
+        rows = [run_replicate(comp, 1, i) for i in range(5)]
+        assert all(r["end_cause"] == "agreement" for r in rows), (kernel, rows[0])
