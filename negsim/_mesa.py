@@ -30,7 +30,12 @@ _finishing = False
 
 
 class _Deferred(types.ModuleType):
-    """The ``mesa`` package before its ``__init__`` has run: the first missing name runs it."""
+    # The ``mesa`` package before its ``__init__`` has run: the first missing name runs it.
+
+    @property
+    def __doc__(self):  # noqa: D105 - help(mesa) reads this first: the docstring is mesa's, once it has run
+        finish(self)
+        return self.__dict__.get("__doc__")
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__") and name not in _MESA_DUNDERS:

@@ -35,6 +35,7 @@ def test_mesa_imported_after_negsim_is_the_whole_package():
         "import mesa\n"
         "from mesa import batch_run, DataCollector\n"
         "import mesa.space\n"
+        "assert mesa.__doc__.startswith('Mesa'), mesa.__doc__\n"
         "print(mesa.__version__, mesa.Model is negsim.model.Model, mesa.Agent is negsim.model.Agent,\n"
         "      callable(batch_run), DataCollector.__name__, 'experimental' in dir(mesa))"
     )
