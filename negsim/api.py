@@ -28,9 +28,9 @@ def installed_data(name: str) -> Path | None:
     """``share/negsim/<name>`` (scenarios, seeds) as ``pip install .`` puts it, under this Python's prefix or the user's base."""
     import site
 
-    for base in (sys.prefix, site.USER_BASE):
-        d = Path(base) / "share" / "negsim" / name if base else None
-        if d is not None and d.is_dir():
+    for base in filter(None, (sys.prefix, site.USER_BASE)):
+        d = Path(base) / "share" / "negsim" / name
+        if d.is_dir():
             return d
     return None
 

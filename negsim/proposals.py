@@ -17,7 +17,7 @@ GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
 SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
-#: the version of negsim/_nash.pyx's ``ascent`` this module calls (its ``ABI``)
+#: the version of negsim/_nash.pyx's kernels (``ascent``, ``rounds``) this package calls (the module's ``ABI``)
 KERNEL_ABI = 3
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
@@ -27,9 +27,9 @@ except ImportError:  # a source tree run without installing, or no C compiler at
     _ascent_compiled = _rounds_compiled = None
     KERNEL_NOTE = "negsim._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
-    current = getattr(_nash, "ABI", None) == KERNEL_ABI
-    _ascent_compiled = _nash.ascent if current else None
-    _rounds_compiled = _nash.rounds if current else None  # the round loop (negotiation._multilateral_package)
+    _current = getattr(_nash, "ABI", None) == KERNEL_ABI
+    _ascent_compiled = _nash.ascent if _current else None
+    _rounds_compiled = _nash.rounds if _current else None  # the round loop (negotiation._multilateral_package)
     if _ascent_compiled is None:
         KERNEL_NOTE = "negsim._nash was built from an older negsim/_nash.pyx: rerun pip install -e ."
         warnings.warn(
