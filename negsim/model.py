@@ -113,6 +113,7 @@ class NegotiationModel(Model):
             "veto_party": talks.veto.party if talks.end_cause != "agreement" else "",
             "veto_reason": talks.veto.reason if talks.end_cause != "agreement" else "",
             "walkout_actor": talks.walkout_actor,
+            "walkout_cause": talks.walkout_cause,
         }
         rat = ratify(self, talks) if talks.reached else None
         comp_res = comply(self, talks, rat) if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any() else None

@@ -44,6 +44,7 @@ class TalksResult:
     pairs: np.ndarray = None  # P x N pact membership
     veto: Veto = field(default_factory=Veto)
     walkout_actor: str = ""
+    walkout_cause: str = ""  # spoiler (the state obstructs the talks whatever they offer) | substance | ""
     packages_agreed: int = 0
     packages: int = 0
 
@@ -230,8 +231,10 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     if outcome == "walkout":
         res.end_cause = "walkout"
         res.walkout_actor = comp.codes[walker]
+        res.walkout_cause = "spoiler" if m.obstruct[walker] else "substance"
         res.veto = Veto(comp.codes[walker], _decisive(comp, pkg, refusal)[2], "walkout", comp.codes[walker], "walkout")
-        m.say(f"Round {played}: {comp.codes[walker]} walks out of the talks (military-technical measures).")
+        why = "a spoiler set on obstructing them" if res.walkout_cause == "spoiler" else "no proposal met its terms"
+        m.say(f"Round {played}: {comp.codes[walker]} walks out of the talks ({why}; {int(fails[walker])} refusals).")
         return False
     if refusal is not None:
         res.veto = _decisive(comp, pkg, refusal)[3]
@@ -486,12 +489,16 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
             res.end_cause = "walkout"
             res.walkout_actor = comp.codes[c]
+            res.walkout_cause = "substance"  # the counterpart never obstructs bilateral talks (spoilers are partners)
             m.say(f"Round {r}: {comp.codes[c]} walks out of every open bilateral talk.")
             open_[:] = False
             break
         walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(npairs) < world.walk_hazard[partners])
         if walk_p.any():
-            res.walkout_actor = res.walkout_actor or comp.codes[partners[int(np.flatnonzero(walk_p)[0])]]
+            if not res.walkout_actor:
+                first = int(np.flatnonzero(walk_p)[0])
+                res.walkout_actor = comp.codes[partners[first]]
+                res.walkout_cause = "spoiler" if spoil_p[first] else "substance"
             m.say(f"Round {r}: {', '.join(comp.codes[p] for p in partners[walk_p])} walk(s) out of the bilateral talks.")
         open_ &= ~walk_p
     world.pos[np.ix_(partners, pkg)] = pos_p

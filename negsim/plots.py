@@ -681,30 +681,47 @@ def plot_sweep_heatmap(
 # --------------------------------------------------------------------------- blockers
 
 
+# how failed talks ended, in stacking order: (label, end_cause, walkout_cause); the last is for result
+# files written before walkout_cause existed
+ENDINGS = (
+    ("veto (a refusal under the decision rule)", "veto", None),
+    ("deadlock (the last refusal when the rounds ran out)", "deadlock", None),
+    ("walk-out by a spoiler (obstructing whatever the offer)", "walkout", "spoiler"),
+    ("walk-out on substance (no proposal met its terms)", "walkout", "substance"),
+    ("walk-out (cause not recorded)", "walkout", ""),
+)
+
+
+def _ending(end_cause: str, walkout_cause: str) -> str:
+    """The ENDINGS label of a failed replicate."""
+    for label, end, why in ENDINGS:
+        if end == end_cause and (why is None or why == walkout_cause):
+            return label
+    return ENDINGS[-1][0] if end_cause == "walkout" else end_cause
+
+
 def _blocker_counts(res: _Result) -> dict[str, Counter]:
-    """Vetoes by actor and issue, breakdowns by actor, cause and (actor, cause), counted as in negsim.stats."""
-    df = res.rows(
-        [
-            "end_cause",
-            "veto_actor",
-            "veto_issue",
-            "in_force",
-            "survived",
-            "breakdown_period",
-            "breakdown_cause",
-            "breakdown_actor",
-        ]
-    )
-    c = {k: Counter() for k in ("veto_actor", "veto_issue", "breakdown_actor", "breakdown_cause", "actor_cause")}
-    failed = np.array([e != "agreement" for e in _text(df["end_cause"])])
+    """Failed talks by actor and issue (split by how they ended), breakdowns by actor, cause and (actor, cause).
+
+    Counted as in negsim.stats: a failed replicate counts for its ``veto_actor`` and ``veto_issue``
+    (a walk-out's are the state that walked out and the issue of the last refusal).
+    """
+    cols = ["end_cause", "veto_actor", "veto_issue", "walkout_cause", "in_force", "survived"]
+    df = res.rows([*cols, "breakdown_period", "breakdown_cause", "breakdown_actor"])
+    names = ("veto_actor", "veto_issue", "actor_ending", "issue_ending", "breakdown_actor", "breakdown_cause", "actor_cause")
+    c = {k: Counter() for k in names}
+    ends, why = _text(df["end_cause"]), _text(df["walkout_cause"])
     broke = _truthy(df["in_force"]) & ~_truthy(df["survived"]) & ~np.isnan(_numbers(df["breakdown_period"]))
     va, vi = _text(df["veto_actor"]), _text(df["veto_issue"])
     ba, bc = _text(df["breakdown_actor"]), _text(df["breakdown_cause"])
-    for i in np.flatnonzero(failed):
+    for i in (i for i, e in enumerate(ends) if e != "agreement"):
+        ending = _ending(ends[i], why[i])
         if va[i]:
             c["veto_actor"][va[i]] += 1
+            c["actor_ending"][(va[i], ending)] += 1
         if vi[i]:
             c["veto_issue"][vi[i]] += 1
+            c["issue_ending"][(vi[i], ending)] += 1
     for i in np.flatnonzero(broke):
         c["breakdown_actor"][ba[i] or "(none)"] += 1
         c["breakdown_cause"][bc[i] or "(none)"] += 1
@@ -722,68 +739,95 @@ def _hbars(ax, counts: Counter, title: str, xlabel: str, hatch: str, empty: str)
     labels = [str(k) for k, _ in top][::-1]
     values = [v for _, v in top][::-1]
     ax.barh(labels, values, height=0.7, color="0.7", edgecolor="black", linewidth=0.7, hatch=hatch)
-    ax.set_ylim(len(values) - max(len(values), 5) - 0.6, len(values) - 0.4)
-    for i, v in enumerate(values):
-        ax.annotate(f"{v:,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    _finish_hbars(ax, values, xlabel)
+
+
+def _finish_hbars(ax, totals, xlabel: str) -> None:
+    """Label each bar with its total, keep at least five bar slots, integer ticks."""
+    for i, v in enumerate(totals):
+        ax.annotate(f"{int(v):,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.set_ylim(len(totals) - max(len(totals), 5) - 0.6, len(totals) - 0.4)
     ax.set_xlabel(xlabel)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.margins(x=0.15)
 
 
+def _stacked_hbars(ax, totals: Counter, split: Counter, parts: list[str], text: dict) -> None:
+    """The top bars of ``totals``, each stacked by ``parts`` from ``split[(key, part)]`` (hatch per part).
+
+    ``text`` holds the panel's ``title``, ``xlabel``, ``empty`` message and ``legend`` title.
+    """
+    ax.set_title(text["title"])
+    keys = [k for k, _ in totals.most_common(TOP)][::-1]
+    if not keys:
+        _empty(ax, text["empty"])
+        return
+    left = np.zeros(len(keys))
+    for j, part in enumerate(parts):
+        vals = np.array([split[(k, part)] for k in keys], dtype=float)
+        if not vals.any():
+            continue
+        ax.barh(keys, vals, left=left, color=_GREYS[j % len(_GREYS)], edgecolor="black", linewidth=0.7,
+                hatch=_HATCHES[j % len(_HATCHES)], height=0.7, label=part.replace("_", " "))  # fmt: skip
+        left += vals
+    _finish_hbars(ax, left, text["xlabel"])
+    if text.get("legend"):
+        ax.legend(frameon=False, loc="lower right", title=text["legend"])
+
+
 @_styled
 def _fig_blockers(result_dir: str | Path) -> Figure:
-    """The blockers figure: vetoes by actor and issue, breakdowns by actor (split by cause) and cause."""
+    """The blockers figure: failed talks by actor and issue (vetoes, deadlocks and walk-outs apart), breakdowns by actor and cause."""
     res = _Result(result_dir)
     c = _blocker_counts(res)
     n = c["replicates"]
-    fig = _figure(10.0, 7.2)
+    fig = _figure(11.0, 7.6)
     (a1, a2), (a3, a4) = fig.subplots(2, 2)
     if res.kind == "run":
         fig.suptitle(f"{res.name}: who blocks ({n:,} replicates)")
     else:
         fig.suptitle(f"{res.name} sweep: who blocks ({n:,} replicates, all {len(res.points()):,} points pooled)")
-    unit = "Failed talks (count of replicates)"
-    _hbars(a1, c["veto_actor"], f"Vetoes by actor (top {TOP})", unit, "//", "No talks were vetoed")
-    _hbars(a2, c["veto_issue"], f"Vetoes by issue (top {TOP})", unit, "\\\\", "No talks were vetoed")
-    # breakdowns by actor, stacked by cause (hatch per cause)
-    a3.set_title(f"Breakdowns by actor and cause (top {TOP})")
-    actors = [k for k, _ in c["breakdown_actor"].most_common(TOP)][::-1]
+    endings = [label for label, _, _ in ENDINGS]
+    endings += sorted({e for _, e in c["actor_ending"] if e not in endings})
+    failed = {"xlabel": "Failed talks (count of replicates)", "empty": "No talks failed"}
+    _stacked_hbars(
+        a1,
+        c["veto_actor"],
+        c["actor_ending"],
+        endings,
+        failed | {"title": f"Failed talks by actor and how they ended (top {TOP})"},
+    )
+    _stacked_hbars(a2, c["veto_issue"], c["issue_ending"], endings,
+                   failed | {"title": f"Failed talks by issue of the last refusal (top {TOP})"})  # fmt: skip
+    handles = {h.get_label(): h for ax in (a1, a2) for h in ax.containers}
+    if handles:  # one legend for both panels, under the figure
+        shown = [e for e in endings if e in handles]
+        fig.legend(
+            [handles[e] for e in shown],
+            shown,
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
+            title="How the failed talks ended (top panels)",
+        )
     causes = [k for k, _ in c["breakdown_cause"].most_common()]
-    if actors:
-        left = np.zeros(len(actors))
-        for j, cause in enumerate(causes):
-            vals = np.array([c["actor_cause"][(a, cause)] for a in actors], dtype=float)
-            a3.barh(
-                actors,
-                vals,
-                left=left,
-                color=_GREYS[j % len(_GREYS)],
-                edgecolor="black",
-                linewidth=0.7,
-                hatch=_HATCHES[j % len(_HATCHES)],
-                height=0.7,
-                label=cause.replace("_", " "),
-            )
-            left += vals
-        for i, v in enumerate(left):
-            a3.annotate(f"{int(v):,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
-        a3.set_ylim(len(actors) - max(len(actors), 5) - 0.6, len(actors) - 0.4)
-        a3.set_xlabel("Pacts broken (count)")
-        a3.xaxis.get_major_locator().set_params(integer=True)
-        a3.margins(x=0.15)
-        a3.legend(frameon=False, loc="lower right", title="cause")
-    else:
-        _empty(a3, "No pact in force broke")
+    broken = {"xlabel": "Pacts broken (count)", "empty": "No pact in force broke", "legend": "cause"}
+    _stacked_hbars(
+        a3, c["breakdown_actor"], c["actor_cause"], causes, broken | {"title": f"Breakdowns by actor and cause (top {TOP})"}
+    )
     _hbars(a4, c["breakdown_cause"], "Breakdowns by cause", "Pacts broken (count)", "xx", "No pact in force broke")
     return fig
 
 
 def plot_blockers(result_dir: str | Path, out: str | Path) -> Path:
-    """Plot who blocks: vetoes by actor and by issue, and breakdowns by actor and cause.
+    """Plot who blocks: failed talks by actor and by issue, and breakdowns by actor and cause.
 
-    Vetoes are counted over replicates whose talks did not end in agreement; breakdowns over
-    pacts in force that did not survive (as in ``summary.json``). Each panel shows the top 10.
-    For a sweep, the rows of every point are pooled.
+    Failed talks are the replicates whose talks did not end in agreement, counted for the state
+    of their ``veto_actor`` (a walk-out's is the state that walked out) and the issue of the last
+    refusal; each bar is split by how the talks ended: a veto (a refusal under the decision
+    rule), a deadlock, or a walk-out by a spoiler or on substance (``walkout_cause``).
+    Breakdowns are counted over pacts in force that did not survive (as in ``summary.json``).
+    Each panel shows the top 10. For a sweep, the rows of every point are pooled.
 
     Args:
         result_dir: A folder written by ``negsim run`` or ``negsim sweep``.

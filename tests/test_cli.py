@@ -85,6 +85,25 @@ def test_trace_matches_the_run_row(tmp_path):
         assert row["veto_actor"] in r.stdout
 
 
+NO_SPOILERS = ["actors.AAA.spoiler=0", "actors.BBB.spoiler=0", "actors.CCC.spoiler=0"]
+PATIENT_NATO = ["actors.AAA.walkout.after=1000", "actors.BBB.walkout.after=1000", "actors.CCC.walkout.after=1000"]
+
+
+@pytest.mark.parametrize(("spoiler", "cause"), [(0, "substance"), (1, "spoiler")])
+def test_walkout_cause_says_why_a_state_walked_out(spoiler, cause):
+    # defect 16: outcomes.csv could not tell a walk-out on substance from one by a spoiler
+    from negsim.api import load
+    from negsim.runner import run_many
+
+    walk = ["actors.RUS.walkout.after=1", "actors.RUS.walkout.hazard=1", "actors.AAA.red_lines.cap=0.3"]
+    walk += ["actors.RUS.red_lines.cap=0.9", "actors.AAA.concession.shape=categorical", f"actors.RUS.spoiler={spoiler}"]
+    rows = run_many(load(FIXTURES / "mini.yaml", NO_SPOILERS + PATIENT_NATO + walk), 10, 1)
+    assert {(r["end_cause"], r["walkout_actor"], r["walkout_cause"]) for r in rows} == {("walkout", "RUS", cause)}
+    assert list(rows[0]).index("walkout_cause") == list(rows[0]).index("walkout_actor") + 1
+    agreed = run_many(load(FIXTURES / "mini.yaml", NO_SPOILERS + ["actors.RUS.spoiler=0"]), 10, 1)
+    assert all(r["walkout_cause"] == "" for r in agreed if not r["walkout_actor"])
+
+
 def test_run_refuses_to_overwrite_results(tmp_path):
     mini = FIXTURES / "mini.yaml"
     out = tmp_path / "o"

@@ -206,6 +206,17 @@ def _expected_blockers(rows):
     return [+c for c in (vetoes_actor, vetoes_issue, by_actor, by_cause)]
 
 
+def _stacked(ax) -> dict:
+    """Each bar label's segments of a stacked panel: {label: {segment label: width}}."""
+    labels = _bar_labels(ax)
+    out: dict = {}
+    for bars in ax.containers:
+        for p in bars:
+            if p.get_width():
+                out.setdefault(labels[round(p.get_y() + p.get_height() / 2)], {})[bars.get_label()] = p.get_width()
+    return out
+
+
 def _check_blockers(fig, rows):
     want = _expected_blockers(rows)
     for ax, counts in zip(fig.axes, want, strict=True):
@@ -213,12 +224,10 @@ def _check_blockers(fig, rows):
             assert not ax.patches
             continue
         top = dict(counts.most_common(10))
-        got = dict(zip(_bar_labels(ax), _bar_widths(ax), strict=False))
-        if ax is fig.axes[2]:  # bars stacked by cause: sum the segments per actor
-            got = Counter()
-            for p in ax.patches:
-                got[_bar_labels(ax)[round(p.get_y() + p.get_height() / 2)]] += p.get_width()
-            got = {k: v for k, v in got.items() if v}
+        if ax is fig.axes[3]:
+            got = dict(zip(_bar_labels(ax), _bar_widths(ax), strict=False))
+        else:  # bars stacked by how the talks ended, or by cause: sum the segments per bar
+            got = {k: sum(v.values()) for k, v in _stacked(ax).items()}
         assert got == top
 
 
@@ -227,11 +236,43 @@ def test_blockers_of_a_run_are_the_outcome_counts(run_dir):
     fig = plots._fig_blockers(run_dir)
     _check_blockers(fig, rows)
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert (
-        dict(zip(_bar_labels(fig.axes[0])[::-1], _bar_widths(fig.axes[0])[::-1], strict=True))
-        == summary["talks"]["blocked_by_actor"]
-    )
+    assert {k: sum(v.values()) for k, v in _stacked(fig.axes[0]).items()} == summary["talks"]["blocked_by_actor"]
     assert sum(_bar_widths(fig.axes[3])) == summary["breakdown"]["count"]
+
+
+WALKOUT_ROWS = [  # (veto_actor, veto_issue, end_cause, walkout_cause) x count
+    (("RUS", "withdraw", "walkout", "substance"), 5),
+    (("RUS", "withdraw", "walkout", "spoiler"), 2),
+    (("RUS", "cap", "veto", ""), 1),
+    (("POL", "cap", "veto", ""), 4),
+    (("BLR", "withdraw", "deadlock", ""), 3),
+    (("", "", "agreement", ""), 6),
+]
+
+
+def test_blockers_tell_vetoes_from_walkouts(tmp_path):
+    # defect 16: the panel titled "Vetoes by actor" counted walk-outs as vetoes; now each bar is
+    # split by how the talks ended, walk-outs by their walkout_cause
+    cols = ["replicate", "seed", "reached", "end_cause", "veto_actor", "veto_issue", "walkout_actor", "walkout_cause"]
+    cols += ["in_force", "survived", "breakdown_period", "breakdown_cause", "breakdown_actor"]
+    rows = []
+    for (actor, issue, end, why), k in WALKOUT_ROWS:
+        walker = actor if end == "walkout" else ""
+        rows += [
+            [len(rows) + i, 0, end == "agreement", end, actor, issue, walker, why, False, False, "", "", ""] for i in range(k)
+        ]
+    out = tmp_path / "run"
+    out.mkdir()
+    with open(out / "outcomes.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows(rows)
+    fig = plots._fig_blockers(out)
+    veto, deadlock, spoiler, substance = (label for label, _, _ in plots.ENDINGS[:4])
+    assert _stacked(fig.axes[0]) == {"RUS": {substance: 5, spoiler: 2, veto: 1}, "POL": {veto: 4}, "BLR": {deadlock: 3}}
+    assert _stacked(fig.axes[1]) == {"withdraw": {substance: 5, spoiler: 2, deadlock: 3}, "cap": {veto: 5}}
+    assert all("Vetoes" not in ax.get_title() for ax in fig.axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [veto, deadlock, spoiler, substance]
 
 
 def test_blockers_of_a_sweep_pool_every_point(sweep_dir):
