@@ -573,12 +573,14 @@ def compare(
     out: str | Path | None = None,
     force: bool = False,
     allow_outside: bool = False,
+    progress: bool = False,
 ) -> tuple[dict, str, Path | None]:
     """Paired comparison of scenario A and B (or A with ``overrides_b``) on common random numbers.
 
     Replicate i of both uses the same seed, so each probability's difference is estimated from
     paired replicates: mean of (b_i - a_i) with an Agresti-Min 95% interval for a paired difference of
     proportions, clipped to [-1, 1]. The output folder is checked before any simulation.
+    ``progress`` shows one progress bar (on stderr) over the replicates of A, then B.
     Returns (comparison dict, text, output folder).
     """
     import csv as _csv
@@ -593,8 +595,17 @@ def compare(
     comp_b = load(b if b is not None else a, overrides_b, allow_outside=allow_outside)
     # the output folder is checked before the simulations, so a bad --out costs nothing
     out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force) if out is not None else None
-    ra = run_many(comp_a, runs, seed, jobs)
-    rb = run_many(comp_b, runs, seed, jobs)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=2 * runs, unit="rep", desc=f"compare {comp_a.name}", file=sys.stderr, dynamic_ncols=True)
+    try:
+        ra = run_many(comp_a, runs, seed, jobs, progress=bar.update if bar else None)
+        rb = run_many(comp_b, runs, seed, jobs, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
     result = {
         "a": str(a),
         "b": str(b if b is not None else a),

@@ -146,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     tb.add_argument("--seed", "-s", type=int, default=2025, help="root seed (default 2025)")
     tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
+    tb.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown only on a terminal)")
     tb.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     sw = sub.add_parser(
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json and comparison.png here")
     cp.add_argument("--force", action="store_true", help="replace results already in --out")
+    cp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     cp.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
     pl = sub.add_parser(
@@ -353,6 +355,7 @@ def _dispatch(args) -> int:
             out=args.out,
             force=args.force,
             allow_outside=args.allow_outside,
+            progress=not args.quiet,
         )
         print(text)
         if out_dir:
@@ -366,7 +369,7 @@ def _dispatch(args) -> int:
             runs=args.runs,
             seed=args.seed,
             jobs=args.jobs,
-            progress=sys.stderr.isatty(),
+            progress=sys.stderr.isatty() and not args.quiet,
             allow_outside=args.allow_outside,
         )
         if args.update:

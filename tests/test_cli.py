@@ -176,3 +176,24 @@ def test_broken_pipe_is_quiet():
         cwd=ROOT,
     )
     assert "Traceback" not in p.stderr and p.stdout.strip()
+
+
+def test_compare_shows_a_progress_bar_unless_quiet(capsys):
+    # defect 20: compare ran its two sets of replicates without a progress bar
+    from negsim.cli import main
+
+    args = ["compare", str(FIXTURES / "mini.yaml"), "--set", "actors.AAA.spoiler=0", "--runs", "12"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "compare mini" in err and "24/24" in err
+    assert main([*args, "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "P(agreement)" in captured.out
+
+
+def test_table_takes_quiet(capsys):
+    # defect 20: `table -q` was refused although run and sweep take it
+    from negsim.cli import main
+
+    assert main(["table", str(FIXTURES / "mini.yaml"), "--runs", "5", "-q"]) == 0
+    assert "| `mini` |" in capsys.readouterr().out
