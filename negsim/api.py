@@ -505,7 +505,7 @@ TABLE_END = "<!-- scenario-table:end -->"
 
 
 def scenario_table(
-    paths: list[str], runs: int = 1000, seed: int = 2025, jobs: int = 1, progress: bool = False, allow_outside: bool = False
+    paths: list[str], runs: int = 1000, seed: int = 0, jobs: int = 1, progress: bool = False, allow_outside: bool = False
 ) -> str:
     """A Markdown table of scenarios with their headline results (no files written)."""
     rows = [

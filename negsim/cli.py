@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     tb.add_argument("files", nargs="+", help="scenario files or bundled names")
     tb.add_argument("--runs", "-n", type=int, default=1000, help="replicates per scenario (default 1000)")
-    tb.add_argument("--seed", "-s", type=int, default=2025, help="root seed (default 2025)")
+    tb.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0, as for run)")
     tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
     tb.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown only on a terminal)")
