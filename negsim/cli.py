@@ -106,9 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser(
         "trace",
         help="tell one replicate round by round, in plain words",
-        description="Play one replicate and narrate it: proposals, who refused and why, concessions, "
-        "ratification, each compliance period's events. --seed and --replicate match row REPLICATE "
-        "of `negsim run --seed SEED`.",
+        description="Play one replicate and narrate it in time order: what each issue's levels 0 and 1 mean, "
+        "proposals, who refused and why, concessions, each ratification vote in the period it falls in, "
+        "the entry into force, each compliance period's events up to the breakdown. --seed and --replicate "
+        "match row REPLICATE of `negsim run --seed SEED`.",
     )
     t.add_argument("scenario", help="a scenario file or bundled name")
     t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
@@ -121,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         help="where each value of a scenario comes from",
         description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
         "its value or distribution and the claims it rests on (source card, paragraph), or the "
-        "assumption made where no source speaks. Unsourced values are flagged.",
+        "assumption made where no source speaks. Unsourced values are flagged. Issue levels (positions, "
+        "red lines) show what 0 and 1 mean on that issue.",
     )
     e.add_argument("scenario", help="a scenario file or bundled name")
     e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")

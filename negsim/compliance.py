@@ -57,6 +57,7 @@ def comply(m, talks, rat) -> ComplianceResult:
         owes[p] = (ob & (x[p] > 0)[:, None]).any(0)
     for t in range(1, comp.horizon + 1):
         m.period = t
+        m.broken_down = not alive.any()  # pacts entering after the horizon keep the loop going
         m.step()
         incidents = fire_timed(m, t) + fire_hazards(m, t)
         live = alive & (rat.entry < t)
@@ -65,7 +66,7 @@ def comply(m, talks, rat) -> ComplianceResult:
         for ev, sev in incidents:
             res.incidents += 1
             a, b = ev.incident
-            incident_trust(m, ev, sev, f"Period {t}")
+            incident_trust(m, ev, sev, m.when(t))
             hit = alive & (rat.entry < t) & pairs[:, a] & pairs[:, b]
             if hit.any() and rng.random() < scal["incident_escalation"] * sev:
                 for p in np.flatnonzero(hit):
@@ -173,9 +174,11 @@ def _break(m, res, alive, p, t, cause, actor, issue, reason="") -> None:
         return
     alive[p] = False
     res.breakdowns[p] = Breakdown(t, cause, actor, issue, reason)
-    m.say(
-        f"Period {t}: the pact{'' if len(alive) == 1 else ' ' + str(p + 1)} breaks down ({cause.replace('_', ' ')} by {actor}{', on ' + issue if issue else ''})."
-    )
+    # told last among the period's lines (t + 0.25): what else happened in period t came with it
+    pact = "the pact" if len(alive) == 1 else f"pact {p + 1}"
+    on = f", on {issue}" if issue else ""
+    end = "" if alive.any() else "; no pact is left in force"
+    m.say(f"Period {t}: {pact} breaks down ({cause.replace('_', ' ')} by {actor}{on}){end}.", at=t + 0.25)
 
 
 def _worst_issue(m, i, x) -> str:

@@ -88,7 +88,7 @@ def _fire(m, ev, period: int, when: str = "") -> list:
     said = apply_actions(m, ev)
     m.log_event(period, ev.label)
     if said:
-        m.say(f"{when or f'Period {period}'}: event '{ev.label}': {'; '.join(said)}.")
+        m.say(f"{when or m.when(period)}: event '{ev.label}': {'; '.join(said)}.")
     if ev.incident is not None:
         return [(ev, float(m.world.ev_severity[ev.index]))]
     return []

@@ -55,7 +55,8 @@ class NegotiationModel(Model):
         super().__init__(rng=rng)
         self.comp = comp
         self.tracing = trace
-        self.lines: list[str] = []
+        self._lines: list[tuple[float, int, str]] = []  # (time, order said, text): see say()
+        self.broken_down = False  # every pact in force has broken down, while the model still runs
         self.event_log: list[tuple[int, str]] = []
         self.fired: set[int] = set()
         self.rounds = 0
@@ -81,10 +82,26 @@ class NegotiationModel(Model):
         if isinstance(ids, dict):
             ids.pop(self, None)
 
-    def say(self, text: str) -> None:
-        """Add a line to the plain-words trace (only when tracing)."""
+    def say(self, text: str, at: float | None = None) -> None:
+        """Add a line to the plain-words trace (only when tracing).
+
+        ``at`` is when it happens, in periods (default: the current period; the talks are
+        period 0). :attr:`lines` are in time order, so a ratification decided at signature
+        but taking three periods is told among period 3's events, not before period 1's.
+        """
         if self.tracing:
-            self.lines.append(text)
+            self._lines.append((self.period if at is None else at, len(self._lines), text))
+
+    @property
+    def lines(self) -> list[str]:
+        """The trace so far, in time order (lines of the same time in the order they were said)."""
+        return [text for _, _, text in sorted(self._lines)]
+
+    def when(self, period: int) -> str:
+        """How a trace line names ``period``; after every pact has broken down, it says so."""
+        if period == 0:
+            return "Before the talks"
+        return f"Period {period}" + (" (after the pact broke down)" if self.broken_down else "")
 
     def log_event(self, period: int, label: str) -> None:
         """Remember that an event fired (reported in the outcome)."""

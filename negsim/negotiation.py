@@ -110,6 +110,8 @@ def negotiate(m) -> TalksResult:
     for n_pkg, pkg in enumerate(packages):
         labels = ", ".join(comp.issues[j] for j in pkg)
         m.say(f"Package {n_pkg + 1}/{len(packages)}: {labels}.")
+        if m.tracing:
+            _say_scales(m, pkg)
         peripheral = source_front is not None and not source_front[pkg].any()
         pkg_bonus = bonus if peripheral else 0.0
         if comp.sequencing == "parallel":
@@ -131,6 +133,16 @@ def negotiate(m) -> TalksResult:
     if alive.any() and res.packages_agreed == len(packages):
         res.end_cause = "agreement"
     return res
+
+
+def _say_scales(m, pkg: np.ndarray) -> None:
+    """Trace what the levels of a package's issues mean (the issue's ``meaning``, where given)."""
+    declared = m.comp.scenario.issues
+    for j in pkg:
+        iid = m.comp.issues[j]
+        scale = declared[iid].scale() if iid in declared else ""
+        if scale:
+            m.say(f"  {iid}: {scale}.")
 
 
 def _party_bands(comp, world) -> np.ndarray:

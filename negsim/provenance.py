@@ -17,9 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from negsim.errors import Problem, ScenarioError
 from negsim.params import KINDS
-from negsim.schema import MAP_FIELDS
+from negsim.schema import MAP_FIELDS, scale_text
 
-SKIP = {"name", "title", "question", "expected", "label", "source", "assumption", "extends", "profile", "period", "profiles"}
+SKIP = {
+    "name", "title", "question", "expected", "label", "meaning", "source", "assumption", "extends", "profile", "period",
+    "profiles",
+}  # fmt: skip
+#: mappings of issue levels (on each issue's 0-1 scale): explain shows the scale next to them
+LEVELS = ("positions", "red_lines")
 #: mappings whose keys are names (actors, issues): they do not carry provenance for their children
 CONTAINERS = (MAP_FIELDS - {"profiles"}) | {"events"}
 
@@ -202,11 +207,16 @@ def explain(document: dict, prefix: str = "", cards: dict[str, Card] | None = No
     """Lines telling, for each parameter (under ``prefix``), its value and what it rests on."""
     cards = cards if cards is not None else load_cards()
     known = claims_by_id(cards)
-    lines = []
+    scales = issue_scales(document)
+    lines, shown = [], set()
     for e in entries(document):
         if prefix and not (e.path == prefix or e.path.startswith(prefix + ".") or e.path.startswith(prefix + "[")):
             continue
-        lines.append(f"{e.path} = {describe_value(e.value)}")
+        if e.key[:1] == ("issues",) and len(e.key) > 1 and e.key[1] in scales and e.key[1] not in shown:
+            shown.add(e.key[1])
+            lines.append(f"issues.{e.key[1]}: levels {scales[e.key[1]]}")
+        level = len(e.key) > 1 and e.key[-2] in LEVELS and e.key[-1] in scales
+        lines.append(f"{e.path} = {describe_value(e.value)}" + (f"  ({scales[e.key[-1]]})" if level else ""))
         via = f" (via {e.origin})" if e.origin and e.origin != e.path else ""
         for s in e.source:
             if s in known:
@@ -221,6 +231,13 @@ def explain(document: dict, prefix: str = "", cards: dict[str, Card] | None = No
         if not e.covered:
             lines.append("    NO SOURCE, NO ASSUMPTION")
     return lines
+
+
+def issue_scales(document: dict) -> dict[str, str]:
+    """Each issue's ``meaning`` as text, ``0 = ..., 1 = ...`` (issues without one are left out)."""
+    issues = (document.get("issues") or {}).items()
+    scales = {iid: scale_text(issue.get("meaning")) for iid, issue in issues if isinstance(issue, dict)}
+    return {iid: text for iid, text in scales.items() if text}
 
 
 def support_counts(documents: list[dict]) -> dict[str, int]:

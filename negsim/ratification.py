@@ -58,10 +58,8 @@ def ratify(m, talks) -> RatificationResult:
     required = comp.rat_required & sig
     yes = sig & (~required | (support >= world.rat_threshold))
     delay = np.where(required, rng.exponential(np.maximum(world.rat_delay, 1e-9)), 0.0)
-    for i in np.flatnonzero(sig):
-        if required[i]:
-            m.say(f"Ratification: {comp.codes[i]} {'ratifies' if yes[i] else 'FAILS to ratify'} "
-                  f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, after {delay[i]:.1f} {comp.period}s).")  # fmt: skip
+    if m.tracing:
+        _say_votes(m, np.flatnonzero(required), yes, support, delay)
     failed = sig & ~yes
     failed_actor = ""
     if failed.any():
@@ -82,11 +80,50 @@ def ratify(m, talks) -> RatificationResult:
     entry = np.zeros(len(pairs), int)
     for p in np.flatnonzero(in_force):
         entry[p] = int(np.ceil(delay[members[p]].max())) if members[p].any() else 0
-    if signed.any():
-        if in_force.any():
-            m.say(
-                f"Entry into force ({comp.entry_rule}): {int(in_force.sum())} pact(s) in force from period {int(entry[in_force].min())}."
-            )
-        else:
-            m.say(f"Entry into force ({comp.entry_rule}): the pact fails; {failed_actor} did not ratify.")
+    if m.tracing and signed.any():
+        _say_entry(m, in_force, entry, failed_actor, np.ceil(delay[required]).max(initial=0))
     return RatificationResult(yes, in_force, entry, failed_actor, members)
+
+
+def _vote_period(delay: float) -> int:
+    """The period in which a vote taking ``delay`` periods after signature falls (0: at signature)."""
+    return int(np.ceil(delay))
+
+
+def _vote_time(delay: float) -> float:
+    """Where a vote goes in the trace's time order.
+
+    A vote at signature comes after the talks (time 0); a vote in period t after period t - 1's
+    entries into force (t - 0.5) and before period t's events (t), earlier votes first.
+    """
+    t = _vote_period(delay)
+    return 0.25 if t == 0 else t - 0.5 + 0.4 * (delay - t + 1)
+
+
+def _say_votes(m, required: np.ndarray, yes: np.ndarray, support: np.ndarray, delay: np.ndarray) -> None:
+    """Trace each legislature's vote in the period it falls in, before that period's events."""
+    comp, world = m.comp, m.world
+    for i in required:
+        t = _vote_period(delay[i])
+        verdict = "ratifies" if yes[i] else "FAILS to ratify"
+        m.say(f"{'At signature' if t == 0 else f'Period {t}'}: {comp.codes[i]} {verdict} the pact "
+              f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed; "
+              f"{delay[i]:.1f} {comp.period}s after signature).", at=_vote_time(delay[i]))  # fmt: skip
+
+
+def _say_entry(m, in_force: np.ndarray, entry: np.ndarray, failed_actor: str, last_vote: float) -> None:
+    """Trace entry into force in the period it happens (after that period's events), or the pact's failure."""
+    comp = m.comp
+    rule = f"entry rule {comp.entry_rule}"
+    if not in_force.any():
+        m.say(f"Entry into force ({rule}): the pact fails; {failed_actor} did not ratify.", at=last_vote + 0.5)
+        return
+    for e in np.unique(entry[in_force]):
+        k = int((in_force & (entry == e)).sum())
+        what = "the pact enters" if len(in_force) == 1 else f"{k} pact{'s' if k > 1 else ''} enter"
+        when = "At signature" if e == 0 else f"Period {e}"
+        if e >= comp.horizon:
+            then = f"after the horizon of {comp.horizon} {comp.period}s, so it is never tested"
+        else:
+            then = f"compliance is checked from period {e + 1}"
+        m.say(f"{when}: {what} into force ({rule}); {then}.", at=e + 0.5)

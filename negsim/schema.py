@@ -71,12 +71,35 @@ class Frozen(BaseModel):
 
 
 class Issue(Frozen):
-    """A negotiation dimension on [0, 1]; 0 is the status quo."""
+    """A negotiation dimension on [0, 1]; 0 is the status quo.
+
+    ``meaning`` (optional, descriptive) says in words what the two ends of the scale stand for,
+    ``{0: "...", 1: "..."}``; trace and explain print it next to the issue's levels.
+    """
 
     label: str = ""
+    meaning: dict[Literal[0, 1], Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     front: Literal["central", "arctic_baltic", "black_sea_caucasus", "all"] = "central"
     obligor: list[str] | Literal["mutual"] = "mutual"
     difficulty: P01 = parse_param(0.5)
+
+    @field_validator("meaning")
+    @classmethod
+    def _both_ends(cls, v: dict) -> dict:
+        if v and set(v) != {0, 1}:
+            raise ValueError("meaning needs both ends of the scale: {0: what 0 means, 1: what 1 means}")
+        return v
+
+    def scale(self) -> str:
+        """The meaning as text, ``0 = ..., 1 = ...`` (empty if none is given)."""
+        return scale_text(self.meaning)
+
+
+def scale_text(meaning) -> str:
+    """An issue's ``meaning`` mapping as text, ``0 = ..., 1 = ...`` (empty unless both ends are given)."""
+    if not isinstance(meaning, dict) or 0 not in meaning or 1 not in meaning:
+        return ""
+    return f"0 = {meaning[0]}, 1 = {meaning[1]}"
 
 
 class Concession(Frozen):

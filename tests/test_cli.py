@@ -197,3 +197,67 @@ def test_table_takes_quiet(capsys):
 
     assert main(["table", str(FIXTURES / "mini.yaml"), "--runs", "5", "-q"]) == 0
     assert "| `mini` |" in capsys.readouterr().out
+
+
+# every NATO state ratifies after about two periods; incidents are frequent and defections end the pact
+EVENTFUL = """\
+extends: {mini}
+name: eventful
+actors:
+  AAA: {{ratification: {{required: true, threshold: 0.1, support: 0.9, delay: 2}}, spoiler: 0, opportunism: 1}}
+  BBB: {{ratification: {{required: true, threshold: 0.1, support: 0.9, delay: 2}}, spoiler: 0, opportunism: 1}}
+  CCC: {{ratification: {{required: true, threshold: 0.1, support: 0.9, delay: 2}}, spoiler: 0, opportunism: 1}}
+  RUS: {{spoiler: 0, opportunism: 1}}
+compliance: {{base_hazard: 0.4, major_share: 1.0, incident_escalation: 0.0}}
+pact: {{horizon: 12}}
+events:
+  - {{hazard: 0.7, incident: {{between: [AAA, RUS], severity: 1.0}}, label: incident AAA-RUS}}
+"""
+
+
+def _period_of(line: str) -> int | None:
+    m = re.match(r"Period (\d+)", line)
+    return int(m.group(1)) if m else None
+
+
+def test_trace_is_told_in_time_order(tmp_path):
+    # defect 18: "Entry into force ... from period 5" came before "Period 4: incident ...", and an
+    # incident came after "the pact breaks down"
+    from negsim.api import trace
+
+    path = tmp_path / "eventful.yaml"
+    path.write_text(EVENTFUL.format(mini=FIXTURES / "mini.yaml"))
+    before_entry = after_breakdown = 0
+    for i in range(12):
+        lines, row = trace(path, 1, i, allow_outside=True)
+        periods = [p for p in map(_period_of, lines) if p is not None]
+        assert periods == sorted(periods), "\n".join(lines)
+        if row["in_force"]:
+            entry = next(j for j, line in enumerate(lines) if "into force" in line)
+            early = [j for j, line in enumerate(lines) if "incident" in line and (_period_of(line) or 0) <= row["entry_period"]]
+            assert all(j < entry for j in early), "\n".join(lines)
+            before_entry += bool(early)
+        if row["breakdown_period"] != "":
+            end = next(j for j, line in enumerate(lines) if "breaks down" in line)
+            later = lines[end + 1 :]
+            assert all("after the pact broke down" in line for line in later), "\n".join(lines)
+            same = [line for line in lines[:end] if _period_of(line) == row["breakdown_period"] and "incident" in line]
+            after_breakdown += bool(same)
+    assert before_entry and after_breakdown  # both cases were met
+
+
+def test_trace_and_explain_say_what_issue_levels_mean():
+    # defect 18: issue levels (poland_force_cap=0.30) carried no meaning
+    from negsim.api import explain, load, trace
+
+    comp = load("polish_belarusian_limits")
+    assert all(issue.meaning.keys() == {0, 1} for issue in comp.scenario.issues.values())
+    lines, _ = trace("polish_belarusian_limits", 0, 0)
+    assert "  poland_force_cap: 0 = no limit on Poland's military build-up, 1 = " in "\n".join(lines)
+    said = explain("polish_belarusian_limits", "actors.POL.positions.poland_force_cap")
+    assert said[0].endswith(
+        "(0 = no limit on Poland's military build-up, 1 = the tightest cap on Poland's armed forces on the table)"
+    )
+    assert explain("polish_belarusian_limits", "issues.belarus_oreshnik")[0].startswith(
+        "issues.belarus_oreshnik: levels 0 = Russia's Oreshnik missiles stay in Belarus, 1 = "
+    )
