@@ -492,7 +492,11 @@ def _plots(out_dir) -> None:
 def _verdict(row: dict) -> str:
     if not row["reached"]:
         why = f"{row['end_cause']}"
-        if row["veto_actor"]:
+        if row["end_cause"] == "walkout":
+            cause = {"spoiler": "a spoiler obstructing the talks", "substance": "on substance: no proposal met its terms"}
+            why = f"{row['walkout_actor']} walked out ({cause.get(row.get('walkout_cause'), 'walk-out')}"
+            why += f"; the last refusal was on {row['veto_issue']})" if row["veto_issue"] else ")"
+        elif row["veto_actor"]:
             why += f" by {row['veto_actor']} on {row['veto_issue']} ({row['veto_reason'].replace('_', ' ')}, rule: {row['veto_rule']})"
         return f"Outcome: no agreement after {row['rounds']} rounds: {why}."
     parts = [f"Outcome: agreement on {row['issues_agreed']} issue(s) after {row['rounds']} rounds"]

@@ -100,6 +100,9 @@ def test_walkout_cause_says_why_a_state_walked_out(spoiler, cause):
     rows = run_many(load(FIXTURES / "mini.yaml", NO_SPOILERS + PATIENT_NATO + walk), 10, 1)
     assert {(r["end_cause"], r["walkout_actor"], r["walkout_cause"]) for r in rows} == {("walkout", "RUS", cause)}
     assert list(rows[0]).index("walkout_cause") == list(rows[0]).index("walkout_actor") + 1
+    from negsim.cli import _verdict  # trace's last line says it too
+
+    assert f"RUS walked out ({'a spoiler' if spoiler else 'on substance'}" in _verdict(rows[0])
     agreed = run_many(load(FIXTURES / "mini.yaml", NO_SPOILERS + ["actors.RUS.spoiler=0"]), 10, 1)
     assert all(r["walkout_cause"] == "" for r in agreed if not r["walkout_actor"])
 
