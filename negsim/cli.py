@@ -204,7 +204,8 @@ def _parser() -> argparse.ArgumentParser:
         help="draw plots of a run or sweep result folder",
         description="Draw publication-quality plots from a result folder written by 'negsim run' or 'negsim sweep'. "
         "By default a run gets outcomes, survival and blockers; a sweep gets line (one parameter) or heatmap "
-        "(two or more) and blockers. Files go to RESULT/plots/ unless --out is given.",
+        "(two or more) and blockers (failed talks by state and issue, split into vetoes, deadlocks and walk-outs "
+        "by a spoiler or on substance; breakdowns by state and cause). Files go to RESULT/plots/ unless --out is given.",
     )
     pl.add_argument("result", help="a result folder of 'negsim run' or 'negsim sweep'")
     pl.add_argument(
