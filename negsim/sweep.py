@@ -440,6 +440,8 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
             raise UsageError(
                 f"{out} holds a different sweep (scenario, parameters, --set, runs, seed or design differ); use another --out"
             )
+        if old.get("complete"):  # nothing to continue: its parts are gone, its table is there
+            return out, True
         try:  # the temporaries a killed sweep left are negsim's: remove them
             clear(out, Holdings([n for n in h.owned if n.endswith(".tmp")]))
             (out / PARTS).mkdir(exist_ok=True)
