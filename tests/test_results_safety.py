@@ -187,9 +187,11 @@ def test_no_write_follows_a_symlink_planted_in_the_folder(tmp_path):
 def test_an_atomic_write_never_opens_a_symlink_at_its_temporary_name(tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("secret")
+    from negsim.api import _atomic_write
+
     os.symlink(victim, tmp_path / "out.json.tmp")
     with pytest.raises(OSError, match="in the way"):
-        folder.write_text(tmp_path / "out.json", "{}")
+        _atomic_write(tmp_path / "out.json", "{}")
     assert victim.read_text() == "secret" and not (tmp_path / "out.json").exists()
 
 
@@ -395,4 +397,3 @@ def test_the_schema_accepts_plain_names():
     assert load(MINI, ["name=mini-2.v3_x"]).name == "mini-2.v3_x"
     with pytest.raises(ScenarioError, match="plain name"):
         load(MINI, ["name=../up"])
-
