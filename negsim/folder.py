@@ -223,10 +223,11 @@ def _list(names: list[str], out: Path, limit: int = 4) -> str:
 def refuse_in_the_way(out: Path, way: list[str]) -> None:
     """Raise the one-line error for files negsim would have to overwrite but did not write."""
     if way:
+        it = "it" if len(way) == 1 else "them"
+        why = "" if MANIFEST in way else f" (not in {out / MANIFEST})"
         raise UsageError(
-            f"{_list(way, out)} {'is' if len(way) == 1 else 'are'} in the way: negsim did not write "
-            f"{'it' if len(way) == 1 else 'them'} (not in {out / MANIFEST}) and never overwrites a file of yours, "
-            f"even with --force; move or rename {'it' if len(way) == 1 else 'them'}, or choose another --out"
+            f"{_list(way, out)} {'is' if len(way) == 1 else 'are'} in the way: negsim did not write {it}{why} and never "
+            f"overwrites a file of yours, even with --force; move or rename {it}, or choose another --out"
         )
 
 

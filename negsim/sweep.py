@@ -428,7 +428,7 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
 
     if resume and not force and (out is None or not Path(out).is_dir()):
         raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
-    out, h = open_out_dir(out if out is not None else None, f"{name}-sweep", SWEEP_FILES, (PARTS,))
+    out, h = open_out_dir(out, f"{name}-sweep", SWEEP_FILES, (PARTS,))
     if resume and not force:
         try:
             old = json.loads((out / "manifest.json").read_text())

@@ -166,6 +166,18 @@ def test_a_user_file_named_like_a_sweep_part_is_never_taken_for_one(tmp_path):
     assert "parts" not in json.loads((d / "manifest.json").read_text())
 
 
+def test_a_manifest_never_makes_negsim_remove_a_file_outside_the_folder(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    d = tmp_path / "D"
+    d.mkdir()
+    sha = hashlib.sha256(b"mine").hexdigest()
+    bad = {"../victim.txt": {"sha256": sha}, str(victim): {"sha256": sha}, "plots/../../victim.txt": {"sha256": sha}}
+    (d / "manifest.json").write_text(json.dumps({"kind": "run", "negsim_version": "0", "files": bad}))
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")[0] == 0
+    assert victim.read_text() == "mine"
+
+
 # ---- defect 4: symlinks and system folders --------------------------------------------------------
 
 
