@@ -238,7 +238,7 @@ def open_out_dir(out: str | Path | None, name: str, writes=(), folders=()):
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"cannot create {out}: {e.strerror or e}") from None
+        raise UsageError(f"cannot write to {out}: cannot create it ({e.strerror or e})") from None
     lock(out)
     h = holdings(out)
     refuse_in_the_way(out, in_the_way(out, [*writes, MANIFEST], h, folders))
