@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,6 +20,7 @@ import yaml
 
 from negsim import __version__
 from negsim.errors import ScenarioError, UsageError
+from negsim.folder import releases_locks as _releases_locks
 from negsim.yamlio import dump as dump_yaml
 
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -176,55 +178,38 @@ class RunResult:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write a file via a fresh temporary and a rename (never through a symlink; see :mod:`negsim.folder`)."""
+    from negsim.folder import write_text
+
+    write_text(path, text)
 
 
-# what negsim writes into a result folder; --force removes these and nothing else
-RESULT_FILES = (
-    "outcomes.csv",
-    "outcomes.csv.tmp",
-    "summary.json",
-    "scenario.resolved.yaml",
-    "manifest.json",
-    "rows.parquet",
-    "rows.csv",
-    "points.csv",
-    "outcomes_a.csv",
-    "outcomes_b.csv",
-    "comparison.json",
-    "comparison.png",
-)
-RESULT_DIRS = ("parts", "plots")
+# what each command writes into its folder (besides manifest.json, and their .tmp temporaries)
+RUN_FILES = ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
+COMPARE_FILES = ("outcomes_a.csv", "outcomes_b.csv", "comparison.json", "comparison.png")
 
 
 def held_results(out: Path) -> list[str]:
-    """The negsim result files (and folders) already in ``out``, finished or not."""
-    if not out.is_dir():
-        return []
-    held = [n for n in (*RESULT_FILES, *RESULT_DIRS) if (out / n).exists()]
-    held += sorted(f.name for f in out.glob("*.tmp") if f.name not in held)
-    return held
+    """The results negsim wrote in ``out`` (by its manifest, checksums matching), finished or not; not the user's files."""
+    from negsim.folder import holdings
+
+    return holdings(out).results() if out.is_dir() else []
 
 
 def clear_results(out: Path) -> None:
-    """Remove negsim's own files from ``out`` (never anything else: --out may be a folder the user keeps files in)."""
-    import shutil
+    """Remove negsim's own files from ``out``: those its manifest lists with a matching checksum, and its temporaries."""
+    from negsim.folder import clear, holdings
 
-    for name in held_results(out):
-        f = out / name
-        if f.is_dir() and not f.is_symlink():
-            shutil.rmtree(f)
-        else:
-            f.unlink()
+    clear(out, holdings(out))
 
 
 def new_out_dir(name: str) -> Path:
     """A fresh folder results/NAME-TIMESTAMP, created here so two runs started in the same second never share one."""
+    import re
+
+    # a scenario's name is checked by the schema; this guards any caller: results/NAME-..., never elsewhere
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}", name):
+        raise UsageError(f"the name {name!r} cannot name a folder in results/ (letters, digits, '-', '_', '.'); pass --out")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path("results") / f"{name}-{stamp}"
     for k in range(1, 1000):
@@ -239,34 +224,79 @@ def new_out_dir(name: str) -> Path:
     raise UsageError(f"cannot find a free folder name like {base}; pass --out")
 
 
-def prepare_out_dir(out: str | Path | None, name: str, force: bool = False) -> Path:
-    """Create (and check we can write) the output directory before any work starts.
+def open_out_dir(out: str | Path | None, name: str, writes=(), folders=()):
+    """Create and lock the output folder; refuse a system folder, a file, or files of the user's in the way.
 
-    A folder that already holds negsim results (of any command, finished or interrupted) is
-    refused unless ``force``, which removes those results first.
+    Returns (folder, :class:`~negsim.folder.Holdings`): what negsim already wrote there.
     """
+    from negsim.folder import MANIFEST, check_not_system, holdings, in_the_way, lock, refuse_in_the_way
+
     out = new_out_dir(name) if out is None else Path(out)
-    if out.exists() and not out.is_dir():
+    check_not_system(out)
+    if os.path.lexists(out) and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
-    held = held_results(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot write to {out}: cannot create it ({e.strerror or e})") from None
+    lock(out)
+    h = holdings(out)
+    refuse_in_the_way(out, in_the_way(out, [*writes, MANIFEST], h, folders))
+    return out, h
+
+
+def prepare_out_dir(out: str | Path | None, name: str, force: bool = False, kind: str = "run", writes: tuple = RUN_FILES) -> Path:
+    """Create, lock and check the output folder before any work starts; write its provisional manifest.
+
+    A folder that holds negsim results (of any command, finished or interrupted, by its manifest)
+    is refused unless ``force``, which removes those results first. A file of the user's where
+    negsim would write is refused even with ``force``.
+    """
+    out, h = open_out_dir(out, name, writes)
+    held = h.results()
     if held and not force:
         raise UsageError(
-            f"{out} already holds results ({', '.join(held[:4])}{', ...' if len(held) > 4 else ''}); "
+            f"{out} already holds negsim results ({', '.join(held[:4])}{', ...' if len(held) > 4 else ''}); "
             "choose another --out or pass --force to replace them"
         )
-    ready_out_dir(out, clear=bool(held))
+    ready_out_dir(out, h if force else None, provisional_manifest(kind, writes))
     return out
 
 
-def ready_out_dir(out: Path, clear: bool, sub: str | None = None) -> None:
-    """Remove negsim's earlier results if ``clear``, create ``out`` (and ``out/sub``), and check it can be written."""
+def provisional_manifest(kind: str, writes, **extra) -> dict:
+    """The manifest written before anything else: what the command will write, so a killed one can be cleared."""
+    return {
+        "kind": kind,
+        "negsim_version": __version__,
+        "complete": False,
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": _command_line(),
+        **extra,
+        "files": {},
+        "writing": list(writes),
+    }
+
+
+def _command_line() -> str:
+    return " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else ""
+
+
+def ready_out_dir(out: Path, clear, manifest: dict, sub: str | None = None) -> None:
+    """Remove negsim's earlier results (``clear``: their Holdings, or None), create ``out/sub``, write ``manifest``.
+
+    Writing the manifest is also the check that the folder can be written.
+    """
+    from negsim.folder import clear as clear_files
+    from negsim.folder import edited_note, write_manifest
+
     try:
         if clear:
-            clear_results(out)
-        (out / sub if sub else out).mkdir(parents=True, exist_ok=True)
-        probe = out / ".negsim-write-test"
-        probe.write_text("ok")
-        probe.unlink()
+            clear_files(out, clear)
+            if note := edited_note(out, clear):
+                print(f"negsim: warning: {note}", file=sys.stderr)
+        if sub:
+            (out / sub).mkdir(exist_ok=True)
+        write_manifest(out, manifest)
     except OSError as e:
         raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
 
@@ -297,15 +327,12 @@ def _needed(summary: dict, precision: float) -> int:
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
+    from negsim.folder import sha256
 
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256(path)
 
 
+@_releases_locks
 def run(
     path: str | Path,
     runs: int = 1000,
@@ -350,7 +377,7 @@ def run(
         ex.close()
         raise
     acc = Summary()
-    table = CSVRows(out_dir / "outcomes.csv.tmp") if out_dir else None
+    table = CSVRows(_fresh(out_dir / "outcomes.csv.tmp")) if out_dir else None
     checker = None
     if check:
         from negsim.invariants import check_replicate
@@ -427,30 +454,78 @@ def run(
             "(target reached)." if pr["reached"] else f"(target {precision} NOT reached: stopped at --max-runs {max_runs:,})."
         )
     if out_dir:
-        saved = True
         try:
             info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
             info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
             info["allow_outside"] = allow_outside
-            _finish_run(out_dir, table, summary, comp, info)
+            write_error = _finish_run(out_dir, table, summary, comp, info, write_error) or write_error
         except OSError as e:
-            write_error, saved = write_error or e, False
+            write_error = write_error or e
         if write_error is not None:
-            kept = (
-                f"the {table.count:,} replicates written are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)"
-                if saved
-                else f"what could be written is in {out_dir / 'outcomes.csv.tmp'}"
-            )
-            raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {kept}")
+            raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {_kept_rows(out_dir)}")
     return RunResult(summary, out_dir, complete, text)
 
 
-def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
-    """Close the outcome table and write summary, resolved scenario and manifest, each atomically."""
-    table.close()
-    os.replace(out_dir / "outcomes.csv.tmp", out_dir / "outcomes.csv")
-    _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+def _fresh(path: Path) -> Path:
+    """Create ``path`` as a new empty file (not through a symlink planted there) for a writer that then opens it."""
+    from negsim.folder import create_new
+
+    try:
+        create_new(path).close()
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    return path
+
+
+def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | None]:
+    """Close the outcome table and rename it to outcomes.csv; after a write error, keep only its whole rows.
+
+    Returns the rows it holds and the error met closing it (None if it closed cleanly).
+    """
+    from negsim.folder import whole_rows
+
+    error = None
+    try:
+        table.close()
+    except OSError as e:  # a full disk: the buffered rows could not be flushed
+        error = e
+        with contextlib.suppress(OSError):
+            table.fh.close()
+    tmp = out_dir / "outcomes.csv.tmp"
+    rows = whole_rows(tmp) if failed or error else table.count
+    os.replace(tmp, out_dir / "outcomes.csv")
+    return rows, error
+
+
+def _kept_rows(out_dir: Path) -> str:
+    """Where the whole rows of a run stopped by a write error are, for its error message."""
+    from negsim.folder import read_manifest, whole_rows
+
+    for name in ("outcomes.csv", "outcomes.csv.tmp"):
+        f = out_dir / name
+        if f.is_file() and not f.is_symlink():
+            rows = whole_rows(f)
+            man = read_manifest(out_dir) or {}
+            note = "its manifest says complete: false" if "runs_completed" in man else "no full manifest could be written"
+            return f"the {rows:,} whole rows written are in {f} ({note})"
+    return "no row could be saved"
+
+
+def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_error: OSError | None = None) -> OSError | None:
+    """Close the outcome table and write summary, resolved scenario and manifest, each atomically.
+
+    After a write error (``write_error``, or one met closing the table) only the table's whole
+    rows are kept, the manifest says so (complete: false) and no summary is written (it would
+    count rows the table lacks). Returns the error met closing the table, if any.
+    """
+    rows, close_error = _close_table(out_dir, table, write_error is not None)
+    failed = write_error is not None or close_error is not None
+    if failed:
+        info = info | {"n": rows, "complete": False}
+    else:
+        _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
     _atomic_write(out_dir / "scenario.resolved.yaml", dump_yaml(comp.document))
+    written = ("outcomes.csv", "scenario.resolved.yaml") if failed else RUN_FILES
     manifest = {
         "kind": "run",
         "negsim_version": __version__,
@@ -465,14 +540,14 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         "executor": f"dask:{info['scheduler']}" if info["scheduler"] else "local",
         "precision": info["precision"],
         "overrides": list(info["overrides"] or []),
-        "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
+        "command": _command_line(),
         "started": info["started"].isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "nash_search": _nash_search(),
         "files": {
             name: {"sha256": _sha256(out_dir / name), **({"rows": info["n"]} if name == "outcomes.csv" else {})}
-            for name in ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
+            for name in written
         },
         # the finished replicates are 0..n-1, so --runs n reproduces them (the request, if none finished)
         "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n'] or info['runs']} --seed {info['seed']}"
@@ -480,6 +555,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict) -> None:
         + (" --allow-outside" if info.get("allow_outside") else ""),
     }
     _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return close_error
 
 
 def _nash_search() -> str:
@@ -563,6 +639,7 @@ def update_readme(readme: str | Path, table: str) -> None:
         raise UsageError(f"cannot write {readme}: {e.strerror or e}") from None
 
 
+@_releases_locks
 def compare(
     a: str | Path,
     b: str | Path | None = None,
@@ -583,7 +660,6 @@ def compare(
     ``progress`` shows one progress bar (on stderr) over the replicates of A, then B.
     Returns (comparison dict, text, output folder).
     """
-    import csv as _csv
     import math
 
     from negsim.runner import run_many
@@ -594,7 +670,7 @@ def compare(
     comp_a = load(a, allow_outside=allow_outside)
     comp_b = load(b if b is not None else a, overrides_b, allow_outside=allow_outside)
     # the output folder is checked before the simulations, so a bad --out costs nothing
-    out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force) if out is not None else None
+    out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force, "compare", COMPARE_FILES) if out is not None else None
     bar = None
     if progress:
         from tqdm import tqdm
@@ -639,13 +715,62 @@ def compare(
         lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{lo:+.1%}, {hi:+.1%}]")
     text = "\n".join(lines)
     if out_dir is not None:
-        for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
-            with open(out_dir / name, "w", newline="") as fh:
-                w = _csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-                w.writeheader()
-                w.writerows(rows)
-        _atomic_write(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
-        from negsim.plots import plot_compare
-
-        plot_compare(result, out_dir / "comparison.png")
+        info = {"a": a, "b": b, "overrides_b": overrides_b, "runs": runs, "seed": seed, "jobs": jobs}
+        _write_compare(out_dir, result, ra, rb, info | {"allow_outside": allow_outside})
     return result, text, out_dir
+
+
+def _write_compare(out_dir: Path, result: dict, ra: list[dict], rb: list[dict], info: dict) -> None:
+    """Write a comparison's files atomically, then its manifest; a write error names what was kept whole."""
+    import csv
+
+    from negsim.folder import write_atomic
+    from negsim.plots import plot_compare
+
+    def table(rows):
+        def fill(fh):
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+
+        return fill
+
+    done: list[str] = []
+    try:
+        for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
+            write_atomic(out_dir / name, table(rows), newline="")
+            done.append(name)
+        _atomic_write(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
+        done.append("comparison.json")
+        plot_compare(result, out_dir / "comparison.png")
+        done.append("comparison.png")
+        _atomic_write(out_dir / "manifest.json", json.dumps(_compare_manifest(out_dir, info), indent=2) + "\n")
+    except (OSError, UsageError) as e:  # plot_compare reports its OSError as a UsageError
+        why = f"cannot write to {out_dir}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
+        kept = f"whole and kept: {', '.join(done)}" if done else "no file was written"
+        raise UsageError(f"{why}; {kept} (manifest.json says complete: false)") from None
+
+
+def _compare_manifest(out_dir: Path, info: dict) -> dict:
+    """A comparison's manifest: what was compared, the files with their sha256, and the command that reproduces them."""
+    b = info["b"]
+    cmd = f"negsim compare {shlex.quote(str(info['a']))}" + (f" {shlex.quote(str(b))}" if b is not None else "")
+    cmd += "".join(f" --set {shlex.quote(o)}" for o in info["overrides_b"] or [])
+    cmd += f" --runs {info['runs']} --seed {info['seed']}" + (" --allow-outside" if info["allow_outside"] else "")
+    return {
+        "kind": "compare",
+        "negsim_version": __version__,
+        "a": str(info["a"]),
+        "b": str(b if b is not None else info["a"]),
+        "overrides_b": list(info["overrides_b"] or []),
+        "runs": info["runs"],
+        "seed": info["seed"],
+        "jobs": info["jobs"],
+        "complete": True,
+        "command": _command_line(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "nash_search": _nash_search(),
+        "files": {name: {"sha256": _sha256(out_dir / name)} for name in COMPARE_FILES},
+        "reproduce": cmd + " --out DIR",
+    }

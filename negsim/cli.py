@@ -86,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
     )
-    r.add_argument("--force", action="store_true", help="replace results already in --out")
+    r.add_argument(
+        "--force", action="store_true", help="replace negsim's results in --out (only files its manifest lists; never yours)"
+    )
     r.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
@@ -169,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--samples", type=int, help="points of a Latin hypercube design (default 100)")
     sw.add_argument("--out", "-o", help="output directory (default results/NAME-sweep-TIMESTAMP)")
     sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
-    sw.add_argument("--force", action="store_true", help="discard results already in --out")
+    sw.add_argument(
+        "--force", action="store_true", help="discard negsim's results in --out and start over (never your own files)"
+    )
     sw.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="a fixed change at every point"
     )
@@ -194,8 +198,10 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--runs", "-n", type=int, default=1000, help="paired replicates (default 1000)")
     cp.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
-    cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json and comparison.png here")
-    cp.add_argument("--force", action="store_true", help="replace results already in --out")
+    cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json, comparison.png and a manifest here")
+    cp.add_argument(
+        "--force", action="store_true", help="replace negsim's results in --out (only files its manifest lists; never yours)"
+    )
     cp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     cp.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 

@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from negsim.errors import UsageError
+from negsim.folder import holdings, in_the_way, lock, record, refuse_in_the_way, releases_locks, write_atomic
 from negsim.stats import wilson
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
@@ -83,7 +84,8 @@ class _Result:
                 self.manifest = json.loads((self.path / "manifest.json").read_text())
             except (OSError, ValueError):
                 raise UsageError(f"{self.path / 'manifest.json'} cannot be read as JSON") from None
-        if self.manifest.get("kind") == "sweep" or (self.path / "points.csv").exists():
+        kind = self.manifest.get("kind")  # a run's folder may hold a points.csv of the user's
+        if kind == "sweep" or (kind != "run" and (self.path / "points.csv").exists()):
             self.kind = "sweep"
             if not (self.path / "points.csv").exists():
                 raise UsageError(f"{self.path} holds an unfinished sweep (no points.csv yet): resume it before plotting")
@@ -235,9 +237,13 @@ def _save(fig: Figure, out: str | Path) -> Path:
         raise UsageError(f"cannot create {out.parent}: {e.strerror or e}") from None
     # no timestamps in the vector formats, so the same results give the same bytes
     metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
-    try:
+
+    def fill(fh):
         with matplotlib.rc_context(_STYLE):
-            fig.savefig(out, dpi=DPI, bbox_inches="tight", metadata=metadata)
+            fig.savefig(fh, format=suffix[1:], dpi=DPI, bbox_inches="tight", metadata=metadata)
+
+    try:  # via a fresh temporary and a rename: never through a symlink, never a half-written plot
+        write_atomic(out, fill, mode="wb")
     except OSError as e:
         raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
     return out
@@ -862,6 +868,7 @@ def default_kinds(result_dir: str | Path) -> list[str]:
     return ["line" if len(res.params()) == 1 else "heatmap", "blockers"]
 
 
+@releases_locks
 def plot(
     result_dir: str | Path,
     kind: str | None = None,
@@ -936,12 +943,38 @@ def plot(
         if not suffixes:
             raise UsageError("no plot format given: choose from png, svg, pdf")
         targets = [[out / f"{k}{s}" for s in dict.fromkeys(suffixes)] for k in kinds]
+    inside = _inside(res.path, [f for files in targets for f in files])
+    if inside:  # plots written into the result folder are recorded in its manifest, and never replace a file of yours
+        lock(res.path)
+        refuse_in_the_way(res.path, in_the_way(res.path, inside, holdings(res.path)))
     written = []
     for k, files in zip(kinds, targets, strict=True):
         fig = draw[k]()
         for f in files:
             written.append(_save(fig, f))
+    if inside:
+        try:
+            record(res.path, inside)
+        except OSError as e:
+            raise UsageError(f"cannot record the plots in {res.path / 'manifest.json'}: {e.strerror or e}") from None
     return written
+
+
+def _inside(folder: Path, files: list[Path]) -> list[str]:
+    """The files' names relative to a result folder when they all go into it or its plots/ folder, else none."""
+    base = folder.resolve()
+    names = []
+    for f in files:
+        parent = f.parent.resolve() if f.parent.exists() else f.parent.absolute()
+        if parent == base:
+            names.append(f.name)
+        elif parent == base / "plots" or (
+            f.parent.is_symlink() and f.parent.name == "plots" and f.parent.parent.resolve() == base
+        ):
+            names.append(f"plots/{f.name}")
+        else:
+            return []
+    return names
 
 
 def plot_compare(comparison: dict, out: str | Path) -> Path:

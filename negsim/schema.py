@@ -7,6 +7,7 @@ The model never reads raw dicts: :func:`negsim.scenario.load_scenario` turns YAM
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
@@ -242,6 +243,10 @@ class Event(Frozen):
     label: str = ""
 
 
+#: a scenario's name, which names its results folder: letters, digits, - _ . (not first: . or -), at most 100
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
 class Scenario(Frozen):
     """A whole validated scenario."""
 
@@ -258,6 +263,17 @@ class Scenario(Frozen):
     pact: Pact
     compliance: Compliance = Compliance()
     events: list[Event] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        """The name becomes a folder name under results/: no path separators, no leading dot, nothing odd."""
+        if v and not PLAIN_NAME.fullmatch(v):
+            raise ValueError(
+                f"name {v[:60]!r} must be a plain name (letters, digits, '-', '_', '.'; not starting with '.' or '-'; "
+                "at most 100 characters): it names the results folder (without a name: key, the file's name is used)"
+            )
+        return v
 
 
 def all_field_names() -> set[str]:

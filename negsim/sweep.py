@@ -13,13 +13,13 @@ When every chunk is done the parts are compacted into ``rows.parquet`` (or ``row
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import itertools
 import json
 import os
 import shlex
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ import yaml
 
 from negsim import __version__
 from negsim.errors import Problem, ScenarioError, UsageError
+from negsim.folder import releases_locks
 from negsim.params import parse_param
 from negsim.yamlio import dump as dump_yaml
 
@@ -258,6 +259,7 @@ def _signature(scenario: str, specs, runs, seed, design, samples) -> dict:
     }
 
 
+@releases_locks
 def sweep(
     scenario: str | Path,
     specs: list[ParamSpec],
@@ -277,7 +279,7 @@ def sweep(
     allow_outside: bool = False,
 ) -> SweepResult:
     """Run a sweep; see the module docstring. Returns where the results are."""
-    from negsim.api import _atomic_write, _sha256, load
+    from negsim.api import _atomic_write, load
     from negsim.runner import DaskExecutor, LocalExecutor
 
     if runs < 1 or jobs < 1 or seed < 0:
@@ -308,12 +310,6 @@ def sweep(
     sig = _signature(str(scenario), specs, runs, seed, design, samples)
     sig["precision"] = precision
     sig["overrides"] = list(overrides or [])  # --resume with other --set changes would mix two sweeps
-    try:
-        out = _prepare_dir(out, name, sig, resume, force)
-    except BaseException:
-        ex.close()
-        raise
-    manifest_path = out / "manifest.json"
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest = {
         "kind": "sweep",
@@ -330,11 +326,22 @@ def sweep(
         "complete": False,
         "started": started,
         "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
+        "files": {},
+        "writing": list(SWEEP_FILES),
+        "parts": PARTS_RULE,
     }
-    if not manifest_path.exists() or not resume:
-        _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
-        _atomic_write(out / "scenario.resolved.yaml", dump_yaml(base.document))
-    if (out / "rows.parquet").exists() or (out / "rows.csv").exists():
+    try:
+        out, resumed = _prepare_dir(out, name, sig, resume, force, manifest)
+        if not resumed:
+            _atomic_write(out / "scenario.resolved.yaml", dump_yaml(base.document))
+    except OSError as e:
+        ex.close()
+        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    except BaseException:
+        ex.close()
+        raise
+    manifest_path = out / "manifest.json"
+    if resumed and _table_path(out) is not None:
         old = json.loads(manifest_path.read_text())
         if old.get("complete"):
             ex.close()
@@ -370,45 +377,82 @@ def sweep(
             bar.close()
     if not complete:
         return SweepResult(out, points, False, 0, None)
-    table, nrows = _compact(out, points, [s.path for s in specs], target)
-    manifest = json.loads(manifest_path.read_text())
+    try:
+        table, nrows = _compact(out, points, [s.path for s in specs], target)
+        _finish(out, table, nrows)
+    except OSError as e:
+        raise UsageError(
+            f"cannot write the sweep's table in {out}: {e.strerror or e}; the finished parts are kept in {out / 'parts'}: "
+            f"free some space, then rerun with --resume --out {out}"
+        ) from None
+    return SweepResult(out, points, True, nrows, table)
+
+
+# what a sweep writes (besides manifest.json, parts/ and their .tmp temporaries)
+SWEEP_FILES = ("scenario.resolved.yaml", "rows.parquet", "rows.csv", "points.csv")
+# the manifest's statement of which files in parts/ are negsim's
+PARTS_RULE = {
+    "folder": "parts/",
+    "names": "pPPPPPP_rFFFFFFFF_LLLLLLLL.csv: the replicates FFFFFFFF to LLLLLLLL-1 of point PPPPPP",
+    "checksums": "parts/SHA256SUMS",
+}
+
+
+def _finish(out: Path, table: Path, nrows: int) -> None:
+    """Mark the manifest complete with the files' checksums, then remove negsim's parts (and parts/ if that empties it)."""
+    from negsim.api import _sha256
+    from negsim.folder import PARTS, Holdings, clear, holdings, read_manifest, write_manifest
+
+    manifest = read_manifest(out)
     manifest.update(
         complete=True,
         rows=nrows,
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        files={f.name: {"sha256": _sha256(f)} for f in (table, out / "points.csv")},
+        files={f: {"sha256": _sha256(out / f)} for f in (table.name, "points.csv", "scenario.resolved.yaml")},
     )
-    _atomic_write(manifest_path, json.dumps(manifest, indent=2, default=str) + "\n")
-    shutil.rmtree(out / "parts", ignore_errors=True)
-    return SweepResult(out, points, True, nrows, table)
+    manifest.pop("writing", None)
+    write_manifest(out, manifest)
+    clear(out, Holdings([n for n in holdings(out).owned if n.startswith(f"{PARTS}/")]))
+    manifest.pop("parts", None)
+    write_manifest(out, manifest)
 
 
-def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool) -> Path:
-    """The sweep's folder, created; checks --resume against its manifest, --force removes only negsim's files."""
-    from negsim.api import held_results, new_out_dir, ready_out_dir
+def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool, manifest: dict) -> tuple[Path, bool]:
+    """The sweep's folder, created and locked, with ``manifest`` written unless it resumes; returns (folder, resumed).
+
+    --resume checks the folder's manifest against this sweep; --force removes only negsim's files;
+    a file of the user's where the sweep would write is refused either way.
+    """
+    from negsim.api import open_out_dir, ready_out_dir
+    from negsim.folder import PARTS, Holdings, clear, mend_part_sums
 
     if resume and not force and (out is None or not Path(out).is_dir()):
         raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
-    out = new_out_dir(f"{name}-sweep") if out is None else Path(out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
-    manifest_path = out / "manifest.json"
-    held = held_results(out)
+    out, h = open_out_dir(out, f"{name}-sweep", SWEEP_FILES, (PARTS,))
     if resume and not force:
         try:
-            old = json.loads(manifest_path.read_text())
+            old = json.loads((out / "manifest.json").read_text())
         except (OSError, ValueError):
             old = None
-        if not isinstance(old, dict) or old.get("kind") != "sweep":
+        if not isinstance(old, dict) or old.get("kind") != "sweep" or "manifest.json" not in h.owned:
             raise UsageError(f"--resume: {out} holds no negsim sweep to continue (no sweep manifest.json)")
         if old.get("signature") != sig:
             raise UsageError(
                 f"{out} holds a different sweep (scenario, parameters, --set, runs, seed or design differ); use another --out"
             )
-    elif held and not force:
-        raise UsageError(f"{out} already holds results; pass --resume to continue that sweep or --force to start over")
-    ready_out_dir(out, clear=force and bool(held), sub="parts")
-    return out
+        if old.get("complete"):  # nothing to continue: its parts are gone, its table is there
+            return out, True
+        try:  # the temporaries a killed sweep left are negsim's: remove them
+            clear(out, Holdings([n for n in h.owned if n.endswith(".tmp")]))
+            (out / PARTS).mkdir(exist_ok=True)
+            mend_part_sums(out)
+        except OSError as e:
+            raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+        return out, True
+    if h.results() and not force:
+        raise UsageError(f"{out} already holds negsim results; pass --resume to continue that sweep or --force to start over")
+    ready_out_dir(out, h if force else None, manifest, sub=PARTS)
+    return out, False
 
 
 def _missing_tasks(out: Path, target: dict) -> list[tuple]:
@@ -425,7 +469,7 @@ def _missing_tasks(out: Path, target: dict) -> list[tuple]:
 def _point_counts(out: Path) -> dict:
     """Per point: replicates done and True counts of each probability, from the parts on disk."""
     counts: dict = {}
-    for part in (out / "parts").glob("p*_r*.csv"):
+    for part in _parts(out):
         with open(part, newline="") as fh:
             for r in csv.DictReader(fh):
                 c = counts.setdefault(int(r["point"]), {"n": 0, **{k: 0 for k in PROBS}})
@@ -463,21 +507,40 @@ def _part_name(p: int, start: int, end: int) -> str:
 
 
 def _write_part(out: Path, p: int, point: dict, rows: list[dict]) -> None:
+    """Write one chunk's rows to parts/ atomically and list its sha256 in parts/SHA256SUMS; a write error is a clear one."""
+    from negsim.folder import append_part_sum, create_new, tmp_name
+
     rows = sorted(rows, key=lambda r: r["replicate"])
     start, end = rows[0]["replicate"], rows[-1]["replicate"] + 1
     final = out / "parts" / _part_name(p, start, end)
-    tmp = final.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as fh:
-        w = None
-        for r in rows:
-            full = {"point": p, **point, **r}
-            if w is None:
-                w = csv.DictWriter(fh, fieldnames=list(full), lineterminator="\n")
-                w.writeheader()
-            w.writerow(full)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
+    tmp = final.with_name(tmp_name(final.name))
+    try:
+        with create_new(tmp, newline="") as fh:
+            w = None
+            for r in rows:
+                full = {"point": p, **point, **r}
+                if w is None:
+                    w = csv.DictWriter(fh, fieldnames=list(full), lineterminator="\n")
+                    w.writeheader()
+                w.writerow(full)
+            fh.flush()
+            os.fsync(fh.fileno())
+        append_part_sum(out, tmp)  # listed before the rename: every part on disk is listed
+        os.replace(tmp, final)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UsageError(
+            f"cannot write to {out / 'parts'}: {e.strerror or e}; the finished chunks are kept there: "
+            f"free some space, then rerun with --resume --out {out}"
+        ) from None
+
+
+def _parts(out: Path) -> list[Path]:
+    """The part files in parts/, in order (only names negsim gives them)."""
+    from negsim.folder import PART_RE
+
+    return sorted(f for f in (out / "parts").glob("p*_r*.csv") if PART_RE.fullmatch(f.name))
 
 
 def _table_path(out: Path) -> Path | None:
@@ -489,13 +552,14 @@ def _table_path(out: Path) -> Path | None:
 
 def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> tuple[Path, int]:
     """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv."""
+    from negsim.folder import write_atomic
     from negsim.stats import wilson
 
-    parts = sorted((out / "parts").glob("p*_r*.csv"))
+    parts = _parts(out)
     counts = {p: {k: 0 for k in PROBS} for p in range(len(points))}
     n = {p: 0 for p in range(len(points))}
-    tmp_csv = out / "rows.csv.tmp"
-    with open(tmp_csv, "w", newline="") as dst:
+
+    def join(dst):
         header_written = False
         for part in parts:
             with open(part, newline="") as src:
@@ -511,8 +575,9 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
                 n[p] += 1
                 for k in PROBS:
                     counts[p][k] += r[k] == "True"
-        dst.flush()
-        os.fsync(dst.fileno())
+
+    final = out / "rows.csv"
+    write_atomic(final, join, newline="")
     total = sum(n.values())
     if any(n[p] != target[p] for p in target):
         raise RuntimeError(f"sweep table has {total} rows, expected {sum(target.values())}: a part is missing or doubled")
@@ -520,15 +585,14 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
 
-        table = pacsv.read_csv(tmp_csv, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        table = pacsv.read_csv(final, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+        write_atomic(out / "rows.parquet", lambda fh: pq.write_table(table, fh), mode="wb")
+        final.unlink()
         final = out / "rows.parquet"
-        pq.write_table(table, final.with_suffix(".parquet.tmp"))
-        os.replace(final.with_suffix(".parquet.tmp"), final)
-        tmp_csv.unlink()
     except ImportError:
-        final = out / "rows.csv"
-        os.replace(tmp_csv, final)
-    with open(out / "points.csv.tmp", "w", newline="") as fh:
+        pass
+
+    def summarise(fh):
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["point", *params, "n", *[f"{s}_{k}" for k in PROBS for s in ("p", "lo", "hi")]])
         for p, point in enumerate(points):
@@ -537,7 +601,8 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
                 lo, hi = wilson(counts[p][k], n[p])
                 cells += [round(counts[p][k] / n[p], 6), round(lo, 6), round(hi, 6)]
             w.writerow([p, *[point[q] for q in params], n[p], *cells])
-    os.replace(out / "points.csv.tmp", out / "points.csv")
+
+    write_atomic(out / "points.csv", summarise, newline="")
     return final, total
 
 
