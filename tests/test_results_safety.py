@@ -6,6 +6,7 @@ disk (a small tmpfs where the test can mount one, else ENOSPC simulated in this 
 a scenario name that would place the results folder elsewhere.
 """
 
+import builtins
 import contextlib
 import csv
 import errno
@@ -222,6 +223,23 @@ def test_a_system_root_or_the_home_folder_is_refused(tmp_path, monkeypatch, wher
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     out = "/" if where == "/" else str(home)
+    # a safety net, should the check ever regress: nothing may be created directly in / by this test
+    real_open = os.open
+
+    def guarded_open(path, flags, *a, **k):
+        if Path(os.fspath(path)).parent == Path("/") and flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "the test forbids writing into /", str(path))
+        return real_open(path, flags, *a, **k)
+
+    real_builtin_open = builtins.open
+
+    def guarded_builtin_open(file, mode="r", *a, **k):
+        if isinstance(file, str | os.PathLike) and Path(os.fspath(file)).parent == Path("/") and set(mode) & set("wax+"):
+            raise PermissionError(13, "the test forbids writing into /", str(file))
+        return real_builtin_open(file, mode, *a, **k)
+
+    monkeypatch.setattr(os, "open", guarded_open)
+    monkeypatch.setattr(builtins, "open", guarded_builtin_open)
     refused(*cli("run", MINI, "--runs", 4, "--out", out, "-q"), "--out")
     assert not list(home.iterdir()) and not Path("/outcomes.csv").exists()
 
@@ -348,7 +366,7 @@ def test_sweep_with_enospc_writing_a_part_is_a_clear_error(tmp_path, monkeypatch
 
 def test_compare_on_a_full_disk_is_a_clear_error(small_disk):
     d = small_disk / "C"
-    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 1500, "--out", d)
+    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 1500, "-q", "--out", d)
     refused(code, err, "No space left")
     assert not [f for f in os.listdir(d) if f.endswith(".tmp")]
 
@@ -361,7 +379,7 @@ def test_compare_with_enospc_names_what_it_kept(tmp_path, monkeypatch):
 
     monkeypatch.setattr(negsim.plots, "plot_compare", full)
     d = tmp_path / "C"
-    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 20, "--out", d)
+    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 20, "-q", "--out", d)
     refused(code, err, "No space left", "outcomes_a.csv, outcomes_b.csv, comparison.json")
     assert json.loads((d / "manifest.json").read_text())["complete"] is False
     monkeypatch.undo()
