@@ -451,3 +451,38 @@ def push_provenance(node, source, assumption):
             return node
         return {**node, **prov}
     return node
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("'", ""))
+
+
+def copied_runs(text: str, documents: dict[str, str], n: int = 9) -> list[tuple[str, str]]:
+    """Runs of ``n`` or more words that ``text`` shares with a source document: (document name, run).
+
+    Words are compared in lower case without punctuation. A document's title (its first
+    non-empty line) may be quoted, so runs inside it are not reported.
+    """
+    grams: dict[tuple, str] = {}
+    for name, doc in documents.items():
+        title = next((ln for ln in doc.splitlines() if ln.strip()), "")
+        allowed = _ngrams(_words(title), n)
+        for g in _ngrams(_words(doc), n) - allowed:
+            grams.setdefault(g, name)
+    words = _words(text)
+    runs, i = [], 0
+    while i <= len(words) - n:
+        name = grams.get(tuple(words[i : i + n]))
+        if name is None:
+            i += 1
+            continue
+        j = i + 1
+        while j <= len(words) - n and tuple(words[j : j + n]) in grams:
+            j += 1
+        runs.append((name, " ".join(words[i : j + n - 1])))
+        i = j + n - 1
+    return runs
+
+
+def _ngrams(words: list[str], n: int) -> set[tuple]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}

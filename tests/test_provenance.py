@@ -240,3 +240,36 @@ def test_validate_flags_an_unknown_claim_even_without_strict(tmp_path):
     )
     problems = validate([str(f)])[str(f)]
     assert problems and all("unknown claim 'no-such-claim'" in p.message for p in problems)
+
+
+#: the source documents: ../shared/seeds next to the checkout (CI), or two levels up for a git worktree in ../wt/
+SHARED_SEEDS = next(
+    (d for d in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds") if d.is_dir()),
+    ROOT.parent / "shared" / "seeds",
+)
+
+
+def test_copied_runs_finds_a_shared_run_of_nine_words_and_spares_titles():
+    from negsim.provenance import copied_runs
+
+    doc = {"d.txt": "A Title Of Nine Words Is Quoted Here Fine Ok\n\nthe quick brown fox jumps over the lazy dog today.\n"}
+    assert copied_runs("He said: The quick brown fox jumps over the lazy dog today!", doc) == [
+        ("d.txt", "the quick brown fox jumps over the lazy dog today")
+    ]
+    assert copied_runs("the quick brown fox jumps over the lazy cat", doc) == []  # eight shared words
+    assert copied_runs("title: a title of nine words is quoted here fine ok", doc) == []
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="the source documents (../shared/seeds) are not next to this checkout")
+@pytest.mark.parametrize(
+    "path",
+    sorted(SCENARIOS.glob("**/*.yaml")) + sorted((ROOT / "seeds").glob("*.yaml")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_prose_copies_nine_words_from_a_source_document(path):
+    # defect 21: our cards and scenarios paraphrase; only document titles may be quoted whole
+    from negsim.provenance import copied_runs
+
+    documents = {p.name: p.read_text(encoding="utf-8") for p in sorted(SHARED_SEEDS.glob("*.txt"))}
+    runs = copied_runs(path.read_text(encoding="utf-8"), documents)
+    assert not runs, "\n".join(f"{name}: {run}" for name, run in runs)
