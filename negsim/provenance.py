@@ -337,7 +337,9 @@ def _value_problems(e: Entry, fname: str, locs: dict | None) -> list[Problem]:
         keys = ("source",) if e.source else ("assumption",)
         prov_file = next((locs[e.origin_key + (k,)][0] for k in keys if e.origin_key + (k,) in locs), None)
         if prov_file is not None and prov_file != file:
-            return [Problem(file, e.path, f"overrides a value of {prov_file} without its own source or assumption", line)]
+            what = f"the {keys[0]} on {e.origin or 'the top level'}"
+            msg = f"set in {file}, but {what} was written in {prov_file} for other values; give it its own source or assumption"
+            return [Problem(file, e.path, msg, line)]
     return []
 
 
@@ -432,8 +434,11 @@ def push_provenance(node, source, assumption):
     """Give every value under ``node`` the provenance ``source``/``assumption`` unless it has its own.
 
     Used when a profile's values are copied into an actor, so they keep the profile's sources
-    (each claim still supports only the values it speaks about). ``source`` is copied as it is:
-    a malformed one is reported by :func:`shape_problems` at the actor's value.
+    (each claim still supports only the values it speaks about). The provenance goes onto each
+    number and distribution, not onto the mapping that holds them, so a value the actor sets
+    itself in that mapping rests on the actor's provenance, not on the profile's; only a
+    mapping holding a value that cannot carry its own (a shape, a list) keeps it too.
+    ``source`` is copied as it is: a malformed one is reported by :func:`shape_problems`.
     """
     if not source and not assumption:
         return node
@@ -442,15 +447,22 @@ def push_provenance(node, source, assumption):
         prov["source"] = list(source) if isinstance(source, list) else source
     if assumption:
         prov["assumption"] = assumption
+    return _push(node, prov)
+
+
+def _push(node, prov: dict):
     if isinstance(node, bool) or node is None or isinstance(node, str | list):
         return node
     if isinstance(node, int | float):
         return {"value": node, **prov}
-    if isinstance(node, dict):
-        if "source" in node or "assumption" in node:
-            return node
+    if not isinstance(node, dict) or "source" in node or "assumption" in node:
+        return node
+    if _is_param_mapping(node):
         return {**node, **prov}
-    return node
+    out = {k: _push(v, prov) for k, v in node.items()}
+    if any(v is None or isinstance(v, bool | str | list) for v in node.values()):
+        out.update(prov)
+    return out
 
 
 def _words(text: str) -> list[str]:

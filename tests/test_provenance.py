@@ -129,6 +129,22 @@ def test_a_claim_supports_only_the_values_it_speaks_about():
     assert [p.path for p in problems] == ["actors.X.spoiler"] and "no source that speaks about it" in problems[0].message
 
 
+def test_an_actors_own_value_in_a_profile_mapping_rests_on_the_actor_not_the_profile(tmp_path):
+    # a profile's provenance goes onto each of its values, so ROU's own black_sea_limits position
+    # is not explained by the nato_frontline profile's assumption
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        (ROOT / "tests" / "fixtures" / "mini.yaml")
+        .read_text()
+        .replace("actors:\n", 'profiles:\n  p: {positions: {cap: 0.1, hotline: 0.9}, assumption: "profile guess"}\nactors:\n', 1)
+        .replace("  AAA:\n", '  AAA:\n    profile: p\n    assumption: "AAA guess"\n', 1)
+        .replace("positions: {cap: 0.2, withdraw: 1.0, hotline: 1.0}", "positions: {cap: 0.2, withdraw: 1.0}", 1)
+    )
+    got = {e.path: e.assumption for e in entries(load_scenario(f).document, {})}
+    assert got["actors.AAA.positions.hotline"] == "profile guess"  # the profile's value
+    assert got["actors.AAA.positions.cap"] == "AAA guess"  # the actor's own
+
+
 def test_patterns_name_keys_alternatives_and_wildcards():
     c = Claim(id="c", paraphrase="c", paragraph=1, about=["actors.POL|LTU.trust.RUS", "events.*.set.us_presence"])
     assert c.speaks_about(("actors", "LTU", "trust", "RUS")) and not c.speaks_about(("actors", "LVA", "trust", "RUS"))
@@ -177,7 +193,9 @@ def test_a_top_level_assumption_of_a_base_does_not_cover_an_override(tmp_path):
     child.write_text("extends: base.yaml\npact: {horizon: 5}\n")
     ls = load_scenario(child)
     problems = check_document(ls.document, {}, str(child), ls.locs)
-    assert [p.path for p in problems] == ["pact.horizon"] and "overrides a value of" in problems[0].message
+    assert [p.path for p in problems] == ["pact.horizon"] and "the assumption on the top level was written in" in problems[
+        0
+    ].message
 
 
 @pytest.mark.parametrize(
@@ -225,7 +243,8 @@ def test_an_override_without_its_own_provenance_is_flagged(tmp_path, cards):
     known = _known(x=["issues", "actors", "talks", "pact"])
     problems = check_document(ls.document, known, str(child), ls.locs)
     flagged = [p for p in problems if p.path == "pact.horizon"]
-    assert flagged and "overrides a value of" in flagged[0].message and flagged[0].line == 2
+    assert flagged and flagged[0].line == 2
+    assert f"set in {child}, but the source on pact was written in {base} for other values" in flagged[0].message
     assert not [p for p in problems if p.path == "pact.parties"]  # inherited untouched: still sourced
 
 
