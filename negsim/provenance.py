@@ -11,10 +11,12 @@ states an ``assumption:``; it takes that mapping's matching claims and its assum
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -49,9 +51,19 @@ class Claim(BaseModel):
             raise ValueError(f"about: {bad[0]!r} is not a path pattern such as actors.*.trust.RUS")
         return v
 
+    @field_validator("about")
+    @classmethod
+    def _known_parameters(cls, v: list[str]) -> list[str]:
+        for p in v:
+            err = _pattern_error(p)
+            if err:
+                raise ValueError(f"about: {p!r} names no parameter ({err})")
+        return v
+
     def speaks_about(self, key: tuple) -> bool:
         """Whether one of the ``about`` patterns matches the value at ``key`` (or a mapping above it)."""
-        return any(_matches(p, key) for p in self.about)
+        flat = _flat(key)
+        return any(_matches_flat(_segments(p), flat) for p in self.about)
 
 
 class Card(BaseModel):
@@ -75,14 +87,58 @@ class Card(BaseModel):
         return f"{self.file} para {claim.paragraph}{also}"
 
 
+def _pattern_error(pattern: str) -> str | None:
+    """Why ``pattern`` names no parameter of the scenario language (a misspelt field), or None."""
+    from negsim.schema import Scenario
+
+    node = Scenario
+    for seg in pattern.split("."):
+        node = _inner(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            fields = {(f.alias or n): n for n, f in node.model_fields.items() if n not in ("source", "assumption")}
+            if seg == "*":
+                return None
+            bad = [a for a in seg.split("|") if a not in fields]
+            if bad:
+                return f"{node.__name__} has no {bad[0]!r}"
+            node = node.model_fields[fields[seg]].annotation if "|" not in seg else None
+        elif get_origin(node) in (dict, list):
+            node = get_args(node)[-1]  # a name or an index
+        else:
+            return None  # a value, or keys the language leaves free (event set/shift paths)
+    return None
+
+
+def _inner(tp):
+    """The model, dict or list inside ``Annotated[...]`` or ``X | None``, else ``tp``."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, UnionType):
+        args = get_args(tp)
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if models else next((a for a in args if get_origin(a) in (dict, list)), tp)
+    return tp
+
+
 def _matches(pattern: str, key: tuple) -> bool:
     """Whether ``pattern`` (e.g. ``actors.*.trust``) matches ``key`` (e.g. ``("actors", "POL", "trust", "RUS")``) or a key above it.
 
     ``*`` is any one key, ``POL|LTU`` either key; a key ``*`` (a profile's value, as any actor's) matches any segment.
     """
-    segs = pattern.split(".")
-    flat = [part for k in key for part in str(k).split(".")]  # event set keys such as us_presence.CEE
-    return len(segs) <= len(flat) and all(s == "*" or k == "*" or k in s.split("|") for s, k in zip(segs, flat, strict=False))
+    return _matches_flat(_segments(pattern), _flat(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(pattern: str) -> tuple[frozenset | None, ...]:
+    return tuple(None if s == "*" else frozenset(s.split("|")) for s in pattern.split("."))
+
+
+def _flat(key: tuple) -> tuple[str, ...]:
+    return tuple(part for k in key for part in str(k).split("."))  # event set keys such as us_presence.CEE
+
+
+def _matches_flat(segs: tuple, flat: tuple) -> bool:
+    return len(segs) <= len(flat) and all(s is None or k == "*" or k in s for s, k in zip(segs, flat, strict=False))
 
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -109,7 +165,12 @@ def load_cards(directory: Path | None = None) -> dict[str, Card]:
             # the C safe loader when libyaml is there (4x faster on the cards; still only plain data)
             doc = yaml.load(f.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             cards[f.stem] = Card.model_validate(doc)
-        except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as e:
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(k) for k in err["loc"])
+            problems.append(Problem(str(f), where, f"not a valid source card: {err['msg'].removeprefix('Value error, ')}"))
+            continue
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
             problems.append(Problem(str(f), "", f"not a valid source card: {str(e).splitlines()[0]}"))
             continue
         if not cards[f.stem].file and cards[f.stem].kind != "public_statistics":

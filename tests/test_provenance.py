@@ -224,6 +224,19 @@ def test_malformed_provenance_is_a_one_line_error_with_its_line(tmp_path, snippe
         assert f"s.yaml:{line}: actors.BBB." in first and needle in first and "Traceback" not in err, err
 
 
+def test_a_card_whose_claim_names_an_unknown_parameter_is_reported(tmp_path):
+    card = (
+        "file: x.txt\ntitle: t\nkind: analysis\nclaims:\n"
+        "  - {id: c, paraphrase: p, paragraph: 1, about: ['actors.*.trust.RUS', 'actors.*.popluation']}\n"
+    )
+    (tmp_path / "c.yaml").write_text(card)
+    with pytest.raises(ScenarioError, match="names no parameter \\(Actor has no 'popluation'\\)"):
+        load_cards(tmp_path)
+    (tmp_path / "c.yaml").write_text(card.replace("popluation", "population").replace("file: x.txt\n", ""))
+    with pytest.raises(ScenarioError, match="names its file"):
+        load_cards(tmp_path)  # only a public_statistics card may have no file
+
+
 def test_invalid_cards_are_reported(tmp_path):
     (tmp_path / "bad.yaml").write_text("file: x\n")
     with pytest.raises(ScenarioError):
