@@ -11,6 +11,11 @@ from negsim.provenance import Claim, check_document, claims_by_id, entries, expl
 from negsim.scenario import load_scenario
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "base").glob("*.yaml"))
+#: the source documents: ../shared/seeds next to the checkout (CI), or two levels up for a git worktree in ../wt/
+SHARED_SEEDS = next(
+    (d for d in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds") if d.is_dir()),
+    ROOT.parent / "shared" / "seeds",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +52,8 @@ def test_cards_load_and_claim_ids_are_unique(cards):
 
 
 def test_every_source_document_has_a_card(cards):
-    from conftest import ROOT
-
     files = {card.file for card in cards.values()}
-    shared = ROOT.parent / "shared" / "seeds"
-    expected = {p.name for p in shared.glob("0*.txt")} if shared.is_dir() else files
+    expected = {p.name for p in SHARED_SEEDS.glob("0*.txt")} if SHARED_SEEDS.is_dir() else files
     assert expected <= files
 
 
@@ -272,13 +274,6 @@ def test_validate_flags_an_unknown_claim_even_without_strict(tmp_path):
     )
     problems = validate([str(f)])[str(f)]
     assert problems and all("unknown claim 'no-such-claim'" in p.message for p in problems)
-
-
-#: the source documents: ../shared/seeds next to the checkout (CI), or two levels up for a git worktree in ../wt/
-SHARED_SEEDS = next(
-    (d for d in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds") if d.is_dir()),
-    ROOT.parent / "shared" / "seeds",
-)
 
 
 def test_copied_runs_finds_a_shared_run_of_nine_words_and_spares_titles():
