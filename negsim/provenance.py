@@ -362,13 +362,12 @@ def check_document(
     if problems:
         return problems
     ents, cites, used = _walk(document, known)
-    from_profiles = _profile_source_locs(locs) if locs else set()
     for c in cites:
         file, line = _where(locs, c.key + ("source",), fname)
         for s in c.source:
             if s not in known:
                 problems.append(Problem(file, c.path, f"cites unknown claim {s!r}", line))
-            elif not citations_only and (c.key, s) not in used and _written(c, locs, from_profiles):
+            elif not citations_only and (c.key, s) not in used and not _copied_from_profile(c, document):
                 problems.append(Problem(file, c.path, _speaks_about_nothing(s, known), line))
     if not citations_only:
         problems += _profile_problems(document, known, fname, locs)
@@ -377,16 +376,18 @@ def check_document(
     return problems
 
 
-def _written(c: Citation, locs: dict | None, from_profiles: set) -> bool:
-    """Whether a file wrote this citation here; a profile's citations, copied into its actors, are checked at the profile."""
-    if locs is None:
-        return True
-    where = locs.get(c.key + ("source",))
-    return where is not None and where not in from_profiles
-
-
-def _profile_source_locs(locs: dict) -> set:
-    return {v for k, v in locs.items() if k[:1] == ("profiles",) and k[-1:] == ("source",)}
+def _copied_from_profile(c: Citation, document: dict) -> bool:
+    """Whether an actor's citation is a profile's, copied into the actor (those are checked at the profile)."""
+    if c.key[:1] != ("actors",) or len(c.key) < 3:
+        return False
+    profiles = document.get("profiles")
+    for prof in profiles.values() if isinstance(profiles, dict) else ():
+        node = prof
+        for k in c.key[2:]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if (isinstance(prof, dict) and _prov(prof)[0] == c.source) or (isinstance(node, dict) and _prov(node)[0] == c.source):
+            return True
+    return False
 
 
 def _value_problems(e: Entry, fname: str, locs: dict | None) -> list[Problem]:

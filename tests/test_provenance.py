@@ -76,6 +76,7 @@ def test_bundled_scenario_is_fully_sourced(path, cards):
     ls = load_scenario(path)
     problems = check_document(ls.document, claims_by_id(cards), str(path), ls.locs)
     assert not problems, "\n".join(map(str, problems[:20]))
+    assert not check_document(ls.document, claims_by_id(cards), str(path))  # the same without line numbers
 
 
 def test_validate_strict_passes_on_every_bundled_scenario():
@@ -145,6 +146,25 @@ def test_an_actors_own_value_in_a_profile_mapping_rests_on_the_actor_not_the_pro
     got = {e.path: e.assumption for e in entries(load_scenario(f).document, {})}
     assert got["actors.AAA.positions.hotline"] == "profile guess"  # the profile's value
     assert got["actors.AAA.positions.cap"] == "AAA guess"  # the actor's own
+
+
+def test_a_profile_citation_is_checked_once_at_the_profile(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        (ROOT / "tests" / "fixtures" / "mini.yaml")
+        .read_text()
+        .replace("actors:\n", 'profiles:\n  p: {threat: 0.5, source: [a, b], assumption: "guess"}\nactors:\n', 1)
+        .replace("  AAA:\n", "  AAA:\n    profile: p\n", 1)
+        .replace("  BBB:\n", "  BBB:\n    profile: p\n", 1)
+        .replace("    threat: 0.8\n", "", 1)
+    )
+    ls = load_scenario(f)
+    known = _known(a=["actors.AAA.threat"], b=["actors.*.spoiler"])  # a speaks about one user's value, b about none
+    problems = [p for p in check_document(ls.document, known, str(f), ls.locs) if "speaks about no value" in p.message]
+    line = f.read_text().splitlines().index('  p: {threat: 0.5, source: [a, b], assumption: "guess"}') + 1
+    assert [(p.path, p.line) for p in problems] == [("profiles.p", line)] and "'b'" in problems[0].message
+    got = {e.path: e.source for e in entries(ls.document, known)}
+    assert got["actors.AAA.threat"] == ("a",) and got["actors.BBB.threat"] == ()
 
 
 def test_patterns_name_keys_alternatives_and_wildcards():
