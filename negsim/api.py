@@ -117,13 +117,14 @@ def explain(path: str | Path, prefix: str = "", allow_outside: bool = False) -> 
     from negsim.provenance import explain as _explain
     from negsim.scenario import load_scenario
 
-    ls = load_scenario(resolve_scenario_path(str(path)), allow_outside=allow_outside)
-    return _explain(ls.document, prefix)
+    file = resolve_scenario_path(str(path))
+    ls = load_scenario(file, allow_outside=allow_outside)
+    return _explain(ls.document, prefix, fname=str(file), locs=ls.locs)
 
 
 def sources(with_claims: bool = False) -> list[str]:
     """The source cards, their claims, and how many bundled-scenario parameters cite each."""
-    from negsim.provenance import load_cards, support_counts
+    from negsim.provenance import claims_by_id, load_cards, support_counts
     from negsim.scenario import load_scenario
 
     cards = load_cards()
@@ -133,10 +134,10 @@ def sources(with_claims: bool = False) -> list[str]:
             docs.append(load_scenario(f).document)
         except ScenarioError:
             continue
-    counts = support_counts(docs)
+    counts = support_counts(docs, claims_by_id(cards))
     lines = []
     for name, card in cards.items():
-        lines.append(f"{name}  ({card.file}; {card.kind}, {card.weight}; {card.author}, {card.date})")
+        lines.append(f"{name}  ({card.file or card.title}; {card.kind}, {card.weight}; {card.author}, {card.date})")
         if card.duplicates:
             lines.append(f"    repeats: {', '.join(card.duplicates)}")
         for c in card.claims:

@@ -123,9 +123,9 @@ def _parser() -> argparse.ArgumentParser:
         "explain",
         help="where each value of a scenario comes from",
         description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
-        "its value or distribution and the claims it rests on (source card, paragraph), or the "
-        "assumption made where no source speaks. Unsourced values are flagged. Issue levels (positions, "
-        "red lines) show what 0 and 1 mean on that issue.",
+        "its value or distribution and the claims that speak about it (source card, paragraph; a claim "
+        "supports only the parameters its card's about: names), or the assumption made where no claim "
+        "speaks. Unsourced values are flagged. Issue levels (positions, red lines) show what 0 and 1 mean on that issue.",
     )
     e.add_argument("scenario", help="a scenario file or bundled name")
     e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")
@@ -134,7 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     sr = sub.add_parser(
         "sources",
         help="list the source cards and what each claim supports",
-        description="List the source cards in seeds/ and, for each claim, how many parameters of the bundled scenarios cite it.",
+        description="List the source cards in seeds/ and, for each claim, how many distinct parameters of the "
+        "bundled scenarios it supports (cited where they are and spoken about by the claim).",
     )
     sr.add_argument("--claims", action="store_true", help="print every claim's paraphrase too")
 
