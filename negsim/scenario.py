@@ -11,13 +11,12 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from negsim.errors import Problem, ScenarioError
 from negsim.schema import Scenario, all_field_names
 from negsim.targets import parse_target
-from negsim.yamlio import Locs, format_path, load_with_extends
+from negsim.yamlio import MAX_DEPTH, Locs, format_path, load_with_extends, parse_yaml, short_text
 
 
 @dataclass(frozen=True)
@@ -51,12 +50,16 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
         key, _, text = item.partition("=")
         parts = [p for p in key.strip().split(".")]
         if not all(parts):
-            problems.append(Problem("--set", key, "empty path segment"))
+            problems.append(Problem("--set", short_text(key), "empty path segment"))
             continue
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            problems.append(Problem("--set", key, f"cannot read value {text!r}"))
+        if len(parts) > MAX_DEPTH:
+            problems.append(
+                Problem("--set", short_text(key), f"a path of {len(parts):,} segments; scenarios nest at most {MAX_DEPTH} levels")
+            )
+            continue
+        value, problem = _override_value(key, text, len(parts))
+        if problem:
+            problems.append(problem)
             continue
         bad_star = [q for q in parts if "*" in q and q != "*"]
         if bad_star:
@@ -108,6 +111,15 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
             else:
                 problems.append(Problem("--set", key, "cannot set inside a list"))
     return problems
+
+
+def _override_value(key: str, text: str, depth: int) -> tuple[object, Problem | None]:
+    """A ``--set`` value read as a scenario file is (tags, aliases, depth and sizes limited), or the problem."""
+    try:
+        value, _ = parse_yaml(text, "--set", depth=depth, empty_ok=True)
+    except ScenarioError as e:
+        return None, Problem("--set", key, f"cannot read value {short_text(text)!r}: {e.problems[0].message}")
+    return value, None
 
 
 def _expand_wildcards(doc, parts: list[str]) -> list[list[str]]:

@@ -142,17 +142,24 @@ def _scalar_problem(text: str, tag: str, e: Exception) -> str:
     return f"cannot read {shown!r} ({e})"
 
 
-def parse_yaml(text: str | bytes, fname: str) -> tuple[object, Locs]:
-    """Parse one YAML document into plain data and a map from path to (file, line)."""
+def parse_yaml(text: str | bytes, fname: str, *, depth: int = 0, empty_ok: bool = False) -> tuple[object, Locs]:
+    """Parse one YAML document into plain data and a map from path to (file, line).
+
+    ``depth`` is how deep in a scenario the document will sit (a ``--set`` value's path
+    length), so that value and path together stay within MAX_DEPTH. An empty document is an
+    error unless ``empty_ok`` (then it reads as ``None``).
+    """
     text = _checked_text(text, fname)
     loader = None
     try:
         loader = ScenarioLoader(text)  # the reader checks characters here (ReaderError)
         node = loader.get_single_node()
         if node is None:
+            if empty_ok:
+                return None, {}
             raise ScenarioError([Problem(fname, "", "the file is empty")])
         b = _Builder(loader, fname)
-        data = b.build(node, ())
+        data = b.build(node, (), depth)
     except yaml.MarkedYAMLError as e:
         _raise_too_deep(text, fname)  # PyYAML's own nesting limit (libyaml's, 1,000 levels) speaks in its words
         mark = e.problem_mark or e.context_mark
@@ -375,23 +382,23 @@ def _load_chain(fname: str, resolved: Path, raw: bytes, root: Path, allow_outsid
     try:
         base_path = _resolve(resolved.parent / ext)
     except FileRefused as e:
-        raise refuse(f"base file {_short(ext)} {e}") from None
+        raise refuse(f"base file {short_text(ext)} {e}") from None
     if not allow_outside and not base_path.is_relative_to(root):
-        raise refuse(f"{_short(ext)} lies outside the scenario's directory ({root}); pass --allow-outside to permit it")
+        raise refuse(f"{short_text(ext)} lies outside the scenario's directory ({root}); pass --allow-outside to permit it")
     if base_path in chain + (resolved,):
         raise refuse("extends forms a cycle: " + " -> ".join(str(p.name) for p in chain + (resolved, base_path)))
     try:
         base_raw = read_limited(base_path)
     except FileRefused as e:
         if e.missing:
-            raise refuse(f"base file {_short(ext)} does not exist (looked in {resolved.parent})") from None
-        raise refuse(f"base file {_short(ext)} {e}") from None
+            raise refuse(f"base file {short_text(ext)} does not exist (looked in {resolved.parent})") from None
+        raise refuse(f"base file {short_text(ext)} {e}") from None
     base, base_locs = _load_chain(str(base_path), base_path, base_raw, root, allow_outside, chain + (resolved,))
     locs = {k: v for k, v in locs.items() if k[:1] != ("extends",)}
     return deep_merge(base, data, base_locs, locs)
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short_text(text: str, limit: int = 60) -> str:
     """A user's string shown in a message: NULs and newlines escaped, long ones cut."""
     shown = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."

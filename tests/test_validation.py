@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from negsim.errors import ScenarioError
@@ -449,3 +452,71 @@ def test_scalars_the_constructor_cannot_make_are_problems_with_a_line(tmp_path, 
         load_scenario(f, allow_outside=True)
     (p,) = info.value.problems
     assert (p.path, p.line) == ("title", 2) and needle in p.message, p
+
+
+# --- --set values are read as scenario files are (issue 13, defects 11 and 13) ---------------
+
+BOMB = (
+    "[&a [l,l,l,l,l,l,l,l,l,l], " + ", ".join(f"&{b} [{','.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")) + "]"
+)
+
+
+@pytest.mark.parametrize(
+    "override, needle",
+    [
+        ("actors.POL.trust.RUS=" + "7" * 5000, "an integer of 5,000 digits is too large a number"),
+        ("actors.POL.trust.RUS=" + "[" * 1000 + "]" * 1000, "nested deeper than 60 levels"),
+        ("actors.POL.trust.RUS=" + "{a: " * 1000 + "1" + "}" * 1000, "nested deeper than 60 levels"),
+        (".".join(["a"] * 2000) + "=1", "a path of 2,000 segments; scenarios nest at most 60 levels"),
+        ("profiles.nato_core.blocs=" + BOMB, "alias bomb"),
+        ("actors.POL.threat=!!python/object/apply:os.system [ls]", "is not allowed"),
+        ("actors.POL.trust={RUS: 0.2, RUS: 0.3}", "duplicate key"),
+    ],
+)
+def test_hostile_set_values_are_one_line_problems(override, needle):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(ROOT / "scenarios" / "polish_belarusian_limits.yaml", [override])
+    (p,) = info.value.problems
+    assert p.file == "--set" and needle in p.message, p
+    assert len(str(p)) < 300  # a 5,000-digit value or a 2,000-segment path is not echoed whole
+
+
+def test_a_value_and_its_path_together_stay_within_the_depth_limit():
+    deep = "[" * 58 + "0.5" + "]" * 58
+    with pytest.raises(ScenarioError, match="nested deeper than 60 levels"):
+        load_scenario(MINI, ["actors.AAA.threat=" + deep])  # 3 segments + 58 levels
+
+
+# --- what validates also samples (issue 13, defect 12) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "actors.RUS.walkout.hazard={choice: [0.2, 0.3], p: [0.5, 0.5000001]}",
+        "actors.RUS.walkout.hazard={choice: [0.2, 0.3], p: [0.4999995, 0.5]}",
+    ],
+)
+def test_choice_probabilities_the_validator_accepts_can_be_drawn(override):
+    from negsim.api import load
+    from negsim.params import sample_many
+
+    sc = load(MINI, [override])  # validated and compiled
+    draws = {sample_many([sc.scenario.actors["RUS"].walkout.hazard], np.random.default_rng(k))[0] for k in range(50)}
+    assert draws == {0.2, 0.3}
+
+
+@pytest.mark.parametrize(
+    "raw, lo, hi, needle",
+    [
+        ({"beta": {"mean": 0.5, "sd": 1e-300}}, 0.0, 1.0, "too small to draw from"),
+        ({"beta": {"mean": 1e-300, "sd": 1e-301}}, 0.0, 1.0, "too small to draw from"),
+        ({"uniform": [-1e308, 1e308]}, -math.inf, math.inf, "spans more than the largest number"),
+        ({"choice": [0.2, 0.3], "p": [0.5, 0.5001]}, 0.0, 1.0, "sum to 1 (these sum to 1.0001)"),
+    ],
+)
+def test_parameters_numpy_cannot_draw_are_refused(raw, lo, hi, needle):
+    from negsim.params import parse_param
+
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        parse_param(raw, lo, hi)
