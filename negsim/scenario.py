@@ -149,6 +149,9 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
     actors = doc.get("actors")
     if not isinstance(actors, dict) or not isinstance(profiles, dict):
         return problems
+    by_owner: dict[tuple, Locs] = {}  # locs grouped by (section, name) once, not scanned per actor
+    for k, v in locs.items():
+        by_owner.setdefault(k[:2], {})[k] = v
     for code, actor in actors.items():
         if not isinstance(actor, dict) or "profile" not in actor:
             continue
@@ -165,8 +168,8 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
             from negsim.provenance import push_provenance
 
             base = {k: push_provenance(v, src, asm) for k, v in base.items()}
-        base_locs = {("actors", code) + k[2:]: v for k, v in locs.items() if k[:2] == ("profiles", name)}
-        own_locs = {k: v for k, v in locs.items() if k[:2] == ("actors", code)}
+        base_locs = by_owner.get(("profiles", name), {})
+        own_locs = by_owner.get(("actors", code), {})
         merged, mlocs = deep_merge(base, actor, {k[2:]: v for k, v in base_locs.items()}, {k[2:]: v for k, v in own_locs.items()})
         actors[code] = merged
         for k in own_locs:

@@ -158,6 +158,8 @@ def parse_yaml(text: str | bytes, fname: str, *, depth: int = 0, empty_ok: bool 
             if empty_ok:
                 return None, {}
             raise ScenarioError([Problem(fname, "", "the file is empty")])
+        if _expanded_size(node, {}, depth) > MAX_NODES:  # counted on the node graph first: a bomb is refused in ms
+            raise ScenarioError([Problem(fname, "", f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)")])
         b = _Builder(loader, fname)
         data = b.build(node, (), depth)
     except yaml.MarkedYAMLError as e:
@@ -180,6 +182,24 @@ def parse_yaml(text: str | bytes, fname: str, *, depth: int = 0, empty_ok: bool 
     if b.problems:
         raise ScenarioError(b.problems)
     return data, b.locs
+
+
+def _expanded_size(node, memo: dict, depth: int) -> int:
+    """How many values ``node`` becomes once aliases are expanded (shared nodes are counted once per use, computed once).
+
+    Stops below MAX_DEPTH (the builder reports the depth) and once past MAX_NODES.
+    """
+    if id(node) in memo:
+        return memo[id(node)]
+    size = 1
+    if depth <= MAX_DEPTH and isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        for child in children:
+            size += _expanded_size(child, memo, depth + 1)
+            if size > MAX_NODES:
+                break
+    memo[id(node)] = size
+    return size
 
 
 def _checked_text(text: str | bytes, fname: str) -> str:
