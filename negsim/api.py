@@ -16,11 +16,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from negsim import __version__
 from negsim.errors import ScenarioError, UsageError
 from negsim.folder import releases_locks as _releases_locks
+from negsim.yamlio import FileRefused, parse_yaml, read_limited
 from negsim.yamlio import dump as dump_yaml
 
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -159,10 +158,10 @@ def bundled() -> list[tuple[Path, str]]:
             if f.name in seen:
                 continue
             title = ""
-            try:
-                doc = yaml.safe_load(f.read_text()) or {}
+            try:  # read as any scenario is: bounded, regular files only, the safe loader
+                doc, _ = parse_yaml(read_limited(f), str(f))
                 title = str(doc.get("title", "")) if isinstance(doc, dict) else ""
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            except (ScenarioError, FileRefused):
                 title = "(unreadable)"
             seen[f.name] = (f, title)
     return list(seen.values())

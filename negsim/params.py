@@ -135,6 +135,8 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
         a, b = _num(spec[0], "uniform low"), _num(spec[1], "uniform high")
         if a > b:
             raise ValueError(f"uniform low {a:g} is above high {b:g}")
+        if not math.isfinite(b - a):  # numpy's uniform refuses a span beyond the largest float
+            raise ValueError(f"uniform [{a:g}, {b:g}] spans more than the largest number")
         _check_range(a, lo, hi, "uniform low")
         _check_range(b, lo, hi, "uniform high")
         return Param("uniform", (a, b), lo, hi, **prov) if a < b else Param("value", (a,), lo, hi, **prov)
@@ -157,6 +159,9 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
             if sd**2 >= mu * (1 - mu):
                 limit = math.sqrt(mu * (1 - mu)) * (hi - lo)
                 raise ValueError(f"beta sd {s:g} is too large for mean {m:g} (must be below {limit:.3g})")
+            a, b = _beta_ab(np.array([mu]), np.array([sd]))
+            if not (0 < a[0] < math.inf and 0 < b[0] < math.inf):  # what numpy's beta needs; sd 1e-300 gave nan
+                raise ValueError(f"beta sd {s:g} is too small to draw from for mean {m:g}; write the value as a plain number")
         return Param(kind, (m, s), lo, hi, **prov)
     # choice
     if not isinstance(spec, list | tuple) or not spec:
@@ -168,15 +173,26 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
     if p is not None:
         if not isinstance(p, list | tuple) or len(p) != len(vals):
             raise ValueError("choice 'p' must list one probability per value")
-        p = tuple(_num(x, "choice probability") for x in p)
-        if any(x < 0 for x in p) or abs(sum(p) - 1) > 1e-6:
-            raise ValueError("choice probabilities must be non-negative and sum to 1")
+        p = _normalised(tuple(_num(x, "choice probability") for x in p))
     return Param("choice", vals, lo, hi, p=p, **prov)
 
 
+def _normalised(p: tuple[float, ...]) -> tuple[float, ...]:
+    """Choice probabilities that sum to 1 within 1e-6, rescaled to sum to 1 as numpy requires (within 1.5e-8).
+
+    Probabilities that sum to 1 within 1e-9 are kept as written (the same draws as before).
+    """
+    total = math.fsum(p)
+    if any(x < 0 for x in p) or abs(total - 1) > 1e-6:
+        raise ValueError(f"choice probabilities must be non-negative and sum to 1 (these sum to {total:.9g})")
+    return p if abs(total - 1) <= 1e-9 else tuple(x / total for x in p)  # idempotent: a rescaled p sums to 1 +- 1e-16
+
+
 def _beta_ab(m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    k = m * (1 - m) / s**2 - 1
-    return m * k, (1 - m) * k
+    """The beta shapes (a, b) numpy draws from, for a mean and sd on [0, 1] (the validator checks them too)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        k = m * (1 - m) / s**2 - 1
+        return m * k, (1 - m) * k
 
 
 def sample_many(params: list[Param], rng: np.random.Generator) -> np.ndarray:

@@ -11,13 +11,12 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from negsim.errors import Problem, ScenarioError
 from negsim.schema import Scenario, all_field_names
 from negsim.targets import parse_target
-from negsim.yamlio import Locs, format_path, load_with_extends
+from negsim.yamlio import MAX_DEPTH, Locs, format_path, load_with_extends, parse_yaml, short_text
 
 
 @dataclass(frozen=True)
@@ -51,12 +50,16 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
         key, _, text = item.partition("=")
         parts = [p for p in key.strip().split(".")]
         if not all(parts):
-            problems.append(Problem("--set", key, "empty path segment"))
+            problems.append(Problem("--set", short_text(key), "empty path segment"))
             continue
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            problems.append(Problem("--set", key, f"cannot read value {text!r}"))
+        if len(parts) > MAX_DEPTH:
+            problems.append(
+                Problem("--set", short_text(key), f"a path of {len(parts):,} segments; scenarios nest at most {MAX_DEPTH} levels")
+            )
+            continue
+        value, problem = _override_value(key, text, len(parts))
+        if problem:
+            problems.append(problem)
             continue
         bad_star = [q for q in parts if "*" in q and q != "*"]
         if bad_star:
@@ -110,6 +113,15 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
     return problems
 
 
+def _override_value(key: str, text: str, depth: int) -> tuple[object, Problem | None]:
+    """A ``--set`` value read as a scenario file is (tags, aliases, depth and sizes limited), or the problem."""
+    try:
+        value, _ = parse_yaml(text, "--set", depth=depth, empty_ok=True)
+    except ScenarioError as e:
+        return None, Problem("--set", key, f"cannot read value {short_text(text)!r}: {e.problems[0].message}")
+    return value, None
+
+
 def _expand_wildcards(doc, parts: list[str]) -> list[list[str]]:
     """Concrete paths for a path with ``*`` segments (each ``*`` = every key of that mapping)."""
     out = [[]]
@@ -137,6 +149,9 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
     actors = doc.get("actors")
     if not isinstance(actors, dict) or not isinstance(profiles, dict):
         return problems
+    by_owner: dict[tuple, Locs] = {}  # locs grouped by (section, name) once, not scanned per actor
+    for k, v in locs.items():
+        by_owner.setdefault(k[:2], {})[k] = v
     for code, actor in actors.items():
         if not isinstance(actor, dict) or "profile" not in actor:
             continue
@@ -153,8 +168,8 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
             from negsim.provenance import push_provenance
 
             base = {k: push_provenance(v, src, asm) for k, v in base.items()}
-        base_locs = {("actors", code) + k[2:]: v for k, v in locs.items() if k[:2] == ("profiles", name)}
-        own_locs = {k: v for k, v in locs.items() if k[:2] == ("actors", code)}
+        base_locs = by_owner.get(("profiles", name), {})
+        own_locs = by_owner.get(("actors", code), {})
         merged, mlocs = deep_merge(base, actor, {k[2:]: v for k, v in base_locs.items()}, {k[2:]: v for k, v in own_locs.items()})
         actors[code] = merged
         for k in own_locs:

@@ -11,13 +11,18 @@ Each broken file starts with comment lines saying what is expected:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import re
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from negsim.errors import ScenarioError
@@ -304,3 +309,214 @@ def test_every_command_that_loads_a_scenario_takes_allow_outside(tmp_path):
         assert r.returncode == 0, (args, r.stderr)
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert manifest["reproduce"].endswith("--allow-outside")
+
+
+# --- files that are not regular files, and names no file can have (issue 13, defects 7 and 10) ---
+
+
+class Overran(BaseException):
+    """A block ran past its deadline (a BaseException, so no ``except OSError`` swallows it)."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Fail (:class:`Overran`) instead of hanging when the block takes longer than ``seconds``."""
+
+    def expired(signum, frame):
+        raise Overran(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def validate_in_process(capsys, *args):
+    """``negsim validate ARGS`` run in this process, for at most 5 s: (exit code, stdout, stderr)."""
+    from negsim.cli import main
+
+    try:
+        with deadline(5):
+            rc = main(["validate", *map(str, args)])
+    except SystemExit as e:
+        rc = e.code
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def special_files(tmp_path) -> dict[str, Path]:
+    """A FIFO, a symlink to /dev/zero, a symlink loop and a directory, each named like a scenario."""
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    zero, loop, folder = tmp_path / "zero.yaml", tmp_path / "loop.yaml", tmp_path / "folder.yaml"
+    zero.symlink_to("/dev/zero")
+    loop.symlink_to(loop)
+    folder.mkdir()
+    return {"a FIFO (named pipe)": fifo, "a device": zero, "symlink loop": loop, "a directory": folder}
+
+
+@pytest.mark.parametrize("role", ["scenario", "extends"])
+def test_special_files_are_refused_at_once(tmp_path, capsys, role):
+    import tracemalloc
+
+    for needle, special in special_files(tmp_path).items():
+        target = special
+        if role == "extends":
+            target = tmp_path / f"child_of_{special.stem}.yaml"
+            target.write_text(f"extends: {special.name}\nname: child\n")
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        rc, out, err = validate_in_process(capsys, target, "--allow-outside")  # zero.yaml resolves to /dev
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert time.perf_counter() - t0 < 2.0, needle
+        assert peak < 20_000_000, (needle, peak)  # /dev/zero is never read past the size limit
+        assert rc == 2 and "Traceback" not in err, err
+        assert needle in err and ("not a scenario file" in err or "symlink loop" in err), err
+        if role == "extends":
+            assert f"{target.name}:1: extends: base file {special.name}" in err, err
+
+
+def test_extends_outside_to_dev_zero_and_urandom_is_refused(tmp_path, capsys):
+    for dev in ("/dev/zero", "/dev/urandom"):
+        f = tmp_path / "child.yaml"
+        f.write_text(f"extends: {dev}\n")
+        t0 = time.perf_counter()
+        rc, _, err = validate_in_process(capsys, f, "--allow-outside")
+        assert time.perf_counter() - t0 < 2.0
+        assert rc == 2 and f"base file {dev} is a device, not a scenario file" in err, err
+
+
+def test_a_file_larger_than_it_says_is_read_only_to_the_limit(tmp_path, monkeypatch):
+    """A /proc-like file reports size 0 but has more: reading stops after MAX_BYTES + 1 bytes."""
+    import os
+
+    from negsim import yamlio
+
+    f = tmp_path / "grows.yaml"
+    f.write_bytes(b"# x\n" * 100)
+    real_fstat, reads = os.fstat, []
+    monkeypatch.setattr(yamlio, "MAX_BYTES", 40)
+    monkeypatch.setattr(yamlio.os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 0, *real_fstat(fd)[7:])))
+    real_read = os.read
+    monkeypatch.setattr(yamlio.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    with pytest.raises(yamlio.FileRefused, match="more than 40 bytes"):
+        yamlio.read_limited(f)
+    assert sum(reads) <= 41
+
+
+@pytest.mark.parametrize(
+    "ext, needle",
+    [
+        ('"x\\0"', "has a NUL character in its name"),
+        ("a" * 300 + ".yaml", "has a name longer than 255 bytes"),
+        ("loop.yaml", "symlink loop"),
+    ],
+)
+def test_impossible_extends_names_are_clean_errors(tmp_path, capsys, ext, needle):
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    f = tmp_path / "child.yaml"
+    f.write_text(f"extends: {ext}\nname: child\n")
+    rc, _, err = validate_in_process(capsys, f)
+    assert rc == 2 and "Traceback" not in err
+    assert "child.yaml:1: extends: base file" in err and needle in err, err
+    assert len(err.strip().splitlines()) == 2, err  # the problem and the count
+
+
+def test_bundled_titles_skip_a_fifo_in_scenarios(tmp_path, monkeypatch):
+    import os
+
+    from negsim import api
+
+    (tmp_path / "scenarios").mkdir()
+    os.mkfifo(tmp_path / "scenarios" / "zz_fifo.yaml")
+    monkeypatch.chdir(tmp_path)
+    with deadline(5):
+        titles = {p.name: t for p, t in api.bundled()}
+    assert titles["zz_fifo.yaml"] == "(unreadable)"
+
+
+@pytest.mark.parametrize(
+    "value, needle",
+    [("9" * 5000, "an integer of 5,000 digits is too large a number"), ("2021-02-30", "cannot read '2021-02-30'")],
+)
+def test_scalars_the_constructor_cannot_make_are_problems_with_a_line(tmp_path, value, needle):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"extends: {BROKEN / 'base_ok.yaml'}\ntitle: {value}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f, allow_outside=True)
+    (p,) = info.value.problems
+    assert (p.path, p.line) == ("title", 2) and needle in p.message, p
+
+
+# --- --set values are read as scenario files are (issue 13, defects 11 and 13) ---------------
+
+BOMB = (
+    "[&a [l,l,l,l,l,l,l,l,l,l], " + ", ".join(f"&{b} [{','.join(['*' + a] * 10)}]" for a, b in zip("abcdefgh", "bcdefghi")) + "]"
+)
+
+
+@pytest.mark.parametrize(
+    "override, needle",
+    [
+        ("actors.POL.trust.RUS=" + "7" * 5000, "an integer of 5,000 digits is too large a number"),
+        ("actors.POL.trust.RUS=" + "[" * 1000 + "]" * 1000, "nested deeper than 60 levels"),
+        ("actors.POL.trust.RUS=" + "{a: " * 1000 + "1" + "}" * 1000, "nested deeper than 60 levels"),
+        (".".join(["a"] * 2000) + "=1", "a path of 2,000 segments; scenarios nest at most 60 levels"),
+        ("profiles.nato_core.blocs=" + BOMB, "alias bomb"),
+        ("actors.POL.threat=!!python/object/apply:os.system [ls]", "is not allowed"),
+        ("actors.POL.trust={RUS: 0.2, RUS: 0.3}", "duplicate key"),
+    ],
+)
+def test_hostile_set_values_are_one_line_problems(override, needle):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(ROOT / "scenarios" / "polish_belarusian_limits.yaml", [override])
+    (p,) = info.value.problems
+    assert p.file == "--set" and needle in p.message, p
+    assert len(str(p)) < 300  # a 5,000-digit value or a 2,000-segment path is not echoed whole
+
+
+def test_a_value_and_its_path_together_stay_within_the_depth_limit():
+    deep = "[" * 58 + "0.5" + "]" * 58
+    with pytest.raises(ScenarioError, match="nested deeper than 60 levels"):
+        load_scenario(MINI, ["actors.AAA.threat=" + deep])  # 3 segments + 58 levels
+
+
+# --- what validates also samples (issue 13, defect 12) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "actors.RUS.walkout.hazard={choice: [0.2, 0.3], p: [0.5, 0.5000001]}",
+        "actors.RUS.walkout.hazard={choice: [0.2, 0.3], p: [0.4999995, 0.5]}",
+    ],
+)
+def test_choice_probabilities_the_validator_accepts_can_be_drawn(override):
+    from negsim.api import load
+    from negsim.params import sample_many
+
+    sc = load(MINI, [override])  # validated and compiled
+    draws = {sample_many([sc.scenario.actors["RUS"].walkout.hazard], np.random.default_rng(k))[0] for k in range(50)}
+    assert draws == {0.2, 0.3}
+
+
+@pytest.mark.parametrize(
+    "raw, lo, hi, needle",
+    [
+        ({"beta": {"mean": 0.5, "sd": 1e-300}}, 0.0, 1.0, "too small to draw from"),
+        ({"beta": {"mean": 1e-300, "sd": 1e-301}}, 0.0, 1.0, "too small to draw from"),
+        ({"uniform": [-1e308, 1e308]}, -math.inf, math.inf, "spans more than the largest number"),
+        ({"choice": [0.2, 0.3], "p": [0.5, 0.5001]}, 0.0, 1.0, "sum to 1 (these sum to 1.0001)"),
+    ],
+)
+def test_parameters_numpy_cannot_draw_are_refused(raw, lo, hi, needle):
+    from negsim.params import parse_param
+
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        parse_param(raw, lo, hi)
