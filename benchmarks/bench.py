@@ -2,7 +2,7 @@
 
     python benchmarks/bench.py                      # default sections (~2-3 minutes)
     python benchmarks/bench.py --only scaling       # one section (repeatable)
-    python benchmarks/bench.py --memory             # also the 100,000-replicate memory run (minutes)
+    python benchmarks/bench.py --memory             # also the 10,000 and 100,000-replicate memory runs (minutes)
     python benchmarks/bench.py --negmas-python /tmp/negmas_venv/bin/python
     python benchmarks/bench.py --runs 1000 --json results/bench.json
 
@@ -19,8 +19,9 @@ Sections (each prints PASS/FAIL against its target; the machines are noisy, +-20
            (benchmarks/negmas_compare.py, run with a Python that has NegMAS: --negmas-python, or
            /tmp/negmas_venv if it exists; else SKIPPED). Target: negsim >= 100x faster.
   startup  `negsim --help` and `negsim validate` wall time. Target: --help <= 0.3 s.
-  memory   (opt-in: --memory or --only memory) peak RSS of `negsim run --runs 100000 --jobs 2`.
-           Target: <= 500 MB.
+  memory   (opt-in: --memory or --only memory) peak RSS of `negsim run --runs 10000 --jobs 2` and of
+           `--runs 100000` (--memory-runs N: N and N/10). Targets: the 100,000-replicate peak within
+           15% of the 10,000-replicate one (memory does not grow with --runs), and <= 500 MB.
   sweep    (opt-in: --sweep or --only sweep) a 10 x 10 grid, 200 replicates per point (20,000 runs)
            of the Polish-Belarusian scenario through `negsim sweep --jobs 2`. Target (issue 4): <= 120 s.
 """
@@ -55,6 +56,7 @@ TARGETS = {
     "negmas_speedup": 100.0,
     "help_s": 0.3,
     "memory_peak_rss_mb": 500.0,
+    "memory_growth_ratio": 1.15,  # peak RSS of 100,000 replicates / that of 10,000 (issue 13)
 }
 
 sys.path.insert(0, str(ROOT))
@@ -319,7 +321,29 @@ def _tree_pss_kb(pid: int) -> int:
 
 
 def bench_memory(runs: int = 100_000, jobs: int = 2) -> dict:
-    """Peak RSS of a CLI run of ``runs`` replicates (rows streamed to disk)."""
+    """Peak RSS of CLI runs of ``runs`` and ``runs // 10`` replicates: a run must hold constant memory whatever --runs is.
+
+    The figures of the large run are at the top level; the small one is under ``"baseline"``.
+    """
+    base = _memory_run(max(1, runs // 10), jobs)
+    large = _memory_run(runs, jobs)
+    ratio = large["peak_rss_mb"] / base["peak_rss_mb"]
+    tree_ratio = large["peak_tree_pss_mb"] / base["peak_tree_pss_mb"] if base["peak_tree_pss_mb"] else None
+    ok_mb = max(large["peak_rss_mb"], large["peak_tree_pss_mb"]) <= TARGETS["memory_peak_rss_mb"]
+    ok_ratio = ratio <= TARGETS["memory_growth_ratio"]
+    return large | {
+        "baseline": base,
+        "growth_ratio": round(ratio, 3),
+        "tree_growth_ratio": round(tree_ratio, 3) if tree_ratio else None,
+        "target_ratio": TARGETS["memory_growth_ratio"],
+        "pass_ratio": ok_ratio,
+        "pass_mb": ok_mb,
+        "pass": ok_mb and ok_ratio,
+    }
+
+
+def _memory_run(runs: int, jobs: int) -> dict:
+    """Peak RSS of one CLI run of ``runs`` replicates (rows streamed to disk)."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = _negsim("run", SCENARIO, "--runs", runs, "--jobs", jobs, "--seed", 1, "--out", Path(tmp) / "mem", "--force", "-q")
         use_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
@@ -362,7 +386,6 @@ def bench_memory(runs: int = 100_000, jobs: int = 2) -> dict:
         "peak_rss_source": "/usr/bin/time -v (largest process)" if time_kb else "getrusage(RUSAGE_CHILDREN) (largest process)",
         "peak_tree_pss_mb": round(peak_tree / 1024, 1),
         "target_mb": TARGETS["memory_peak_rss_mb"],
-        "pass": max(peak_mb, peak_tree / 1024) <= TARGETS["memory_peak_rss_mb"],
     }
 
 
@@ -387,10 +410,16 @@ def print_sweep(r: dict) -> None:
 
 
 def print_memory(r: dict) -> None:
+    for run in (r["baseline"], r):
+        print(
+            f"memory   {run['runs']:>7,} replicates, --jobs {run['jobs']} ({run['wall_s']:.0f} s, {run['rows_written']:,} rows on disk): "
+            f"peak RSS {run['peak_rss_mb']:.1f} MB (largest process), whole process tree {run['peak_tree_pss_mb']:.1f} MB PSS"
+        )
+    tree = f" (process tree {r['tree_growth_ratio']:.3f})" if r["tree_growth_ratio"] else ""
     print(
-        f"memory   {r['runs']:,} replicates, --jobs {r['jobs']} ({r['wall_s']:.0f} s, {r['rows_written']:,} rows on disk): "
-        f"peak RSS {r['peak_rss_mb']:.0f} MB (largest process), whole process tree {r['peak_tree_pss_mb']:.0f} MB PSS"
-        f"   target <= {r['target_mb']:g} MB: {_verdict(r['pass'])}"
+        f"memory   peak RSS {r['runs']:,} / {r['baseline']['runs']:,} replicates = {r['growth_ratio']:.3f}{tree}"
+        f"   target <= {r['target_ratio']:g}: {_verdict(r['pass_ratio'])}; "
+        f"peak <= {r['target_mb']:g} MB: {_verdict(r['pass_mb'])}"
     )
 
 
@@ -404,10 +433,15 @@ def _calibration() -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=ALL_SECTIONS + ["phases"], action="append", help="run only this section (repeatable)")
-    ap.add_argument("--memory", action="store_true", help="add the 100,000-replicate memory run (takes minutes)")
+    ap.add_argument("--memory", action="store_true", help="add the memory runs: 10,000 and 100,000 replicates (takes minutes)")
     ap.add_argument("--sweep", action="store_true", help="add the 10 x 10 x 200 sweep (about a minute and a half)")
     ap.add_argument("--runs", type=int, default=1000, help="replicates for the run section (default 1000)")
-    ap.add_argument("--memory-runs", type=int, default=100_000, help="replicates for the memory section (default 100000)")
+    ap.add_argument(
+        "--memory-runs",
+        type=int,
+        default=100_000,
+        help="replicates of the memory section's large run; its baseline runs a tenth (default 100000)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="repetitions of each timed command (median)")
     ap.add_argument("--negmas-python", help="a Python with negmas and negsim installed (default /tmp/negmas_venv if present)")
     ap.add_argument("--json", default=str(ROOT / "results" / "bench.json"))

@@ -357,7 +357,36 @@ def run(
     ``precision``, or ``max_runs`` is reached. ``scheduler`` runs the replicates on a Dask
     cluster instead of local processes. ``check`` verifies the model's invariants on every
     row and raises :class:`~negsim.invariants.InvariantError` naming the replicate.
+
+    The first Ctrl-C or kill stops the run at once (the workers are killed, the finished
+    replicates saved, the manifest says complete false); later ones are ignored until that is done.
     """
+    from negsim.runner import StopOnce
+
+    with StopOnce() as stop:
+        return _run(
+            stop,
+            path,
+            runs,
+            seed,
+            jobs,
+            out,
+            overrides,
+            progress,
+            force,
+            write,
+            allow_outside,
+            precision,
+            max_runs,
+            scheduler,
+            check,
+        )
+
+
+def _run(
+    stop, path, runs, seed, jobs, out, overrides, progress, force, write, allow_outside, precision, max_runs, scheduler, check
+) -> RunResult:
+    """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.runner.StopOnce`)."""
     from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
     from negsim.stats import Summary, format_summary
 
@@ -397,17 +426,16 @@ def run(
     order = InOrder(emit)
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
 
         bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
     complete = True
     write_error = None
     started = dt.datetime.now(dt.UTC)
-    done, batch = 0, runs
+    done, batch, finished = 0, runs, False
     try:
         while batch > 0:
-            tasks = [(0, ch) for ch in chunks(list(range(done, done + batch)), jobs)]
-            for _, rows in ex.map(tasks):
+            for _, rows in ex.map((0, ch) for ch in chunks(range(done, done + batch), jobs)):
                 with interrupts_deferred():  # summary, CSV and count move together
                     order.add(rows)
                 if bar:
@@ -422,13 +450,15 @@ def run(
             if bar:
                 bar.total = done + batch
                 bar.refresh()
+        finished = True
     except KeyboardInterrupt:
         complete = False
     except OSError as e:  # disk full or the folder vanished: keep what was written, say so
         complete = False
         write_error = e
     finally:
-        ex.close()
+        stop.saving()  # a Ctrl-C from here on waits until the results are written
+        ex.close(kill=not finished)  # after an interrupt or an error, the chunks in progress are dropped at once
         if bar:
             bar.close()
     n = order.count

@@ -279,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     # only in the main thread (signal handlers can be set nowhere else), and restored on return
     # so that main() called from Python (a notebook, a test) leaves the caller's handler alone
     previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
+    code = 1
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        return code
     except BrokenPipeError:  # `negsim explain ... | head`: the reader left; stop quietly
         import os
 
@@ -296,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         return _err(str(e))
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
-        return 130
+        code = 130
+        return code
     except AssertionError as e:  # an InvariantError from --check: a model bug, with its seed
         if type(e).__name__ != "InvariantError":
             raise
@@ -305,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+            if code == 130 and argv is None:  # the negsim command, stopped and exiting: a late Ctrl-C must not kill its exit
+                for s in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(s, signal.SIG_IGN)
 
 
 def _dispatch(args) -> int:

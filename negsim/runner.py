@@ -3,22 +3,26 @@
 Seeds: ``SeedSequence(seed).spawn(runs)`` in the parent; replicate ``i`` always gets child
 ``i`` (equivalently ``SeedSequence(seed, spawn_key=(i,))``), whatever the number of workers,
 so the outcome table is identical for any ``--jobs``. Workers are forked once per run,
-inherit the compiled scenario, and receive chunks of replicate indices.
+inherit the compiled scenario, and receive chunks of replicate indices, at most two chunks
+per worker at a time, so memory does not grow with ``--runs``. The first Ctrl-C or kill stops
+a run: the workers are killed, the finished replicates saved; a second one is ignored until then.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import multiprocessing as mp
+import itertools
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from negsim.compile import CompiledScenario
+from negsim.pool import STOP_SIGNALS, WorkerPool
 
 _SEED: int = 0
 
@@ -43,15 +47,11 @@ def run_replicate(comp: CompiledScenario, seed: int, i: int, trace: bool = False
 _COMPS: dict = {}
 
 
-def _init(comps: dict, seed: int, worker: bool = False) -> None:
+def _init(comps: dict, seed: int) -> None:
+    """Set up a process to run tasks: the compiled scenarios by key, the root seed, one BLAS thread."""
     global _COMPS, _SEED
     _COMPS, _SEED = comps, seed
     single_threaded_blas()
-    if worker:  # Ctrl-C and kill are the parent's to handle: it flushes what finished and stops the pool
-        import signal
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 _WARNED_JOBS: set[int] = set()
@@ -91,23 +91,26 @@ def single_threaded_blas() -> None:
     threadpool_limits(1)
 
 
-def run_chunk(comp: CompiledScenario, seed: int, indices: list[int]) -> list[dict]:
+def run_chunk(comp: CompiledScenario, seed: int, indices: Iterable[int]) -> list[dict]:
     """Play the replicates ``indices`` of one compiled scenario (the unit of work of every executor)."""
     return [run_replicate(comp, seed, i) for i in indices]
 
 
-def _task(key, indices: list[int]) -> tuple:
+def _task(key, indices: Iterable[int]) -> tuple:
     return key, run_chunk(_COMPS[key], _SEED, indices)
 
 
-def chunks(indices: list[int], jobs: int, max_size: int = 250) -> list[list[int]]:
-    """Split replicate indices into chunks: a few per worker, so progress moves smoothly."""
+def chunks(indices: Sequence[int], jobs: int, max_size: int = 250) -> Iterator[Sequence[int]]:
+    """Split replicate indices (a ``range`` stays a range) into chunks: a few per worker, so progress moves smoothly.
+
+    Lazy, so a run's tasks are made as the workers take them, not all up front.
+    """
     size = max(1, min(max_size, len(indices) // max(1, jobs * 8)))
-    return [indices[k : k + size] for k in range(0, len(indices), size)]
+    return (indices[k : k + size] for k in range(0, len(indices), size))
 
 
 class LocalExecutor:
-    """Worker processes started once per run (forked: they inherit the compiled scenarios).
+    """Worker processes (:class:`negsim.pool.WorkerPool`) started on the first task, stopped by :meth:`close`.
 
     ``comps`` maps a key (a sweep point; 0 for a plain run) to its compiled scenario; tasks
     are (key, replicate indices). With ``jobs == 1`` everything runs in this process.
@@ -116,40 +119,26 @@ class LocalExecutor:
     def __init__(self, comps: dict, seed: int, jobs: int = 1):
         self.comps, self.seed = comps, seed
         self.jobs = jobs = usable_jobs(jobs)
-        self.pool = None
-        if jobs > 1:
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(comps, seed, True))
-        else:
+        self.pool = WorkerPool(jobs, _task, _init, (comps, seed)) if jobs > 1 else None
+        if self.pool is None:
             _init(comps, seed)
 
-    def map(self, tasks: list[tuple]) -> Iterator[tuple]:
-        """Yield (key, rows) for each task as it finishes (in any order)."""
+    def map(self, tasks: Iterable[tuple]) -> Iterator[tuple]:
+        """Yield (key, rows) for each task as it finishes (in any order), taking tasks only as workers come free."""
         if self.pool is None:
-            for key, idx in tasks:
-                yield _task(key, idx)
-            return
-        from concurrent.futures import as_completed
+            return (_task(key, idx) for key, idx in tasks)
+        return self.pool.imap_unordered(tasks)
 
-        futures = [self.pool.submit(_task, key, idx) for key, idx in tasks]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        finally:
-            for f in futures:
-                f.cancel()
-
-    def close(self) -> None:
-        """Stop the workers."""
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers; ``kill`` stops them at once, dropping the tasks in progress (after an interrupt)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            self.pool.close(kill)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        self.close(kill=exc_type is not None)
 
 
 class DaskExecutor:
@@ -174,16 +163,29 @@ class DaskExecutor:
         self.seed = seed
         self.comps = {k: self.client.scatter(c, broadcast=True) for k, c in comps.items()}
 
-    def map(self, tasks: list[tuple]) -> Iterator[tuple]:
-        """Yield (key, rows) for each task as it finishes."""
+    def map(self, tasks: Iterable[tuple]) -> Iterator[tuple]:
+        """Yield (key, rows) for each task as it finishes, with two tasks per worker thread in flight (not all of them)."""
         from dask.distributed import as_completed
 
-        futs = {self.client.submit(run_chunk, self.comps[key], self.seed, idx, pure=False): key for key, idx in tasks}
-        for fut in as_completed(futs):
-            yield futs[fut], fut.result()
+        todo = iter(tasks)
+        keys: dict = {}
+        running = as_completed()
 
-    def close(self) -> None:
-        """Disconnect (the cluster itself keeps running)."""
+        def submit_next() -> None:
+            for key, idx in itertools.islice(todo, 1):
+                fut = self.client.submit(run_chunk, self.comps[key], self.seed, idx, pure=False)
+                keys[fut] = key
+                running.add(fut)
+
+        for _ in range(2 * max(1, sum(self.client.nthreads().values()))):
+            submit_next()
+        for fut in running:
+            submit_next()
+            yield keys.pop(fut), fut.result()
+            fut.release()
+
+    def close(self, kill: bool = False) -> None:
+        """Disconnect (the cluster itself keeps running; tasks in progress are dropped with their futures)."""
         if self.own:
             self.client.close()
 
@@ -194,33 +196,39 @@ class DaskExecutor:
         self.close()
 
 
-def iter_outcomes(comp: CompiledScenario, seed: int, indices: list[int], jobs: int = 1) -> Iterator[list[dict]]:
+def iter_outcomes(comp: CompiledScenario, seed: int, indices: Sequence[int], jobs: int = 1) -> Iterator[list[dict]]:
     """Yield chunks of outcome rows of one scenario as they finish (in any order)."""
     with LocalExecutor({0: comp}, seed, jobs) as ex:
-        for _, rows in ex.map([(0, ch) for ch in chunks(indices, jobs)]):
+        for _, rows in ex.map((0, ch) for ch in chunks(indices, jobs)):
             yield rows
+
+
+def _python_handlers() -> dict:
+    """The stop signals (SIGINT, SIGTERM) that Python code handles here, with their handlers.
+
+    Ignored or default signals keep their meaning (a run started with SIGINT ignored, as by
+    ``nohup``, stays deaf to it); signals can only be handled in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    handlers = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    return {s: h for s, h in handlers.items() if callable(h)}
 
 
 @contextlib.contextmanager
 def interrupts_deferred():
-    """Hold Ctrl-C and kill (when Python handles them) until the block ends, then raise KeyboardInterrupt.
+    """Hold Ctrl-C and kill (when Python handles them) until the block ends, then pass them to the handler.
 
     Used around handing a chunk of rows to the summary and the CSV, so an interrupt can never
-    land between the two and leave them disagreeing by a row.
+    land between the two and leave them disagreeing by a row. The handler that was in place
+    gets the first held signal after the block (Python's default raises KeyboardInterrupt).
     """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     caught: list[int] = []
 
     def hold(signum, frame):
         caught.append(signum)
 
-    held = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    held = {s: h for s, h in held.items() if callable(h)}  # ignored or default signals keep their meaning
+    held = _python_handlers()
     for s in held:
         signal.signal(s, hold)
     try:
@@ -229,7 +237,48 @@ def interrupts_deferred():
         for s, h in held.items():
             signal.signal(s, h)
     if caught:
-        raise KeyboardInterrupt
+        held[caught[0]](caught[0], None)
+
+
+class StopOnce:
+    """Within ``with StopOnce() as stop:``, the first Ctrl-C or kill raises KeyboardInterrupt; later ones are ignored.
+
+    A run that is stopping kills its workers and writes what finished in a fraction of a second;
+    a second Ctrl-C must not cut that short (it used to land in the pool's shutdown, leave only
+    ``outcomes.csv.tmp`` and hang the exit). :meth:`saving` makes every interrupt from then on
+    ignored too, while a finished run writes its files. Outside the main thread, or for signals
+    Python does not handle, it does nothing.
+    """
+
+    NOTE = b"negsim: stopping: saving the finished replicates first\n"
+
+    def __init__(self):
+        self.stopping = False
+        self.noted = False
+        self.previous: dict = {}
+
+    def __enter__(self) -> StopOnce:
+        self.previous = _python_handlers()
+        for s in self.previous:
+            signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, h in self.previous.items():
+            signal.signal(s, h)
+
+    def saving(self) -> None:
+        """From now on, ignore interrupts: the results are being written."""
+        self.stopping = True
+
+    def _handle(self, signum, frame) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise KeyboardInterrupt
+        if not self.noted:  # os.write, not print: a handler may run in the middle of another write to stderr
+            self.noted = True
+            with contextlib.suppress(OSError):
+                os.write(2, self.NOTE)
 
 
 class InOrder:
@@ -288,7 +337,7 @@ def run_many(
 ) -> list[dict] | None:
     """Run ``runs`` replicates; rows go to ``sink`` (in completion order) or are returned sorted."""
     rows: list[dict] = []
-    for batch in iter_outcomes(comp, seed, list(range(runs)), jobs):
+    for batch in iter_outcomes(comp, seed, range(runs), jobs):
         if sink is not None:
             sink(batch)
         else:

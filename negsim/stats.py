@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
+
 from negsim.schema import FRONTS
 
 Z95 = 1.959963984540054
@@ -65,11 +67,73 @@ def median(values: list[float]) -> float | None:
     return float(v[mid]) if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
 
 
+class ValueCounts:
+    """Exact counts of the values of one numeric column: its median in memory that does not grow with the rows.
+
+    Values on the grid ``k / grid`` for ``0 <= k <= grid`` (a trust rounded to 6 decimals in
+    [0, 1], with ``grid=10**6``) are counted in a fixed numpy array; any other value (the small
+    integers of rounds and periods, with no grid) in a Counter, whose size is the number of
+    distinct values. The median is the same float the sorted list of all values gives.
+
+    >>> c = ValueCounts()
+    >>> for v in (3, 1, 2, 2):
+    ...     c.add(v)
+    >>> c.median(), len(c)
+    (2.0, 4)
+    """
+
+    def __init__(self, grid: int = 0):
+        self.grid = grid
+        self.on_grid = np.zeros(grid + 1, np.int64) if grid else None
+        self.other: Counter = Counter()
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, v: float) -> None:
+        """Count one value."""
+        v = float(v)
+        self.n += 1
+        if self.grid and 0.0 <= v <= 1.0:
+            k = round(v * self.grid)
+            if k / self.grid == v:
+                self.on_grid[k] += 1
+                return
+        self.other[v] += 1
+
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct values in increasing order, with their counts."""
+        values = np.fromiter(self.other.keys(), float, len(self.other))
+        counts = np.fromiter(self.other.values(), np.int64, len(self.other))
+        if self.grid:
+            k = np.flatnonzero(self.on_grid)
+            values, counts = np.concatenate([values, k / self.grid]), np.concatenate([counts, self.on_grid[k]])
+        order = np.argsort(values, kind="stable")
+        return values[order], counts[order]
+
+    def median(self) -> float | None:
+        """The median (the mean of the middle two for an even count), or None for no values: as :func:`median`."""
+        if not self.n:
+            return None
+        values, counts = self._table()
+        ends = np.cumsum(counts)
+
+        def nth(i: int) -> float:  # the i-th (from 0) value in sorted order
+            return float(values[np.searchsorted(ends, i, side="right")])
+
+        mid = self.n // 2
+        return nth(mid) if self.n % 2 else (nth(mid - 1) + nth(mid)) / 2
+
+
+TRUST_GRID = 10**6  # outcome rows round final_trust to 6 decimals (negsim.model)
+
+
 class Summary:
     """Streaming summary: feed rows one at a time (in replicate order), read :meth:`result`.
 
-    Holds counters and a few small numeric lists, never the rows, so a 100,000-replicate run
-    is summarised in constant memory per row.
+    Holds counters and fixed-size arrays, never the rows nor lists of their values, so its memory
+    does not grow with the number of replicates; its medians are exact (:class:`ValueCounts`).
     """
 
     def __init__(self):
@@ -77,9 +141,9 @@ class Summary:
         self.k = Counter()  # boolean column -> count of True
         self.front_n = Counter()
         self.front_k = Counter()
-        self.periods: list[int] = []
-        self.rounds: list[int] = []
-        self.trust: list[float] = []
+        self.periods = ValueCounts()
+        self.rounds = ValueCounts()
+        self.trust = ValueCounts(TRUST_GRID)
         self.signed = 0
         self.late = 0  # ratified, but entry into force falls after the horizon
         self.holdouts = Counter()
@@ -96,7 +160,7 @@ class Summary:
             if _truthy(r.get(key)):
                 self.k[key] += 1
         if _truthy(r.get("in_force")) and not _truthy(r.get("survived")) and r.get("breakdown_period") not in ("", None):
-            self.periods.append(float(r["breakdown_period"]))
+            self.periods.add(r["breakdown_period"])
             c["cause"][r["breakdown_cause"]] += 1
             if r.get("breakdown_reason"):
                 c["reason"][r["breakdown_reason"]] += 1
@@ -104,7 +168,7 @@ class Summary:
             if r["breakdown_issue"]:
                 c["b_issue"][r["breakdown_issue"]] += 1
         c["end"][r["end_cause"]] += 1
-        self.rounds.append(float(r["rounds"]))
+        self.rounds.add(r["rounds"])
         if r.get("end_cause") != "agreement":
             if r["veto_actor"]:
                 c["v_actor"][r["veto_actor"]] += 1
@@ -124,7 +188,7 @@ class Summary:
                 self.front_k[f + "_agreed"] += _truthy(r.get(f"{f}_agreed"))
                 self.front_k[f + "_survived"] += _truthy(r.get(f"{f}_survived"))
         if r.get("final_trust") not in ("", None):
-            self.trust.append(float(r["final_trust"]))
+            self.trust.add(r["final_trust"])
         self.signed += int(r.get("pacts_signed") or 0)
         if _truthy(r.get("ratified")) and not _truthy(r.get("in_force")) and _truthy(r.get("reached")):
             self.late += 1
@@ -150,7 +214,7 @@ class Summary:
         }
         out["breakdown"] = {
             "count": len(self.periods),
-            "median_period": median(self.periods),
+            "median_period": self.periods.median(),
             "by_cause": dict(c["cause"].most_common()),
             "by_reason": dict(c["reason"].most_common()),
             "by_actor": dict(c["b_actor"].most_common(10)),
@@ -158,7 +222,7 @@ class Summary:
         }
         out["talks"] = {
             "end_cause": dict(c["end"].most_common()),
-            "median_rounds": median(self.rounds),
+            "median_rounds": self.rounds.median(),
             "blocked_by_actor": dict(c["v_actor"].most_common(10)),
             "blocked_on_issue": dict(c["v_issue"].most_common(10)),
             "blocked_by_rule": dict(c["v_rule"].most_common()),
@@ -179,7 +243,7 @@ class Summary:
             for f in FRONTS
             if self.front_n[f]
         }
-        out["final_trust_median"] = median(self.trust)
+        out["final_trust_median"] = self.trust.median()
         out["pacts_signed_mean"] = self.signed / n if n else 0.0
         out["ratified_after_horizon"] = self.late
         out["holdouts_when_signed"] = dict(self.holdouts.most_common(10))

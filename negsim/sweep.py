@@ -347,34 +347,7 @@ def sweep(
             ex.close()
             return SweepResult(out, points, True, old.get("rows", 0), _table_path(out))
     target = {p: runs for p in range(len(points))}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(points) * runs, unit="rep", desc=f"{name} sweep", file=sys.stderr, dynamic_ncols=True)
-    complete = True
-    try:
-        while True:
-            tasks = _missing_tasks(out, target)
-            if bar:
-                bar.total = sum(target.values())
-                bar.n = bar.total - sum(len(t[1]) for t in tasks)
-                bar.refresh()
-            for p, rows in ex.map(tasks):
-                _write_part(out, p, points[p], rows)
-                if bar:
-                    bar.update(len(rows))
-            if precision is None:
-                break
-            grown = _grow_targets(out, target, precision, max_runs, runs)
-            if not grown:
-                break
-    except KeyboardInterrupt:
-        complete = False
-    finally:
-        ex.close()
-        if bar:
-            bar.close()
+    complete = _run_tasks(ex, out, points, target, precision, max_runs, runs, f"{name} sweep" if progress else None)
     if not complete:
         return SweepResult(out, points, False, 0, None)
     try:
@@ -415,6 +388,51 @@ def _finish(out: Path, table: Path, nrows: int) -> None:
     clear(out, Holdings([n for n in holdings(out).owned if n.startswith(f"{PARTS}/")]))
     manifest.pop("parts", None)
     write_manifest(out, manifest)
+
+
+def _run_tasks(ex, out: Path, points: list[dict], target: dict, precision, max_runs: int, runs: int, bar_desc) -> bool:
+    """Run the chunks not on disk yet (growing ``target`` with ``precision``); False if interrupted.
+
+    The first Ctrl-C or kill stops it: the workers are killed at once, every part written stays
+    whole, and later interrupts are ignored until the workers are gone (:class:`~negsim.runner.StopOnce`).
+    """
+    from negsim.runner import StopOnce, interrupts_deferred
+
+    bar, finished = None, False
+    with StopOnce() as stop:
+        try:
+            while True:
+                tasks = _missing_tasks(out, target)
+                if bar_desc:
+                    bar = _progress(bar, bar_desc, sum(target.values()), sum(target.values()) - sum(len(t[1]) for t in tasks))
+                for p, rows in ex.map(tasks):
+                    with interrupts_deferred():  # a part file is written whole
+                        _write_part(out, p, points[p], rows)
+                    if bar:
+                        bar.update(len(rows))
+                if precision is None or not _grow_targets(out, target, precision, max_runs, runs):
+                    break
+            finished = True
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.saving()
+            ex.close(kill=not finished)
+            if bar:
+                bar.close()
+    return finished
+
+
+def _progress(bar, desc: str, total: int, done: int):
+    """The sweep's progress bar, made once with the chunks already on disk counted (so its first line prints once)."""
+    if bar is None:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, initial=done, unit="rep", desc=desc, file=sys.stderr, dynamic_ncols=True)
+    if (bar.total, bar.n) != (total, done):  # --precision raised the targets
+        bar.total, bar.n = total, done
+        bar.refresh()
+    return bar
 
 
 def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool, manifest: dict) -> tuple[Path, bool]:
@@ -462,7 +480,7 @@ def _missing_tasks(out: Path, target: dict) -> list[tuple]:
         for start in range(0, n, CHUNK):
             end = min(n, start + CHUNK)
             if not (out / "parts" / _part_name(p, start, end)).exists():
-                tasks.append((p, list(range(start, end))))
+                tasks.append((p, range(start, end)))
     return tasks
 
 
