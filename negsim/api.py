@@ -387,6 +387,7 @@ def _run(
     stop, path, runs, seed, jobs, out, overrides, progress, force, write, allow_outside, precision, max_runs, scheduler, check
 ) -> RunResult:
     """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.runner.StopOnce`)."""
+    from negsim.pool import WorkerDied
     from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
     from negsim.stats import Summary, format_summary
 
@@ -430,7 +431,7 @@ def _run(
 
         bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
     complete = True
-    write_error = None
+    write_error = died = None
     started = dt.datetime.now(dt.UTC)
     done, batch, finished = 0, runs, False
     try:
@@ -456,6 +457,9 @@ def _run(
     except OSError as e:  # disk full or the folder vanished: keep what was written, say so
         complete = False
         write_error = e
+    except WorkerDied as e:  # a worker killed from outside (the OOM killer): keep the finished rows, say so
+        complete = False
+        died = e
     finally:
         stop.saving()  # a Ctrl-C from here on waits until the results are written
         ex.close(kill=not finished)  # after an interrupt or an error, the chunks in progress are dropped at once
@@ -493,6 +497,11 @@ def _run(
             write_error = write_error or e
         if write_error is not None:
             raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {_kept_rows(out_dir)}")
+    if died is not None:
+        kept = (
+            f"the {n:,} finished replicates are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)" if out_dir else ""
+        )
+        raise UsageError(f"{died}; the run stopped" + (f": {kept}" if kept else ""))
     return RunResult(summary, out_dir, complete, text)
 
 
@@ -607,6 +616,7 @@ def trace(
 
 
 TABLE_START = "<!-- scenario-table:start -->"
+README_LIMIT = 10_000_000  # bytes: a README is tens of kB
 TABLE_END = "<!-- scenario-table:end -->"
 
 
@@ -645,14 +655,14 @@ def _cell(p: dict) -> str:
 def check_readme(readme: str | Path) -> tuple[str, str]:
     """The text before and after a README's scenario-table markers; a clear error if there are none."""
     path = Path(readme)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise UsageError(f"--update {path} is a folder, not a README file") from None
-    except FileNotFoundError:
-        raise UsageError(f"--update {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"--update {path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if path.is_dir():
+        raise UsageError(f"--update {path} is a folder, not a README file")
+    try:  # a regular file of bounded size only: never a FIFO (it would hang) or /dev/zero
+        text = read_limited(path, README_LIMIT, "README file").decode("utf-8")
+    except FileRefused as e:
+        raise UsageError(f"--update {path}: no such file" if e.missing else f"--update {path}: the file {e}") from None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"--update {path}: cannot read it ({e})") from None
     if TABLE_START not in text or TABLE_END not in text or text.index(TABLE_START) > text.index(TABLE_END):
         raise UsageError(f"{path} has no {TABLE_START} ... {TABLE_END} markers to replace")
     head, rest = text.split(TABLE_START, 1)

@@ -41,8 +41,13 @@ PART_RE = re.compile(r"p\d{6}_r\d{8}_\d{8}\.csv")
 PLOTS = "plots"
 SUBFOLDERS = (PARTS, PLOTS)  # the only folders negsim writes into inside a result folder
 _SUM_LINE = re.compile(r"([0-9a-f]{64})  (p\d{6}_r\d{8}_\d{8}\.csv)\n")
-# the folder itself may not be one of these: results would be scattered among the system's files
-SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var")
+# the folder itself may not be one of these: results would be scattered among the system's or other users' files
+SYSTEM_DIRS = (
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt",
+    "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/local", "/var", "/var/tmp",
+)  # fmt: skip
+# nor anywhere below these: they belong to the system (a folder of one's own under /home, /tmp, /opt or /srv is fine)
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr")
 
 
 def tmp_name(name: str) -> str:
@@ -241,17 +246,32 @@ def edited_note(out: Path, h: Holdings) -> str | None:
 
 
 def check_not_system(out: Path) -> None:
-    """Refuse a system root or the home folder itself as a result folder."""
+    """Refuse a system folder (``/``, ``/tmp``, anything under ``/usr`` or ``/etc``...) or the home folder itself.
+
+    Both the path as given and where it leads are checked (``/bin`` leads to ``/usr/bin`` on
+    most systems now).
+
+    >>> check_not_system(Path("/usr/local/bin"))
+    Traceback (most recent call last):
+    negsim.errors.UsageError: --out /usr/local/bin is a system folder (/usr/local/bin); results need a folder of their own, e.g. --out results/mine
+    """
     try:
         real = out.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return
     home = None
-    with contextlib.suppress(RuntimeError, KeyError):
+    with contextlib.suppress(RuntimeError, KeyError, OSError):
         home = Path.home().resolve()
-    if str(real) in SYSTEM_DIRS or real == home or real.parent == real:
-        what = "your home folder" if real == home else "a system folder"
-        raise UsageError(f"--out {out} is {what} ({real}); results need a folder of their own, e.g. --out results/mine")
+    literal = Path(os.path.abspath(out))
+    for p in (literal, real):
+        if _is_system(p) or p == home:
+            what = "your home folder" if p == home else "a system folder"
+            raise UsageError(f"--out {out} is {what} ({p}); results need a folder of their own, e.g. --out results/mine")
+
+
+def _is_system(p: Path) -> bool:
+    """True for a folder in SYSTEM_DIRS, a root, or anything inside SYSTEM_TREES."""
+    return str(p) in SYSTEM_DIRS or p.parent == p or any(p.is_relative_to(t) for t in SYSTEM_TREES)
 
 
 # ---- one writer per folder -------------------------------------------------------------------

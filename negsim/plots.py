@@ -68,6 +68,16 @@ _PARAM_UNITS = (
 # --------------------------------------------------------------------------- reading results
 
 
+def _read_small(path: Path, what: str) -> bytes:
+    """A result folder's manifest or resolved scenario: a regular file of bounded size, never /dev/zero or a FIFO."""
+    from negsim.yamlio import FileRefused, read_limited
+
+    try:
+        return read_limited(path, 50_000_000, what)
+    except FileRefused as e:
+        raise UsageError(f"{path}: the file {e}") from None
+
+
 class _Result:
     """A result folder: its kind ("run" or "sweep"), manifest and scenario name."""
 
@@ -81,9 +91,11 @@ class _Result:
         self.manifest = {}
         if (self.path / "manifest.json").exists():
             try:
-                self.manifest = json.loads((self.path / "manifest.json").read_text())
-            except (OSError, ValueError):
+                self.manifest = json.loads(_read_small(self.path / "manifest.json", "manifest"))
+            except ValueError:
                 raise UsageError(f"{self.path / 'manifest.json'} cannot be read as JSON") from None
+            if not isinstance(self.manifest, dict):
+                raise UsageError(f"{self.path / 'manifest.json'} is not a negsim manifest (a JSON object)")
         kind = self.manifest.get("kind")  # a run's folder may hold a points.csv of the user's
         if kind == "sweep" or (kind != "run" and (self.path / "points.csv").exists()):
             self.kind = "sweep"
@@ -101,11 +113,15 @@ class _Result:
     def doc(self) -> dict:
         """The resolved scenario (an empty mapping if the file is missing)."""
         if self._doc is None:
-            import yaml
+            from negsim.errors import ScenarioError
+            from negsim.yamlio import parse_yaml
 
             f = self.path / "scenario.resolved.yaml"
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            self._doc = (yaml.load(f.read_text(), Loader=loader) or {}) if f.exists() else {}
+            try:
+                doc = parse_yaml(_read_small(f, "resolved scenario"), str(f))[0] if f.exists() else {}
+            except ScenarioError as e:
+                raise UsageError(f"{f} cannot be read: {e.problems[0].message}") from None
+            self._doc = doc if isinstance(doc, dict) else {}
         return self._doc
 
     @property

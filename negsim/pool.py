@@ -169,7 +169,10 @@ class WorkerPool:
                 self._send(w, todo)
         while any(w.busy for w in self.workers):
             for w in self._ready():
-                ok, value = w.conn.recv()
+                try:
+                    ok, value = w.conn.recv()
+                except (EOFError, OSError):  # its end of the pipe closed: the worker died mid-reply
+                    raise self._died(w) from None
                 w.busy -= 1
                 self._send(w, todo)  # keep it busy while the caller handles this result
                 if not ok:
@@ -182,15 +185,30 @@ class WorkerPool:
         busy = [w for w in self.workers if w.busy]
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
         for w in busy:
-            if w.process.sentinel in ready and w.conn not in ready and not w.conn.poll():
-                w.process.join()
-                raise WorkerDied(w.process.exitcode)
+            if w.process.sentinel in ready and w.conn not in ready and not self._has_reply(w):
+                raise self._died(w)
         return [w for w in busy if w.conn in ready]
+
+    @staticmethod
+    def _has_reply(w: _Worker) -> bool:
+        try:
+            return w.conn.poll()
+        except (EOFError, OSError):
+            return False
+
+    @staticmethod
+    def _died(w: _Worker) -> WorkerDied:
+        """The error for a worker whose pipe or process ended while it had work (waits for its exit code)."""
+        w.process.join(5)
+        return WorkerDied(w.process.exitcode)
 
     def _send(self, w: _Worker, todo: Iterator[tuple]) -> None:
         task = next(todo, None)
         if task is not None:
-            w.conn.send(task)
+            try:
+                w.conn.send(task)
+            except OSError:  # a broken pipe: the worker is gone
+                raise self._died(w) from None
             w.busy += 1
 
     def close(self, kill: bool = False) -> None:

@@ -83,10 +83,7 @@ def parse_spec_value(path: str, spec) -> ParamSpec:
         return ParamSpec(path, levels=(spec,))
     spec = str(spec)
     if spec.startswith("{"):
-        try:
-            return parse_spec_value(path, yaml.safe_load(spec))
-        except yaml.YAMLError:
-            raise UsageError(f"{where}: cannot read the distribution {spec!r}") from None
+        return parse_spec_value(path, _read_value(where, spec, "the distribution"))
     if ":" in spec and "," not in spec:
         parts = spec.split(":")
         try:
@@ -110,11 +107,21 @@ def parse_spec_value(path: str, spec) -> ParamSpec:
     items = spec.split(",")
     if len(items) > 1 and any(not v.strip() for v in items):
         raise UsageError(f"{where}: an empty entry in the list {spec!r} (two commas, or a comma at an end)")
-    try:
-        vals = tuple(yaml.safe_load(v) for v in items if v.strip())
-    except yaml.YAMLError:
-        raise UsageError(f"{where}: cannot read the list {spec!r}") from None
+    vals = tuple(_read_value(where, v, "the list entry") for v in items if v.strip())
     return ParamSpec(path, levels=_distinct(where, vals))
+
+
+def _read_value(where: str, text: str, what: str):
+    """A --param spec's value, read as --set values are, or a one-line UsageError saying why not.
+
+    negsim's loader limits tags, aliases, depth and sizes, as for scenario files.
+    """
+    from negsim.yamlio import parse_yaml, short_text
+
+    try:
+        return parse_yaml(text, "--param", empty_ok=True)[0]
+    except ScenarioError as e:
+        raise UsageError(f"{where}: cannot read {what} {short_text(text)!r}: {e.problems[0].message}") from None
 
 
 def _distinct(where: str, vals: tuple) -> tuple:
@@ -201,13 +208,13 @@ class SweepResult:
 
 def load_sweep_file(path: str | Path) -> dict:
     """Read a sweep file (YAML): scenario, params, and optionally runs, seed, design, samples."""
-    from negsim.yamlio import parse_yaml
+    from negsim.yamlio import FileRefused, parse_yaml, read_limited
 
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {p}: {e.strerror}") from None
+    try:  # a regular file of bounded size only: never a FIFO, /dev/zero or a directory
+        raw = read_limited(p, what="sweep file")
+    except FileRefused as e:
+        raise UsageError(f"{p}: the sweep file {e}") from None
     doc, locs = parse_yaml(raw, str(p))
     if not isinstance(doc, dict) or "params" not in doc or "scenario" not in doc:
         raise ScenarioError([Problem(str(p), "", "a sweep file needs 'scenario' and 'params' keys")])
@@ -239,10 +246,16 @@ def load_sweep_file(path: str | Path) -> dict:
 
 
 def is_sweep_file(path: str | Path) -> bool:
-    """True when a YAML file looks like a sweep file (top-level 'params' and 'scenario')."""
+    """True when a YAML file looks like a sweep file (top-level 'params' and 'scenario').
+
+    Read as scenarios are (bounded, regular files only, negsim's loader): what cannot be read
+    so is not taken for a sweep file, and loading it as a scenario then says why.
+    """
+    from negsim.yamlio import FileRefused, parse_yaml, read_limited
+
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        doc, _ = parse_yaml(read_limited(path, what="sweep file"), str(path))
+    except (FileRefused, ScenarioError):
         return False
     return isinstance(doc, dict) and "params" in doc and "scenario" in doc
 
@@ -332,7 +345,7 @@ def sweep(
     }
     try:
         out, resumed = _prepare_dir(out, name, sig, resume, force, manifest)
-        if not resumed:
+        if not resumed or not os.path.lexists(out / "scenario.resolved.yaml"):  # a sweep killed before writing it gets it now
             _atomic_write(out / "scenario.resolved.yaml", dump_yaml(base.document))
     except OSError as e:
         ex.close()

@@ -298,13 +298,15 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
 
 
-def read_limited(path: str | Path) -> bytes:
-    """The bytes of a regular file of at most MAX_BYTES; raise :class:`FileRefused` for anything else.
+def read_limited(path: str | Path, limit: int | None = None, what: str = "scenario file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; raise :class:`FileRefused` for anything else.
 
     Opens without blocking (a FIFO with no writer would wait for ever), refuses what is not a
     regular file (FIFOs, devices such as ``/dev/zero``, directories) and never reads more than
-    MAX_BYTES + 1 bytes, whatever the file claims its size is.
+    ``limit`` + 1 bytes (MAX_BYTES unless given), whatever the file claims its size is. ``what``
+    names the file in messages (a scenario file, a sweep file, a README, a manifest).
     """
+    limit = MAX_BYTES if limit is None else limit
     name = os.fspath(path)
     if "\x00" in name:
         raise FileRefused("has a NUL character in its name")
@@ -318,29 +320,34 @@ def read_limited(path: str | Path) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
-            raise FileRefused(f"is {kind}, not a scenario file")
-        if st.st_size > MAX_BYTES:
-            raise FileRefused(f"is {st.st_size:,} bytes; scenarios are limited to {MAX_BYTES:,}")
-        return _read_at_most(fd, MAX_BYTES + 1)
+            raise FileRefused(f"is {kind}, not a {what}")
+        if st.st_size > limit:
+            raise FileRefused(f"is {st.st_size:,} bytes; {_plural(what)} are limited to {limit:,}")
+        return _read_at_most(fd, limit, what)
     except OSError as e:
-        raise _refusal(e) from None
+        raise _refusal(e, what) from None
     finally:
         os.close(fd)
 
 
-def _read_at_most(fd: int, limit: int) -> bytes:
+def _plural(what: str) -> str:
+    """``scenario file`` -> ``scenarios`` (the wording the loader always used), else ``what`` + s."""
+    return "scenarios" if what == "scenario file" else what + "s"
+
+
+def _read_at_most(fd: int, limit: int, what: str = "scenario file") -> bytes:
     """Up to ``limit`` bytes from ``fd``, or FileRefused when there are more (a file that grew, /proc)."""
     chunks, size = [], 0
-    while size < limit:
-        chunk = os.read(fd, min(1 << 20, limit - size))
+    while size <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - size))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-    raise FileRefused(f"has more than {MAX_BYTES:,} bytes; scenarios are limited to {MAX_BYTES:,}")
+    raise FileRefused(f"has more than {limit:,} bytes; {_plural(what)} are limited to {limit:,}")
 
 
-def _refusal(e: OSError) -> FileRefused:
+def _refusal(e: OSError, what: str = "scenario file") -> FileRefused:
     if e.errno in (errno.ENOENT, errno.ENOTDIR):
         return FileRefused("does not exist", missing=True)
     if e.errno == errno.ELOOP:
@@ -348,9 +355,9 @@ def _refusal(e: OSError) -> FileRefused:
     if e.errno == errno.ENAMETOOLONG:
         return FileRefused("has a name too long for the file system")
     if e.errno == errno.EISDIR:
-        return FileRefused("is a directory, not a scenario file")
+        return FileRefused(f"is a directory, not a {what}")
     if e.errno == errno.ENXIO:
-        return FileRefused("is a socket or device, not a scenario file")
+        return FileRefused(f"is a socket or device, not a {what}")
     return FileRefused(f"cannot be read ({e.strerror or e})")
 
 
