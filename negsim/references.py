@@ -99,10 +99,8 @@ def line_of(locs: Locs, path: tuple, default_file: str) -> tuple[str, int | None
     return default_file, None
 
 
-def cross_check(doc, locs: Locs, fname: str) -> list[Problem]:
-    """Every reference problem of a scenario document (a dict, or a validated Scenario)."""
-    if not isinstance(doc, dict):
-        doc = doc.model_dump(by_alias=True)
+def cross_check(doc: dict, locs: Locs, fname: str) -> list[Problem]:
+    """Every reference problem of a scenario document (as loaded: after extends, --set and profiles)."""
     c = _Checker(locs, fname)
     actors, issues, bodies = _map(doc.get("actors")), _map(doc.get("issues")), _map(doc.get("bodies", {}))
     pools = SimpleNamespace(
