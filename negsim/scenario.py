@@ -7,15 +7,14 @@ Every problem is collected with its file, path and line, and raised together as 
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from negsim.errors import Problem, ScenarioError
+from negsim.references import cross_check, did_you_mean, line_of
 from negsim.schema import Scenario, all_field_names
-from negsim.targets import parse_target
 from negsim.yamlio import MAX_DEPTH, Locs, format_path, load_with_extends, parse_yaml, short_text
 
 
@@ -27,13 +26,6 @@ class LoadedScenario:
     document: dict
     path: Path
     locs: dict | None = None
-
-
-def _line(locs: Locs, path: tuple, default_file: str) -> tuple[str, int | None]:
-    for n in range(len(path), -1, -1):
-        if path[:n] in locs:
-            return locs[path[:n]]
-    return default_file, None
 
 
 #: top-level mappings keyed by names: --set may change their entries but not invent new ones
@@ -72,7 +64,7 @@ def apply_overrides(doc: dict, locs: Locs, overrides: list[str]) -> list[Problem
                     Problem(
                         "--set",
                         key,
-                        f"{parts[0]} has no {parts[1]!r}{_hint(parts[1], known)} (--set changes values; it does not add new entries)",
+                        f"{parts[0]} has no {parts[1]!r}{did_you_mean(parts[1], known)} (--set changes values; it does not add new entries)",
                     )
                 )
                 continue
@@ -158,8 +150,8 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
         name = actor.pop("profile")
         path = ("actors", code, "profile")
         if not isinstance(name, str) or name not in profiles or not isinstance(profiles[name], dict):
-            hint = _hint(str(name), list(profiles))
-            f, line = _line(locs, path, fname)
+            hint = did_you_mean(str(name), list(profiles))
+            f, line = line_of(locs, path, fname)
             problems.append(Problem(f, format_path(path), f"unknown profile {name!r}{hint}", line))
             continue
         base = copy.deepcopy(profiles[name])
@@ -176,11 +168,6 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
             locs.pop(k, None)
         locs.update({("actors", code) + k: v for k, v in mlocs.items()})
     return problems
-
-
-def _hint(name: str, options) -> str:
-    close = difflib.get_close_matches(name, [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _clean_loc(loc: tuple, doc) -> tuple:
@@ -217,7 +204,7 @@ def _pydantic_problems(err: ValidationError, doc: dict, locs: Locs, fname: str) 
         path = _clean_loc(e["loc"], doc)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = f"unknown key {path[-1]!r}{_hint(str(path[-1]), known)}"
+            msg = f"unknown key {path[-1]!r}{did_you_mean(str(path[-1]), known)}"
         elif e["type"] == "missing":
             msg = "required key is missing"
         elif e["type"] in ("dict_type", "model_type", "model_attributes_type"):
@@ -229,159 +216,9 @@ def _pydantic_problems(err: ValidationError, doc: dict, locs: Locs, fname: str) 
             by_path[path].append(msg)
     out = []
     for path, msgs in by_path.items():
-        f, line = _line(locs, path, fname)
+        f, line = line_of(locs, path, fname)
         out.append(Problem(f, format_path(path), "; or ".join(msgs) if len(msgs) > 1 else msgs[0], line))
     return out
-
-
-def cross_check(sc: Scenario, locs: Locs, fname: str) -> list[Problem]:
-    """References between parts of a valid-shaped scenario: actors, issues, bodies, paths."""
-    problems: list[Problem] = []
-    actors, issues, bodies = set(sc.actors), set(sc.issues), set(sc.bodies)
-    names = actors | bodies
-
-    def bad(path: tuple, message: str) -> None:
-        f, line = _line(locs, path, fname)
-        problems.append(Problem(f, format_path(path), message, line))
-
-    def ref(path: tuple, name: str, pool: set, what: str) -> None:
-        if name not in pool:
-            bad(path, f"{what} {name!r} is not defined{_hint(name, pool)}")
-
-    blocs = {b for a in sc.actors.values() for b in a.blocs}
-    regions = set(sc.us_presence)
-    for code, a in sc.actors.items():
-        for k in a.trust:
-            if k not in ("default", "*"):
-                ref(("actors", code, "trust", k), k, actors, "actor")
-        for part in ("positions", "salience", "red_lines"):
-            for k in getattr(a, part):
-                ref(("actors", code, part, k), k, issues, "issue")
-        for j, k in enumerate(a.concession.categorical_on):
-            ref(("actors", code, "concession", "categorical_on", j), k, issues, "issue")
-        if regions and a.region not in regions:
-            bad(("actors", code, "region"), f"region {a.region!r} has no entry in us_presence{_hint(a.region, regions)}")
-    for name, b in sc.bodies.items():
-        if isinstance(b.members, list):
-            for i, m in enumerate(b.members):
-                ref(("bodies", name, "members", i), m, actors, "actor")
-                if m in b.members[:i]:
-                    bad(("bodies", name, "members", i), f"{m} is listed more than once (a member has one vote)")
-            if not b.members:
-                bad(("bodies", name, "members"), "a body needs at least one member")
-        elif b.members.bloc not in blocs:
-            bad(("bodies", name, "members", "bloc"), f"no actor belongs to bloc {b.members.bloc!r}{_hint(b.members.bloc, blocs)}")
-    for iid, iss in sc.issues.items():
-        if isinstance(iss.obligor, list):
-            for i, o in enumerate(iss.obligor):
-                ref(("issues", iid, "obligor", i), o, names, "actor or body")
-    t = sc.talks
-    if not t.issues:
-        bad(("talks", "issues"), "the talks need at least one issue")
-    seen = set()
-    for i, iid in enumerate(t.issues):
-        ref(("talks", "issues", i), iid, issues, "issue")
-        if iid in seen:
-            bad(("talks", "issues", i), f"issue {iid!r} is listed twice")
-        seen.add(iid)
-    if t.mediator is not None:
-        ref(("talks", "mediator"), t.mediator, actors, "actor")
-    for i, p in enumerate(sc.pact.parties):
-        ref(("pact", "parties", i), p, names, "actor or body")
-    if len(set(sc.pact.parties)) != len(sc.pact.parties):
-        bad(("pact", "parties"), "a party is listed twice")
-    if t.sequencing == "shuttle" and not t.stages:
-        bad(("talks", "stages"), "shuttle sequencing needs stages, e.g. [[USA, RUS], [NATO, RUS]]")
-    for i, stage in enumerate(t.stages):
-        for j, p in enumerate(stage):
-            ref(("talks", "stages", i, j), p, names, "actor or body")
-    if t.sequencing == "shuttle" and t.stages:
-        staged = {p for st in t.stages for p in st}
-        for i, p in enumerate(sc.pact.parties):
-            if p not in staged:
-                bad(
-                    ("pact", "parties", i),
-                    f"party {p!r} is in no shuttle stage, so it would never be asked; add it to talks.stages",
-                )
-    if t.sequencing == "parallel":
-        if t.counterpart is None:
-            bad(("talks", "counterpart"), "parallel sequencing needs a counterpart (who signs with each other party)")
-        else:
-            ref(("talks", "counterpart"), t.counterpart, actors, "actor")
-    for i, ev in enumerate(sc.events):
-        base = ("events", i)
-        if sum(v is not None for v in (ev.at, ev.hazard, ev.round)) != 1:
-            bad(
-                base,
-                "an event needs exactly one of 'at' (a period), 'round' (a round of the talks) or 'hazard' (a chance per period)",
-            )
-        if not ev.set and not ev.shift and ev.incident is None:
-            bad(base, "an event must do something: set, shift or incident")
-        for kind in ("set", "shift"):
-            for path in getattr(ev, kind):
-                try:
-                    parse_target(path, sc)
-                except ValueError as e:
-                    bad(base + (kind, path), str(e))
-        if ev.incident is not None:
-            for j, a in enumerate(ev.incident.between):
-                ref(base + ("incident", "between", j), a, actors, "actor")
-    return problems
-
-
-#: keys whose removal would make the cross-check report errors that are not there
-_STRUCTURAL = {
-    "blocs",
-    "region",
-    "members",
-    "bloc",
-    "sequencing",
-    "stages",
-    "counterpart",
-    "parties",
-    "issues",
-    "mediator",
-    "profile",
-    "at",
-    "hazard",
-    "round",
-    "set",
-    "shift",
-    "incident",
-    "between",
-    "categorical_on",
-}
-
-
-def _cross_check_pruned(doc: dict, err: ValidationError, locs: Locs, fname: str) -> list[Problem]:
-    """Report reference errors in the same pass as shape errors ("all errors at once").
-
-    Drops the values pydantic rejected (leaf parameters only, so no reference disappears)
-    and cross-checks the rest; gives up (returns nothing) when that is not safe.
-    """
-    pruned = copy.deepcopy(doc)
-    for _ in range(4):
-        for e in err.errors():
-            path = _clean_loc(e["loc"], pruned)
-            keys = [seg for seg in path if not isinstance(seg, int)]
-            if e["type"] == "missing" or len(path) < 3 or not keys or keys[-1] in _STRUCTURAL or path[0] == "us_presence":
-                return []
-            while path and isinstance(path[-1], int):  # drop the list, not one item (indices stay true)
-                path = path[:-1]
-            parent = pruned
-            for seg in path[:-1]:
-                parent = parent.get(seg) if isinstance(parent, dict) else None
-            if isinstance(parent, dict):
-                parent.pop(path[-1], None)
-        try:
-            sc = Scenario.model_validate(pruned)
-        except ValidationError as e2:
-            err = e2
-            continue
-        except Exception:  # noqa: BLE001 - best effort only; the shape errors are already reported
-            return []
-        return cross_check(sc, locs, fname)
-    return []
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow_outside: bool = False) -> LoadedScenario:
@@ -392,14 +229,13 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow
     problems = apply_overrides(doc, locs, list(overrides or []))
     problems += expand_profiles(doc, locs, fname)
     doc.setdefault("name", path.stem)
+    sc = None
     try:
         sc = Scenario.model_validate(doc)
     except ValidationError as e:
         problems += _pydantic_problems(e, doc, locs, fname)
-        problems += [p for p in _cross_check_pruned(doc, e, locs, fname) if p not in problems]
-        raise ScenarioError(_sorted(problems)) from None
-    problems += cross_check(sc, locs, fname)
-    if problems:
+    problems += [p for p in cross_check(doc, locs, fname) if p not in problems]  # in the same pass, shape errors or not
+    if problems or sc is None:
         raise ScenarioError(_sorted(problems))
     return LoadedScenario(sc, doc, path, locs)
 

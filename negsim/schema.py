@@ -199,11 +199,24 @@ class Talks(Frozen):
 class Pact(Frozen):
     """Who the pact binds and how it comes into force."""
 
-    parties: list[str] = Field(min_length=2)
+    parties: list[str]
     entry_into_force: Literal["all", "ratifiers"] = "all"
     verification: P01 = parse_param(0.5)
     horizon: int = Field(default=20, ge=1, le=10_000, strict=True)
     period: str = "year"
+
+    @field_validator("parties")
+    @classmethod
+    def _two_sides(cls, v: list[str]) -> list[str]:
+        """A pact binds parties to each other; N states that must all agree are N parties."""
+        if len(v) < 2:
+            got = f"got {v[0]!r} alone" if v else "got none"
+            raise ValueError(
+                f"a pact needs at least 2 parties, {got}; for N states that must all agree (unanimity), list the states "
+                "themselves as parties (parties: [A, B, C]: each must accept); a body, even one with rule: unanimity, "
+                "is one party and needs another to sign with (parties: [RUS, BODY])"
+            )
+        return v
 
 
 class Compliance(Frozen):

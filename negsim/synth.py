@@ -276,7 +276,7 @@ def validate_document(doc: dict):
         sc = Scenario.model_validate(doc)
     except ValidationError as e:
         raise ScenarioError(_pydantic_problems(e, doc, {}, fname)) from None
-    problems = cross_check(sc, {}, fname)
+    problems = cross_check(doc, {}, fname)
     if problems:
         raise ScenarioError(problems)
     return sc

@@ -94,11 +94,64 @@ def test_broken_file_gives_a_clean_error(f):
 
 
 def test_several_errors_are_reported_at_once():
-    """Shape errors (unknown key, out of range) and reference errors come in one pass."""
+    """Shape errors (unknown key, out of range, max_rounds 0) and reference errors (body member, issue, party) come in one pass."""
     with pytest.raises(ScenarioError) as info:
         load_scenario(BROKEN / "many_errors.yaml")
-    assert len(info.value.problems) >= 4
-    assert len(expectations(BROKEN / "many_errors.yaml")) >= 4
+    paths = {p.path for p in info.value.problems}
+    expected = {e.path for e in expectations(BROKEN / "many_errors.yaml")}
+    assert len(expected) >= 5
+    assert paths == expected, sorted(paths)
+
+
+def _problems(tmp_path, text: str) -> list[str]:
+    """The problems of a scenario that extends tests/broken/base_ok.yaml (empty if it validates)."""
+    f = tmp_path / "s.yaml"
+    f.write_text(f"extends: {BROKEN / 'base_ok.yaml'}\n{text}", encoding="utf-8")
+    try:
+        load_scenario(f, allow_outside=True)
+    except ScenarioError as e:
+        return [f"{p.path}: {p.message}" for p in e.problems]
+    return []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pact: {parties: [AAA, BBB, CCC]}",
+        "bodies: {LITTORAL: {members: [AAA, BBB, CCC], rule: unanimity}}\npact: {parties: [RUS, LITTORAL]}",
+    ],
+    ids=["states-as-parties", "unanimity-body-and-a-counterpart"],
+)
+def test_the_two_ways_the_one_party_message_suggests_validate(tmp_path, text):
+    assert _problems(tmp_path, text) == []
+
+
+def test_a_state_inside_a_listed_members_body_cannot_be_a_party_too(tmp_path):
+    found = _problems(tmp_path, "bodies: {LITTORAL: {members: [BBB, CCC]}}\npact: {parties: [RUS, LITTORAL, CCC]}")
+    assert found == [
+        "pact.parties[2]: CCC is a party and also a member of party LITTORAL, so it would vote twice (alone and inside "
+        "LITTORAL); list it once: drop it from parties, or give LITTORAL a members list without it"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, only",
+    [
+        ("actors: {AAA: {blocs: NATO}}", "actors.AAA.blocs: expected a list"),
+        ("actors: {AAA: {region: 5}}", "actors.AAA.region: Input should be a valid string"),
+        ("actors: {AAA: 5}", "actors.AAA: expected a mapping"),
+        ("talks: {issues: cap}", "talks.issues: expected a list"),
+        ("us_presence: [CEE]", "us_presence: expected a mapping"),
+        ("bodies: {NATO: {members: NATO}}", "bodies.NATO.members"),
+    ],
+)
+def test_a_malformed_part_gives_its_shape_error_and_no_invented_reference_errors(tmp_path, text, only):
+    found = _problems(tmp_path, text)
+    assert len(found) == 1 and found[0].startswith(only), found
+
+
+def test_a_name_close_to_a_defined_actor_and_not_in_the_base_roster_gets_a_did_you_mean(tmp_path):
+    assert _problems(tmp_path, "talks: {mediator: BBX}") == ["talks.mediator: actor 'BBX' is not defined; did you mean 'BBB'?"]
 
 
 @pytest.mark.parametrize("f", BROKEN_FILES, ids=lambda p: p.stem)
