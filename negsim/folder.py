@@ -50,6 +50,7 @@ PART_RE = re.compile(r"p\d{6}_r\d{8}_\d{8}\.csv")
 PLOTS = "plots"
 SUBFOLDERS = (PARTS, PLOTS)  # the only folders negsim writes into inside a result folder
 _SUM_LINE = re.compile(r"([0-9a-f]{64})  (p\d{6}_r\d{8}_\d{8}\.csv)\n")
+_SUM_LINE_LEN = 64 + 2 + len("p000000_r00000000_00000000.csv") + 1  # a whole line, its newline included
 # the folder itself may not be one of these: results would be scattered among the system's files
 SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var")
 
@@ -190,6 +191,15 @@ def _old_sweep_holdings(out: Path, files: dict, h: Holdings) -> None:
     for f in sorted((out / PARTS).iterdir()):
         if PART_RE.fullmatch(f.name.removesuffix(".tmp")) and _is_file(f) and _reads_as_part(f):
             h.owned.append(f"{PARTS}/{f.name}")
+    if _is_file(out / PART_SUMS) and _is_sum_list(out / PART_SUMS):  # written by this negsim resuming the old sweep
+        h.owned.append(PART_SUMS)
+
+
+def _is_sum_list(path: Path) -> bool:
+    """True if every line of the file is a part's checksum line as negsim appends them (a torn last one aside)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        lines = fh.read().split("\n")
+    return all(_SUM_LINE.fullmatch(line + "\n") for line in lines[:-1]) and len(lines[-1]) < _SUM_LINE_LEN
 
 
 def _parses_as_yaml(path: Path) -> bool:

@@ -583,7 +583,7 @@ def test_an_old_interrupted_sweep_resumes_or_starts_over(tmp_path, more):
     assert code == 0, err
     man = checksums_match(d)
     assert man["complete"] is True and man["rows"] == 200
-    assert (d / "parts" / "notes.txt").read_text() == "mine"
+    assert sorted(os.listdir(d / "parts")) == ["notes.txt"] and (d / "parts" / "notes.txt").read_text() == "mine"
 
 
 def test_the_run_table_is_written_through_the_file_negsim_created(tmp_path, monkeypatch):
