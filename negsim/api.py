@@ -178,10 +178,18 @@ class RunResult:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write a file via a fresh temporary and a rename (never through a symlink; see :mod:`negsim.folder`)."""
-    from negsim.folder import write_text
+    """Write a file via a fresh temporary and a rename (never through a symlink; see :mod:`negsim.folder`).
 
-    write_text(path, text)
+    A result file that its folder's manifest announces (``writing``) has its sha256 recorded
+    there before the rename, so it is negsim's however the command ends.
+    """
+    from negsim.folder import MANIFEST, announced, write_recorded, write_text
+
+    path = Path(path)
+    if path.name != MANIFEST and announced(path.parent, path.name):
+        write_recorded(path.parent, path.name, lambda fh: fh.write(text), encoding="utf-8")
+    else:
+        write_text(path, text)
 
 
 # what each command writes into its folder (besides manifest.json, and their .tmp temporaries)
@@ -241,7 +249,7 @@ def open_out_dir(out: str | Path | None, name: str, writes=(), folders=()):
         raise UsageError(f"cannot write to {out}: cannot create it ({e.strerror or e})") from None
     lock(out)
     h = holdings(out)
-    refuse_in_the_way(out, in_the_way(out, [*writes, MANIFEST], h, folders))
+    refuse_in_the_way(out, in_the_way(out, [*writes, MANIFEST], h, folders), h)
     return out, h
 
 
@@ -265,6 +273,8 @@ def prepare_out_dir(out: str | Path | None, name: str, force: bool = False, kind
 
 def provisional_manifest(kind: str, writes, **extra) -> dict:
     """The manifest written before anything else: what the command will write, so a killed one can be cleared."""
+    from negsim.folder import LAYOUT
+
     return {
         "kind": kind,
         "negsim_version": __version__,
@@ -272,6 +282,7 @@ def provisional_manifest(kind: str, writes, **extra) -> dict:
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": _command_line(),
         **extra,
+        "layout": LAYOUT,
         "files": {},
         "writing": list(writes),
     }
@@ -286,8 +297,8 @@ def ready_out_dir(out: Path, clear, manifest: dict, sub: str | None = None) -> N
 
     Writing the manifest is also the check that the folder can be written.
     """
+    from negsim.folder import LAYOUT, edited_note, write_manifest
     from negsim.folder import clear as clear_files
-    from negsim.folder import edited_note, write_manifest
 
     try:
         if clear:
@@ -296,7 +307,7 @@ def ready_out_dir(out: Path, clear, manifest: dict, sub: str | None = None) -> N
                 print(f"negsim: warning: {note}", file=sys.stderr)
         if sub:
             (out / sub).mkdir(exist_ok=True)
-        write_manifest(out, manifest)
+        write_manifest(out, {"layout": LAYOUT, **manifest})
     except OSError as e:
         raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
 
@@ -505,23 +516,22 @@ def _run(
     return RunResult(summary, out_dir, complete, text)
 
 
-def _fresh(path: Path) -> Path:
-    """Create ``path`` as a new empty file (not through a symlink planted there) for a writer that then opens it."""
+def _fresh(path: Path):
+    """Create ``path`` as a new empty file (not through a symlink planted there) and return it open for writing CSV."""
     from negsim.folder import create_new
 
     try:
-        create_new(path).close()
+        return create_new(path, newline="")
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
-    return path
 
 
-def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | None]:
-    """Close the outcome table and rename it to outcomes.csv; after a write error, keep only its whole rows.
+def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | None, str]:
+    """Close the outcome table, record its sha256, rename it to outcomes.csv; after a write error, keep only its whole rows.
 
-    Returns the rows it holds and the error met closing it (None if it closed cleanly).
+    Returns the rows it holds, the error met closing it (None if it closed cleanly) and its sha256.
     """
-    from negsim.folder import whole_rows
+    from negsim.folder import record_sums, sha256, whole_rows
 
     error = None
     try:
@@ -532,8 +542,10 @@ def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | Non
             table.fh.close()
     tmp = out_dir / "outcomes.csv.tmp"
     rows = whole_rows(tmp) if failed or error else table.count
+    digest = sha256(tmp)
+    record_sums(out_dir, {"outcomes.csv": digest})  # before the rename: the file at its final name is always listed
     os.replace(tmp, out_dir / "outcomes.csv")
-    return rows, error
+    return rows, error, digest
 
 
 def _kept_rows(out_dir: Path) -> str:
@@ -557,16 +569,21 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
     rows are kept, the manifest says so (complete: false) and no summary is written (it would
     count rows the table lacks). Returns the error met closing the table, if any.
     """
-    rows, close_error = _close_table(out_dir, table, write_error is not None)
+    from negsim.folder import LAYOUT, write_manifest, write_recorded
+
+    sums = {}
+    rows, close_error, sums["outcomes.csv"] = _close_table(out_dir, table, write_error is not None)
     failed = write_error is not None or close_error is not None
+    text = {"scenario.resolved.yaml": dump_yaml(comp.document)}
     if failed:
         info = info | {"n": rows, "complete": False}
     else:
-        _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
-    _atomic_write(out_dir / "scenario.resolved.yaml", dump_yaml(comp.document))
-    written = ("outcomes.csv", "scenario.resolved.yaml") if failed else RUN_FILES
+        text = {"summary.json": json.dumps(summary, indent=2, default=str) + "\n", **text}
+    for name, body in text.items():
+        sums[name] = write_recorded(out_dir, name, lambda fh, body=body: fh.write(body), encoding="utf-8")
     manifest = {
         "kind": "run",
+        "layout": LAYOUT,
         "negsim_version": __version__,
         "scenario": str(info["path"]),
         "scenario_file": str(resolve_scenario_path(str(info["path"])).resolve()),
@@ -585,15 +602,16 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         "python": sys.version.split()[0],
         "nash_search": _nash_search(),
         "files": {
-            name: {"sha256": _sha256(out_dir / name), **({"rows": info["n"]} if name == "outcomes.csv" else {})}
-            for name in written
+            name: {"sha256": sums[name], **({"rows": info["n"]} if name == "outcomes.csv" else {})}
+            for name in RUN_FILES
+            if name in sums
         },
         # the finished replicates are 0..n-1, so --runs n reproduces them (the request, if none finished)
         "reproduce": f"negsim run {shlex.quote(str(info['path']))} --runs {info['n'] or info['runs']} --seed {info['seed']}"
         + "".join(f" --set {shlex.quote(o)}" for o in info["overrides"] or [])
         + (" --allow-outside" if info.get("allow_outside") else ""),
     }
-    _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write_manifest(out_dir, manifest)
     return close_error
 
 
@@ -764,7 +782,7 @@ def _write_compare(out_dir: Path, result: dict, ra: list[dict], rb: list[dict], 
     """Write a comparison's files atomically, then its manifest; a write error names what was kept whole."""
     import csv
 
-    from negsim.folder import write_atomic
+    from negsim.folder import write_recorded
     from negsim.plots import plot_compare
 
     def table(rows):
@@ -778,11 +796,11 @@ def _write_compare(out_dir: Path, result: dict, ra: list[dict], rb: list[dict], 
     done: list[str] = []
     try:
         for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
-            write_atomic(out_dir / name, table(rows), newline="")
+            write_recorded(out_dir, name, table(rows), newline="")
             done.append(name)
         _atomic_write(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
         done.append("comparison.json")
-        plot_compare(result, out_dir / "comparison.png")
+        plot_compare(result, out_dir / "comparison.png", record_in=out_dir)
         done.append("comparison.png")
         _atomic_write(out_dir / "manifest.json", json.dumps(_compare_manifest(out_dir, info), indent=2) + "\n")
     except (OSError, UsageError) as e:  # plot_compare reports its OSError as a UsageError
@@ -797,8 +815,11 @@ def _compare_manifest(out_dir: Path, info: dict) -> dict:
     cmd = f"negsim compare {shlex.quote(str(info['a']))}" + (f" {shlex.quote(str(b))}" if b is not None else "")
     cmd += "".join(f" --set {shlex.quote(o)}" for o in info["overrides_b"] or [])
     cmd += f" --runs {info['runs']} --seed {info['seed']}" + (" --allow-outside" if info["allow_outside"] else "")
+    from negsim.folder import LAYOUT
+
     return {
         "kind": "compare",
+        "layout": LAYOUT,
         "negsim_version": __version__,
         "a": str(info["a"]),
         "b": str(b if b is not None else info["a"]),

@@ -1,15 +1,23 @@
 """Result folders: what negsim wrote there, what is in the way, one writer at a time, safe writes.
 
-A result folder's ``manifest.json`` lists every file negsim wrote there with its sha256
-(``files``), and while a command is still writing, the files it is about to write
-(``writing``; their temporaries are the same names with ``.tmp`` appended). A sweep's
-manifest also has ``parts``: the ``parts/`` folder is negsim's, and its finished chunk files
-are listed with their sha256 in ``parts/SHA256SUMS`` as they are written.
+A result folder's ``manifest.json`` (``"layout": 2``) lists every file negsim wrote there with
+its sha256 (``files``): each file's checksum is recorded while it is still its temporary (the
+same name with ``.tmp`` appended), before the rename that puts it into place, so a command
+killed at any moment leaves no file of negsim's unlisted. While a command is still writing,
+``writing`` names the files it is about to write: it claims only their ``.tmp`` temporaries,
+never a file at the final name. A sweep's manifest also has ``parts``: the ``parts/`` folder is
+negsim's, and its finished chunk files are listed with their sha256 in ``parts/SHA256SUMS`` as
+they are written.
 
 negsim only ever removes or replaces its own files: a listed file whose checksum still
-matches, a listed file still being written, or a temporary of one of them. A listed file whose
-checksum no longer matches was edited: it is the user's now and is kept. Any other file that a
-command would need to write is "in the way" and the command refuses, even with ``--force``.
+matches, or a temporary of a listed or announced file. A listed file whose checksum no longer
+matches was edited: it is the user's now and is kept. Any other file that a command would need
+to write is "in the way" and the command refuses, even with ``--force``.
+
+A manifest of the older layout (neither ``layout`` nor ``writing``) is read by what that negsim
+wrote: a run's listed files with matching checksums; a sweep's listed files, its
+``scenario.resolved.yaml`` if that parses as YAML, and the ``parts/`` files named like parts
+whose content is a CSV of outcome rows.
 
 Every write goes through a temporary file created with ``O_EXCL | O_NOFOLLOW`` (it never opens
 an existing file or follows a symlink planted at its name) and ``os.replace``; a command holds
@@ -34,6 +42,7 @@ from pathlib import Path, PurePosixPath
 from negsim.errors import UsageError
 
 MANIFEST = "manifest.json"
+LAYOUT = 2  # manifests that record each file before its rename; older ones have neither "layout" nor "writing"
 KINDS = ("run", "sweep", "compare")
 PARTS = "parts"
 PART_SUMS = "parts/SHA256SUMS"
@@ -41,6 +50,7 @@ PART_RE = re.compile(r"p\d{6}_r\d{8}_\d{8}\.csv")
 PLOTS = "plots"
 SUBFOLDERS = (PARTS, PLOTS)  # the only folders negsim writes into inside a result folder
 _SUM_LINE = re.compile(r"([0-9a-f]{64})  (p\d{6}_r\d{8}_\d{8}\.csv)\n")
+_SUM_LINE_LEN = 64 + 2 + len("p000000_r00000000_00000000.csv") + 1  # a whole line, its newline included
 # the folder itself may not be one of these: results would be scattered among the system's or other users' files
 SYSTEM_DIRS = (
     "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt",
@@ -138,10 +148,16 @@ class Holdings:
     owned: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     parts_folder: bool = False  # parts/ is negsim's (a sweep made it)
+    manifest: bool = False  # the folder has a negsim manifest
 
     def results(self) -> list[str]:
         """Owned names other than the manifest: the results a new command would replace."""
         return [n for n in self.owned if n != MANIFEST]
+
+
+def is_old_layout(man: dict) -> bool:
+    """True for a manifest written by a negsim that did not record files before their rename."""
+    return "layout" not in man and "writing" not in man
 
 
 def holdings(out: Path) -> Holdings:
@@ -150,6 +166,7 @@ def holdings(out: Path) -> Holdings:
     h = Holdings()
     if man is None:
         return h
+    h.manifest = True
     h.owned.append(MANIFEST)
     files, writing = _file_entries(man), _writing(man)
     for name, info in files.items():
@@ -157,16 +174,62 @@ def holdings(out: Path) -> Holdings:
             continue
         same = _is_file(out / name) and info.get("sha256") == sha256(out / name)
         (h.owned if same else h.edited).append(name)
-    for name in writing:  # being written when the manifest was made: no checksum yet
-        if name not in files and _in_real_subfolder(out, name) and _is_file(out / name):
-            h.owned.append(name)
-    for name in dict.fromkeys([*files, *writing]):
+    for name in dict.fromkeys([*files, *writing]):  # a file being written is only ever its temporary
         if _in_real_subfolder(out, name) and _is_file(out / tmp_name(name)):
             h.owned.append(tmp_name(name))
-    if man.get("kind") == "sweep" and isinstance(man.get("parts"), dict) and _is_dir(out / PARTS):
+    if man.get("kind") == "sweep" and is_old_layout(man):
+        _old_sweep_holdings(out, files, h)
+    elif man.get("kind") == "sweep" and isinstance(man.get("parts"), dict) and _is_dir(out / PARTS):
         h.parts_folder = True
         _part_holdings(out, h)
     return h
+
+
+def _old_sweep_holdings(out: Path, files: dict, h: Holdings) -> None:
+    """An older negsim's sweep: its scenario.resolved.yaml if it parses, and the parts that read as outcome rows."""
+    name = "scenario.resolved.yaml"
+    if name not in files and _is_file(out / name) and _parses_as_yaml(out / name):
+        h.owned.append(name)
+    if not _is_dir(out / PARTS):
+        return
+    h.parts_folder = True
+    for f in sorted((out / PARTS).iterdir()):
+        if PART_RE.fullmatch(f.name.removesuffix(".tmp")) and _is_file(f) and _reads_as_part(f):
+            h.owned.append(f"{PARTS}/{f.name}")
+    if _is_file(out / PART_SUMS) and _is_sum_list(out / PART_SUMS):  # written by this negsim resuming the old sweep
+        h.owned.append(PART_SUMS)
+
+
+def _is_sum_list(path: Path) -> bool:
+    """True if every line of the file is a part's checksum line as negsim appends them (a torn last one aside)."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        lines = fh.read().split("\n")
+    return all(_SUM_LINE.fullmatch(line + "\n") for line in lines[:-1]) and len(lines[-1]) < _SUM_LINE_LEN
+
+
+def _parses_as_yaml(path: Path) -> bool:
+    """True if the file is a YAML mapping by negsim's own bounded loader."""
+    from negsim.yamlio import parse_yaml, read_limited
+
+    try:
+        doc, _ = parse_yaml(read_limited(path), str(path))
+    except Exception:  # noqa: BLE001 - any failure to read or parse means: not the file negsim wrote
+        return False
+    return isinstance(doc, dict)
+
+
+def _reads_as_part(path: Path) -> bool:
+    """True if the file is a CSV of a sweep's outcome rows: a header with point and replicate, every row as wide."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    if not rows or rows[0][:1] != ["point"] or "replicate" not in rows[0]:
+        return False
+    return all(len(r) == len(rows[0]) and r[0].isdigit() for r in rows[1:])
 
 
 def _in_real_subfolder(out: Path, name: str) -> bool:
@@ -225,15 +288,32 @@ def _list(names: list[str], out: Path, limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def refuse_in_the_way(out: Path, way: list[str]) -> None:
-    """Raise the one-line error for files negsim would have to overwrite but did not write."""
-    if way:
-        it = "it" if len(way) == 1 else "them"
-        why = "" if MANIFEST in way else f" (not in {out / MANIFEST})"
-        raise UsageError(
-            f"{_list(way, out)} {'is' if len(way) == 1 else 'are'} in the way: negsim did not write {it}{why} and never "
-            f"overwrites a file of yours, even with --force; move or rename {it}, or choose another --out"
+def refuse_in_the_way(out: Path, way: list[str], h: Holdings | None = None, force: bool = True) -> None:
+    """Raise the one-line error for files negsim would have to overwrite but may not (the user's, or edited since).
+
+    ``force`` says whether the command has a --force option (the message says it does not help).
+    """
+    if not way:
+        return
+    edited = [n for n in way if h is not None and n in h.edited]
+    others = [n for n in way if n not in edited]
+    even = ", even with --force" if force else ""
+    said = []
+    if others:
+        it, be = ("it", "is") if len(others) == 1 else ("them", "are")
+        no_manifest = (h is not None and not h.manifest) or MANIFEST in others
+        why = f"{out} has no negsim manifest" if no_manifest else f"not in {out / MANIFEST}"
+        said.append(
+            f"{_list(others, out)} {be} in the way: negsim did not write {it} ({why}) and never overwrites a file of yours{even}"
         )
+    if edited:
+        it, be = ("it", "was") if len(edited) == 1 else ("them", "were")
+        said.append(
+            f"{_list(edited, out)} {be} written by negsim and edited since (the checksum in {out / MANIFEST} no longer matches), "
+            f"so negsim keeps {it}{even}"
+        )
+    it = "it" if len(way) == 1 else "them"
+    raise UsageError("; ".join(said) + f"; move or rename {it}, or choose another --out")
 
 
 def edited_note(out: Path, h: Holdings) -> str | None:
@@ -329,9 +409,10 @@ def create_new(path: Path, mode: str = "w", **kw):
     return os.fdopen(fd, mode, **kw)
 
 
-def write_atomic(path: Path, fill: Callable, mode: str = "w", **kw) -> None:
+def write_atomic(path: Path, fill: Callable, mode: str = "w", before_rename: Callable | None = None, **kw) -> None:
     """Write ``path`` via ``path.tmp`` (created fresh, fsynced, renamed); ``fill(fh)`` writes the content.
 
+    ``before_rename(tmp)``, if given, runs on the finished temporary just before the rename.
     On any error the temporary is removed and nothing replaces ``path``.
     """
     path = Path(path)
@@ -341,6 +422,8 @@ def write_atomic(path: Path, fill: Callable, mode: str = "w", **kw) -> None:
             fill(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        if before_rename is not None:
+            before_rename(tmp)
         os.replace(tmp, path)
     except FileExistsError:
         raise OSError(17, f"{tmp} is in the way (negsim did not write it)") from None
@@ -360,16 +443,38 @@ def write_manifest(out: Path, manifest: dict) -> None:
     write_text(out / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
 
 
-def record(out: Path, names: Iterable[str]) -> None:
-    """Add files just written (e.g. plots) to the folder's manifest with their sha256."""
+def write_recorded(out: Path, name: str, fill: Callable, mode: str = "w", **kw) -> str:
+    """Write the result file ``out/name`` atomically, its sha256 recorded in the manifest before the rename; returns it.
+
+    A kill at any moment leaves the temporary (a temporary of a listed file) or the file with its
+    checksum listed: never a file at a final name that the manifest does not vouch for.
+    """
+    digest = {}
+
+    def note(tmp: Path) -> None:
+        digest[name] = sha256(tmp)
+        record_sums(out, digest)
+
+    write_atomic(out / name, fill, mode, before_rename=note, **kw)
+    return digest[name]
+
+
+def record_sums(out: Path, sums: dict[str, str]) -> None:
+    """List files with their sha256 in the folder's manifest (written atomically); no manifest, no record."""
     man = read_manifest(out)
     if man is None:
         return
     files = man.get("files") if isinstance(man.get("files"), dict) else {}
-    for name in names:
-        files[name] = {"sha256": sha256(out / name)}
+    for name, digest in sums.items():
+        files[name] = {**(files.get(name) if isinstance(files.get(name), dict) else {}), "sha256": digest}
     man["files"] = files
     write_manifest(out, man)
+
+
+def announced(out: Path, name: str) -> bool:
+    """True if the folder's manifest says a command is writing ``name`` now."""
+    man = read_manifest(out)
+    return man is not None and name in _writing(man)
 
 
 def append_part_sum(out: Path, part: Path) -> None:

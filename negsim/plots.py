@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from negsim.errors import UsageError
-from negsim.folder import holdings, in_the_way, lock, record, refuse_in_the_way, releases_locks, write_atomic
+from negsim.folder import holdings, in_the_way, lock, refuse_in_the_way, releases_locks, write_atomic, write_recorded
 from negsim.stats import wilson
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
@@ -242,7 +242,8 @@ def _figure(width: float, height: float, **kw) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", **kw)
 
 
-def _save(fig: Figure, out: str | Path) -> Path:
+def _save(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None = None) -> Path:
+    """Write a figure to ``out``; ``record_as`` (result folder, name there): its checksum is recorded before the rename."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -259,7 +260,10 @@ def _save(fig: Figure, out: str | Path) -> Path:
             fig.savefig(fh, format=suffix[1:], dpi=DPI, bbox_inches="tight", metadata=metadata)
 
     try:  # via a fresh temporary and a rename: never through a symlink, never a half-written plot
-        write_atomic(out, fill, mode="wb")
+        if record_as is None:
+            write_atomic(out, fill, mode="wb")
+        else:
+            write_recorded(*record_as, fill, mode="wb")
     except OSError as e:
         raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
     return out
@@ -960,19 +964,17 @@ def plot(
             raise UsageError("no plot format given: choose from png, svg, pdf")
         targets = [[out / f"{k}{s}" for s in dict.fromkeys(suffixes)] for k in kinds]
     inside = _inside(res.path, [f for files in targets for f in files])
+    names = {}
     if inside:  # plots written into the result folder are recorded in its manifest, and never replace a file of yours
         lock(res.path)
-        refuse_in_the_way(res.path, in_the_way(res.path, inside, holdings(res.path)))
+        h = holdings(res.path)
+        refuse_in_the_way(res.path, in_the_way(res.path, inside, h), h, force=False)
+        names = dict(zip([f for files in targets for f in files], inside, strict=True))
     written = []
     for k, files in zip(kinds, targets, strict=True):
         fig = draw[k]()
         for f in files:
-            written.append(_save(fig, f))
-    if inside:
-        try:
-            record(res.path, inside)
-        except OSError as e:
-            raise UsageError(f"cannot record the plots in {res.path / 'manifest.json'}: {e.strerror or e}") from None
+            written.append(_save(fig, f, (res.path, names[f]) if f in names else None))
     return written
 
 
@@ -993,8 +995,11 @@ def _inside(folder: Path, files: list[Path]) -> list[str]:
     return names
 
 
-def plot_compare(comparison: dict, out: str | Path) -> Path:
-    """Paired differences B - A of each probability with 95% intervals (from ``negsim compare``)."""
+def plot_compare(comparison: dict, out: str | Path, record_in: Path | None = None) -> Path:
+    """Paired differences B - A of each probability with 95% intervals (from ``negsim compare``).
+
+    ``record_in``: the result folder whose manifest records the plot's checksum before its rename.
+    """
     out = Path(out)
     diffs = comparison["differences"]
     keys = [k for k in ("reached", "ratified", "in_force", "survived") if k in diffs]
@@ -1013,4 +1018,4 @@ def plot_compare(comparison: dict, out: str | Path) -> Path:
         f"{Path(str(comparison['a'])).stem} vs {b}\n{comparison['runs']:,} paired replicates, seed {comparison['seed']}",
         fontsize=9,
     )
-    return _save(fig, out)
+    return _save(fig, out, (record_in, out.name) if record_in is not None else None)

@@ -17,7 +17,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -306,9 +305,9 @@ class InOrder:
 class CSVRows:
     """A CSV file written row by row (the header from the first row), fsynced on close."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.fh = open(path, "w", newline="")
+    def __init__(self, target):
+        """``target``: a text file already open for writing (``newline=""``), or a path to create."""
+        self.fh = target if hasattr(target, "write") else open(target, "w", newline="")
         self.writer = None
         self.count = 0
 

@@ -582,8 +582,8 @@ def _table_path(out: Path) -> Path | None:
 
 
 def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> tuple[Path, int]:
-    """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv."""
-    from negsim.folder import write_atomic
+    """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv, each recorded before its rename."""
+    from negsim.folder import write_recorded
     from negsim.stats import wilson
 
     parts = _parts(out)
@@ -608,7 +608,7 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
                     counts[p][k] += r[k] == "True"
 
     final = out / "rows.csv"
-    write_atomic(final, join, newline="")
+    write_recorded(out, final.name, join, newline="")
     total = sum(n.values())
     if any(n[p] != target[p] for p in target):
         raise RuntimeError(f"sweep table has {total} rows, expected {sum(target.values())}: a part is missing or doubled")
@@ -617,7 +617,7 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
         import pyarrow.parquet as pq
 
         table = pacsv.read_csv(final, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
-        write_atomic(out / "rows.parquet", lambda fh: pq.write_table(table, fh), mode="wb")
+        write_recorded(out, "rows.parquet", lambda fh: pq.write_table(table, fh), mode="wb")
         final.unlink()
         final = out / "rows.parquet"
     except ImportError:
@@ -633,7 +633,7 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
                 cells += [round(counts[p][k] / n[p], 6), round(lo, 6), round(hi, 6)]
             w.writerow([p, *[point[q] for q in params], n[p], *cells])
 
-    write_atomic(out / "points.csv", summarise, newline="")
+    write_recorded(out, "points.csv", summarise, newline="")
     return final, total
 
 

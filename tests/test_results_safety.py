@@ -111,12 +111,34 @@ def test_force_removes_only_files_whose_checksum_still_matches_and_says_which_it
     assert sorted(p.name for p in (d / "plots").iterdir()) == ["fig.png"]  # negsim's plots went, the user's stayed
 
 
-def test_an_edited_result_negsim_would_rewrite_is_in_the_way(tmp_path):
+def test_an_edited_result_negsim_would_rewrite_is_kept_and_the_message_says_negsim_wrote_it(tmp_path):
     d = tmp_path / "D"
     assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
-    (d / "summary.json").write_text("{}\n")
-    refused(*cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force"), "summary.json", "in the way")
-    assert (d / "summary.json").read_text() == "{}\n"
+    with open(d / "summary.json", "a") as fh:
+        fh.write(" ")
+    edited = (d / "summary.json").read_text()
+    code, err = cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")
+    refused(code, err, "summary.json", "written by negsim and edited since", "keeps it")
+    assert "did not write" not in err and (d / "summary.json").read_text() == edited
+
+
+def test_a_file_in_the_way_of_a_folder_without_manifest_says_so(tmp_path):
+    d = tmp_path / "D"
+    d.mkdir()
+    (d / "summary.json").write_text("mine")
+    code, err = cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")
+    refused(code, err, f"{d} has no negsim manifest", "even with --force")
+    assert "not in" not in err and (d / "summary.json").read_text() == "mine"
+
+
+def test_plot_refusal_does_not_offer_force_which_plot_lacks(tmp_path):
+    d = tmp_path / "D"
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
+    (d / "plots").mkdir()
+    (d / "plots" / "outcomes.png").write_text("mine")
+    code, err = cli("plot", d)
+    refused(code, err, "outcomes.png", "in the way", "negsim did not write it")
+    assert "--force" not in err and (d / "plots" / "outcomes.png").read_text() == "mine"
 
 
 def test_a_killed_run_is_cleared_by_force_and_the_users_files_stay(tmp_path):
@@ -131,6 +153,11 @@ def test_a_killed_run_is_cleared_by_force_and_the_users_files_stay(tmp_path):
     proc.send_signal(signal.SIGKILL)  # no chance to write a final manifest
     proc.wait(timeout=30)
     assert tmp.exists() and json.loads((d / "manifest.json").read_text())["complete"] is False
+    (d / "summary.json").write_text("mine\n")  # a name the killed run announced: the file is the user's, not negsim's
+    for force in ((), ("--force",)):
+        refused(*cli("run", MINI, "--runs", 4, "--out", d, "-q", *force), str(d / "summary.json"), "in the way")
+        assert (d / "summary.json").read_text() == "mine\n" and tmp.exists()
+    (d / "summary.json").unlink()
     refused(*cli("run", MINI, "--runs", 4, "--out", d, "-q"), "outcomes.csv.tmp", "--force")
     assert cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")[0] == 0
     assert not tmp.exists() and (d / "notes.tmp").read_text() == "mine"
@@ -350,9 +377,10 @@ def test_sweep_with_enospc_writing_a_part_is_a_clear_error(tmp_path, monkeypatch
 
     real, calls = sw.os.fsync, []
 
-    def fsync(fd):
-        calls.append(fd)
-        if len(calls) == 3:
+    def fsync(fd):  # the second part file's fsync fails
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".csv.tmp"):
+            calls.append(fd)
+        if len(calls) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(fd)
 
@@ -427,3 +455,149 @@ def test_the_schema_accepts_plain_names():
     assert load(MINI, ["name=mini-2.v3_x"]).name == "mini-2.v3_x"
     with pytest.raises(ScenarioError, match="plain name"):
         load(MINI, ["name=../up"])
+
+
+# ---- every file negsim writes is recorded before its rename; older manifests --------------------
+
+
+def interrupted_sweep(d: Path, parts: int = 2) -> tuple:
+    """A sweep stopped after ``parts`` part files, as a kill leaves it; returns its arguments."""
+    from negsim import sweep as sw
+
+    args = ("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 100, "--out", d, "-q")
+    real, calls = sw._write_part, []
+
+    def stop(*a):
+        calls.append(1)
+        if len(calls) > parts:
+            raise KeyboardInterrupt
+        real(*a)
+
+    sw._write_part = stop
+    try:
+        assert cli(*args)[0] == 130
+    finally:
+        sw._write_part = real
+    return args
+
+
+def test_a_killed_sweeps_announced_names_never_claim_the_users_files(tmp_path):
+    d = tmp_path / "D"
+    args = interrupted_sweep(d)
+    (d / "points.csv").write_text("mine\n")
+    (d / "rows.csv").write_text("mine\n")
+    for more in ("--resume", "--force"):
+        refused(*cli(*args, more), "in the way", str(d / "points.csv"), str(d / "rows.csv"))
+        assert (d / "points.csv").read_text() == "mine\n" and (d / "rows.csv").read_text() == "mine\n"
+    (d / "points.csv").unlink()
+    (d / "rows.csv").unlink()
+    assert cli(*args, "--resume")[0] == 0
+    checksums_match(d)
+
+
+def test_each_result_file_is_listed_with_its_checksum_before_its_rename(tmp_path, monkeypatch):
+    d = tmp_path / "D"
+    real, seen = os.replace, []
+
+    def replace(src, dst):
+        src, dst = Path(src), Path(dst)
+        if dst.parent in (d, d / "plots") and dst.name != "manifest.json":
+            files = json.loads((d / "manifest.json").read_text())["files"]
+            name = dst.relative_to(d).as_posix()
+            assert files[name]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest(), name
+            seen.append(name)
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
+    assert cli("plot", d)[0] == 0
+    assert cli("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 4, "--out", tmp_path / "S", "-q")[0] == 0
+    assert {"outcomes.csv", "summary.json", "scenario.resolved.yaml", "plots/outcomes.png"} <= set(seen)
+
+
+def test_a_plot_interrupted_partway_leaves_only_files_negsim_can_clear(tmp_path, monkeypatch):
+    from negsim import plots
+
+    d = tmp_path / "D"
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "_fig_survival", interrupted)  # killed after outcomes.png
+    with pytest.raises(KeyboardInterrupt):
+        plots.plot(d)
+    monkeypatch.undo()
+    assert (d / "plots" / "outcomes.png").exists() and not (d / "plots" / "survival.png").exists()
+    assert "plots/outcomes.png" in checksums_match(d)["files"]
+    code, err = cli("plot", d)
+    assert code == 0, err
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")[0] == 0
+    assert not (d / "plots").exists()
+
+
+def old_layout(d: Path, files: tuple) -> None:
+    """Rewrite a folder's manifest as the older negsim wrote it: no layout, writing or parts; ``files`` listed."""
+    man = json.loads((d / "manifest.json").read_text())
+    for key in ("layout", "writing", "parts", "files"):
+        man.pop(key, None)
+    if files:
+        man["files"] = {n: {"sha256": hashlib.sha256((d / n).read_bytes()).hexdigest()} for n in files}
+    (d / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
+    with contextlib.suppress(FileNotFoundError):
+        (d / "parts" / "SHA256SUMS").unlink()
+
+
+def test_an_old_finished_run_is_replaced_by_force(tmp_path):
+    d = tmp_path / "D"
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
+    old_layout(d, ("outcomes.csv", "summary.json", "scenario.resolved.yaml"))
+    (d / "notes.txt").write_text("mine")
+    refused(*cli("run", MINI, "--runs", 4, "--out", d, "-q"), "already holds negsim results")
+    assert cli("run", MINI, "--runs", 4, "--out", d, "-q", "--force")[0] == 0
+    assert (d / "notes.txt").read_text() == "mine"
+
+
+def test_an_old_finished_sweep_is_replaced_by_force(tmp_path):
+    d = tmp_path / "D"
+    args = ("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 4, "--out", d, "-q")
+    assert cli(*args)[0] == 0
+    table = "rows.parquet" if (d / "rows.parquet").exists() else "rows.csv"
+    old_layout(d, (table, "points.csv"))  # the old negsim did not list scenario.resolved.yaml
+    code, err = cli(*args, "--force")
+    assert code == 0, err
+    checksums_match(d)
+
+
+@pytest.mark.parametrize("more", ["--resume", "--force"])
+def test_an_old_interrupted_sweep_resumes_or_starts_over(tmp_path, more):
+    d = tmp_path / "D"
+    args = interrupted_sweep(d)
+    old_layout(d, ())
+    (d / "parts" / "notes.txt").write_text("mine")
+    fake = d / "parts" / "p000001_r00000050_00000100.csv"
+    fake.write_text("not a part\n")  # named like a part, but not outcome rows: the user's
+    refused(*cli(*args, more), "in the way", fake.name)
+    fake.unlink()
+    code, err = cli(*args, more)
+    assert code == 0, err
+    man = checksums_match(d)
+    assert man["complete"] is True and man["rows"] == 200
+    assert sorted(os.listdir(d / "parts")) == ["notes.txt"] and (d / "parts" / "notes.txt").read_text() == "mine"
+
+
+def test_the_run_table_is_written_through_the_file_negsim_created(tmp_path, monkeypatch):
+    from negsim import api
+
+    opened = []
+    real_open = builtins.open
+
+    def watch(file, mode="r", *a, **k):
+        if str(file).endswith("outcomes.csv.tmp") and "w" in mode:
+            opened.append(file)
+        return real_open(file, mode, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", watch)
+    d = tmp_path / "D"
+    assert api.run(MINI, runs=4, out=d, progress=False).complete
+    assert opened == []  # never reopened by name after it was created with O_EXCL | O_NOFOLLOW
