@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -21,3 +22,12 @@ def compile_file(path, overrides=()):
 
 def negsim_cmd(*args):
     return [sys.executable, "-m", "negsim", *map(str, args)]
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc), e.g. a run's pool workers."""
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            kids += [int(k) for k in fh.read().split()]
+    return kids

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, SCENARIOS, negsim_cmd
+from conftest import FIXTURES, ROOT, SCENARIOS, children, negsim_cmd
 
 from negsim.cli import main
 from negsim.errors import UsageError
@@ -155,14 +155,6 @@ def test_a_sweep_resumed_without_its_resolved_scenario_finishes(tmp_path):
 # ---- a worker killed from outside ----------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as fh:
-            kids += [int(k) for k in fh.read().split()]
-    return kids
-
-
 def test_a_worker_killed_from_outside_ends_the_run_with_its_rows_saved(tmp_path):
     out = tmp_path / "R"
     headline = SCENARIOS / "polish_belarusian_limits.yaml"
@@ -171,10 +163,10 @@ def test_a_worker_killed_from_outside_ends_the_run_with_its_rows_saved(tmp_path)
     try:
         deadline = time.time() + 60
         tmp = out / "outcomes.csv.tmp"
-        while (len(_children(proc.pid)) < 2 or not tmp.exists() or tmp.stat().st_size < 100_000) and time.time() < deadline:
+        while (len(children(proc.pid)) < 2 or not tmp.exists() or tmp.stat().st_size < 100_000) and time.time() < deadline:
             assert proc.poll() is None, proc.communicate()[1]
             time.sleep(0.05)
-        os.kill(_children(proc.pid)[0], signal.SIGKILL)
+        os.kill(children(proc.pid)[0], signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

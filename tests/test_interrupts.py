@@ -14,7 +14,7 @@ import time
 import tracemalloc
 
 import pytest
-from conftest import FIXTURES, ROOT, SCENARIOS, compile_file, negsim_cmd
+from conftest import FIXTURES, ROOT, SCENARIOS, children, compile_file, negsim_cmd
 
 from negsim.pool import WorkerDied, WorkerPool, _watch_parent, die_with_parent
 from negsim.runner import LocalExecutor, StopOnce, chunks, interrupts_deferred
@@ -35,14 +35,6 @@ def _wait_for(what, proc: subprocess.Popen, timeout: float = 90) -> None:
             proc.kill()
             pytest.fail(f"negsim ended or stalled before the test could interrupt it: {(proc.communicate()[1] or '')[-2000:]}")
         time.sleep(0.05)
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as fh:
-            kids += [int(k) for k in fh.read().split()]
-    return kids
 
 
 def _alive(pid: int) -> bool:
@@ -77,8 +69,8 @@ def test_a_double_ctrl_c_stops_a_run_at_once_and_keeps_the_finished_rows_whole(t
     out = tmp_path / "D"
     proc = _start("run", HEADLINE, "--runs", 500_000, "--jobs", 2, "-q", "--out", out)
     tmp = out / "outcomes.csv.tmp"
-    _wait_for(lambda: tmp.exists() and tmp.stat().st_size > 20_000 and len(_children(proc.pid)) >= 2, proc)
-    workers = _children(proc.pid)
+    _wait_for(lambda: tmp.exists() and tmp.stat().st_size > 20_000 and len(children(proc.pid)) >= 2, proc)
+    workers = children(proc.pid)
     stdout, stderr, took = _ctrl_c_twice(proc)
     assert proc.returncode == 130, stderr
     assert took < 5 and "Traceback" not in stderr and "interrupted" in stderr
@@ -116,9 +108,9 @@ def test_a_double_ctrl_c_stops_a_sweep_at_once_with_every_part_whole(tmp_path):
 @linux_only
 def test_a_double_ctrl_c_stops_a_compare_at_once(tmp_path):
     proc = _start("compare", HEADLINE, "--set", "actors.POL.reservation=0.1", "--runs", 100_000, "--jobs", 2)
-    _wait_for(lambda: len(_children(proc.pid)) >= 2, proc)
+    _wait_for(lambda: len(children(proc.pid)) >= 2, proc)
     time.sleep(0.5)  # the workers are busy with their first chunks
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
     _, stderr, took = _ctrl_c_twice(proc)
     assert proc.returncode == 130, stderr
     assert took < 5 and "Traceback" not in stderr and "interrupted" in stderr
@@ -130,8 +122,8 @@ def test_workers_die_with_a_sigkilled_parent(tmp_path):
     out = tmp_path / "S"
     args = ("sweep", HEADLINE, "-p", "actors.POL.reservation=0,0.1", "--runs", 100_000, "--jobs", 2, "-q", "--out", out)
     proc = _start(*args, pipe=subprocess.DEVNULL)  # no pipes: workers that outlive it would hold them open
-    _wait_for(lambda: len(_children(proc.pid)) >= 2 and any((out / "parts").glob("*.csv")), proc)
-    workers = _children(proc.pid)
+    _wait_for(lambda: len(children(proc.pid)) >= 2 and any((out / "parts").glob("*.csv")), proc)
+    workers = children(proc.pid)
     proc.kill()
     proc.wait()
     deadline = time.time() + 2
