@@ -12,8 +12,8 @@ Sections (each prints PASS/FAIL against its target; the machines are noisy, +-20
            included) and replicates/s; plus the in-process split of one replicate's time:
            model setup (draws + Mesa agents), negotiation, ratification, compliance, result
            writing (summary + CSV row). Target: <= 3 s wall with --jobs 2 on a 2-core machine.
-  scaling  synthetic rosters (negsim.synth) of 35, 100 and 300 actors x 5, 15 and 40 issues:
-           ms per replicate, in process (negsim.runner.run_many, --jobs 1). Target: 300 actors
+  scaling  synthetic rosters (negsim.scenario.synth) of 35, 100 and 300 actors x 5, 15 and 40 issues:
+           ms per replicate, in process (negsim.montecarlo.runner.run_many, --jobs 1). Target: 300 actors
            <= 10x the time of 35 actors, at each issue count.
   negmas   NegMAS multilateral SAO vs negsim's negotiation phase alone, 35 agents x 10 issues
            (benchmarks/negmas_compare.py, run with a Python that has NegMAS: --negmas-python, or
@@ -89,12 +89,12 @@ def wall(cmd: list[str], repeat: int = 3) -> float:
 def bench_phases(n: int = 300) -> dict:
     """In-process split of one replicate of the Polish-Belarusian scenario (ms per replicate)."""
     from negsim.api import load
-    from negsim.compliance import comply
-    from negsim.model import NegotiationModel
-    from negsim.negotiation import negotiate
-    from negsim.ratification import ratify
-    from negsim.runner import CSVRows, replicate_rng, single_threaded_blas
-    from negsim.stats import Summary
+    from negsim.model.compliance import comply
+    from negsim.model.model import NegotiationModel
+    from negsim.model.negotiation import negotiate
+    from negsim.model.ratification import ratify
+    from negsim.montecarlo.runner import CSVRows, replicate_rng, single_threaded_blas
+    from negsim.montecarlo.stats import Summary
 
     single_threaded_blas()
     comp = load(SCENARIO)
@@ -148,8 +148,8 @@ def bench_run(runs: int, repeat: int) -> dict:
         # workers, one replicate, the result files. What is left of the target is for the 1,000 replicates
         cmd = _negsim("run", SCENARIO, "--runs", 1, "--jobs", 2, "--seed", 1, "--out", Path(tmp) / "one", "--force", "-q")
         out["fixed_s"] = round(wall(cmd, repeat), 3)
-    # negsim's model imports mesa's Model and Agent only (negsim/_mesa.py); all of mesa, for comparison
-    out["model_import_s"] = round(wall([sys.executable, "-c", "import negsim.model"], repeat), 3)
+    # negsim's model imports mesa's Model and Agent only (negsim/model/_mesa.py); all of mesa, for comparison
+    out["model_import_s"] = round(wall([sys.executable, "-c", "import negsim.model.model"], repeat), 3)
     out["mesa_import_s"] = round(wall([sys.executable, "-c", "import mesa"], repeat), 3)
     out["speedup_jobs2"] = round(out["jobs1"]["wall_s"] / out["jobs2"]["wall_s"], 2)
     out["phases"] = bench_phases()
@@ -186,8 +186,8 @@ def print_run(r: dict) -> None:
 # -- scaling -----------------------------------------------------------------------------------------
 def bench_scaling(actors=(35, 100, 300), issues=(5, 15, 40), budget_s: float = 4.0, max_reps: int = 300) -> dict:
     """ms per replicate of synthetic scenarios, in process (run_many, one process)."""
-    from negsim.runner import run_many, single_threaded_blas
-    from negsim.synth import compile_synthetic
+    from negsim.montecarlo.runner import run_many, single_threaded_blas
+    from negsim.scenario.synth import compile_synthetic
 
     single_threaded_blas()
     cells = {}
@@ -452,7 +452,7 @@ def main() -> int:
     if a.sweep and "sweep" not in sections:
         sections.append("sweep")
     calib = _calibration()
-    from negsim import proposals
+    from negsim.model import proposals
 
     print(f"machine  {os.cpu_count()} CPU(s), Python {platform.python_version()}; pure-Python speed: sum(range(10_000)) "
           f"takes {calib:.0f} us (times below scale with it: compare machines by this figure)")  # fmt: skip

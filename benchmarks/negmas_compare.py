@@ -19,8 +19,8 @@ What is compared, for N agents and K issues:
   (2 by default: 2^K outcomes) and a reserved value; ``n_steps`` = 12, as negsim's 12 rounds
   (in one SAO step every negotiator responds to the standing offer and makes its own). Timed:
   ``mechanism.run()`` on a freshly built mechanism (building it is reported apart).
-- negsim: ``negsim.negotiation.negotiate(model)`` alone, on freshly built models of a synthetic
-  scenario of N actors and K issues (:mod:`negsim.synth`: Nash proposal over a 21-level grid
+- negsim: ``negsim.model.negotiation.negotiate(model)`` alone, on freshly built models of a synthetic
+  scenario of N actors and K issues (:mod:`negsim.scenario.synth`: Nash proposal over a 21-level grid
   per issue, consensus body, 12 rounds). Model construction is not timed.
 
 Both run single-threaded in this process. The ratio printed is NegMAS time / negsim time per
@@ -85,10 +85,10 @@ def negmas_time(n: int, k: int, values: int, steps: int, repeat: int, negotiator
 
 def negsim_time(n: int, k: int, replicates: int, seed: int) -> dict:
     """Mean seconds of negsim's negotiation phase (``negotiate(model)``) on fresh models."""
-    from negsim.model import NegotiationModel
-    from negsim.negotiation import negotiate
-    from negsim.runner import replicate_rng, single_threaded_blas
-    from negsim.synth import compile_synthetic
+    from negsim.model.model import NegotiationModel
+    from negsim.model.negotiation import negotiate
+    from negsim.montecarlo.runner import replicate_rng, single_threaded_blas
+    from negsim.scenario.synth import compile_synthetic
 
     single_threaded_blas()
     comp = compile_synthetic(n, k, seed)

@@ -18,75 +18,14 @@ from pathlib import Path
 
 from negsim import __version__
 from negsim.errors import ScenarioError, UsageError
-from negsim.folder import releases_locks as _releases_locks
-from negsim.yamlio import FileRefused, parse_yaml, read_limited
-from negsim.yamlio import dump as dump_yaml
-
-REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-def installed_data(name: str) -> Path | None:
-    """``share/negsim/<name>`` (scenarios, seeds) as ``pip install .`` puts it, under this Python's prefix or the user's base."""
-    import site
-
-    for base in filter(None, (sys.prefix, site.USER_BASE)):
-        d = Path(base) / "share" / "negsim" / name
-        if d.is_dir():
-            return d
-    return None
-
-
-def bundled_dir() -> Path:
-    """The bundled scenarios: the source checkout's scenarios/, else the installed copy (a non-editable install)."""
-    if REPO_SCENARIOS.is_dir():
-        return REPO_SCENARIOS
-    return installed_data("scenarios") or REPO_SCENARIOS
-
-
-def scenario_dirs() -> list[Path]:
-    """Where bundled scenarios are looked for: ./scenarios, then the bundled ones (:func:`bundled_dir`)."""
-    out = []
-    for d in (Path.cwd() / "scenarios", bundled_dir()):
-        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
-            out.append(d)
-    return out
-
-
-def resolve_scenario_path(name: str) -> Path:
-    """A file path as given, or a bundled scenario by name (``polish_belarusian_limits``)."""
-    p = Path(name)
-    if p.suffix in (".yaml", ".yml") or os.sep in name:
-        return p
-    # a bare name is a bundled scenario (the bundled ones first, so a local copy
-    # with the same name cannot silently change what `negsim run NAME` means)
-    for d in [bundled_dir(), *scenario_dirs()]:
-        cand = d / f"{name}.yaml"
-        if cand.exists():
-            return cand
-    return p
-
-
-def load(path: str | Path, overrides: list[str] | None = None, allow_outside: bool = False):
-    """Load, validate and compile a scenario; raises :class:`ScenarioError` on bad input."""
-    from negsim.compile import CompiledScenario
-    from negsim.scenario import load_scenario
-
-    ls = load_scenario(resolve_scenario_path(str(path)), overrides, allow_outside=allow_outside)
-    return CompiledScenario(ls.scenario, ls.document)
-
-
-def shadowed_by_events(comp, paths: list[str]) -> list[str]:
-    """Warnings for parameters that a scenario event sets again (so changing them may do little)."""
-    out = []
-    for i, ev in enumerate(comp.scenario.events):
-        when = f"at period {ev.at}" if ev.at is not None else (f"at round {ev.round}" if ev.round is not None else "by chance")
-        for path in ev.set:
-            for p in paths:
-                if p == path:
-                    out.append(
-                        f"{p} is also set by event {i} ('{ev.label or path}') {when}; the event's value replaces yours from then on"
-                    )
-    return out
+from negsim.montecarlo.folder import releases_locks as _releases_locks
+from negsim.montecarlo.folder import sha256, write_result
+from negsim.montecarlo.outdir import COMPARE_FILES, RUN_FILES, command_line, prepare_out_dir
+from negsim.paths import resolve_scenario_path, scenario_dirs
+from negsim.scenario.load import load_compiled as load
+from negsim.scenario.load import shadowed_by_events
+from negsim.scenario.yamlio import FileRefused, parse_yaml, read_limited
+from negsim.scenario.yamlio import dump as dump_yaml
 
 
 def validate(paths: list[str], allow_outside: bool = False, strict: bool = False) -> dict[str, list]:
@@ -94,8 +33,8 @@ def validate(paths: list[str], allow_outside: bool = False, strict: bool = False
 
     With ``strict``, every parameter must also cite a known claim or state an assumption.
     """
-    from negsim.provenance import check_document, claims_by_id, load_cards
-    from negsim.scenario import load_scenario
+    from negsim.scenario.load import load_scenario
+    from negsim.scenario.provenance import check_document, claims_by_id, load_cards
 
     out = {}
     known = None
@@ -113,8 +52,8 @@ def validate(paths: list[str], allow_outside: bool = False, strict: bool = False
 
 def explain(path: str | Path, prefix: str = "", allow_outside: bool = False) -> list[str]:
     """Each parameter's value and the claims (or assumption) behind it."""
-    from negsim.provenance import explain as _explain
-    from negsim.scenario import load_scenario
+    from negsim.scenario.load import load_scenario
+    from negsim.scenario.provenance import explain as _explain
 
     file = resolve_scenario_path(str(path))
     ls = load_scenario(file, allow_outside=allow_outside)
@@ -123,8 +62,8 @@ def explain(path: str | Path, prefix: str = "", allow_outside: bool = False) -> 
 
 def sources(with_claims: bool = False) -> list[str]:
     """The source cards, their claims, and how many bundled-scenario parameters cite each."""
-    from negsim.provenance import claims_by_id, load_cards, support_counts
-    from negsim.scenario import load_scenario
+    from negsim.scenario.load import load_scenario
+    from negsim.scenario.provenance import claims_by_id, load_cards, support_counts
 
     cards = load_cards()
     docs = []
@@ -177,141 +116,6 @@ class RunResult:
     text: str
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write a file via a fresh temporary and a rename (never through a symlink; see :mod:`negsim.folder`).
-
-    A result file that its folder's manifest announces (``writing``) has its sha256 recorded
-    there before the rename, so it is negsim's however the command ends.
-    """
-    from negsim.folder import MANIFEST, announced, write_recorded, write_text
-
-    path = Path(path)
-    if path.name != MANIFEST and announced(path.parent, path.name):
-        write_recorded(path.parent, path.name, lambda fh: fh.write(text), encoding="utf-8")
-    else:
-        write_text(path, text)
-
-
-# what each command writes into its folder (besides manifest.json, and their .tmp temporaries)
-RUN_FILES = ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
-COMPARE_FILES = ("outcomes_a.csv", "outcomes_b.csv", "comparison.json", "comparison.png")
-
-
-def held_results(out: Path) -> list[str]:
-    """The results negsim wrote in ``out`` (by its manifest, checksums matching), finished or not; not the user's files."""
-    from negsim.folder import holdings
-
-    return holdings(out).results() if out.is_dir() else []
-
-
-def clear_results(out: Path) -> None:
-    """Remove negsim's own files from ``out``: those its manifest lists with a matching checksum, and its temporaries."""
-    from negsim.folder import clear, holdings
-
-    clear(out, holdings(out))
-
-
-def new_out_dir(name: str) -> Path:
-    """A fresh folder results/NAME-TIMESTAMP, created here so two runs started in the same second never share one."""
-    import re
-
-    # a scenario's name is checked by the schema; this guards any caller: results/NAME-..., never elsewhere
-    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}", name):
-        raise UsageError(f"the name {name!r} cannot name a folder in results/ (letters, digits, '-', '_', '.'); pass --out")
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{name}-{stamp}"
-    for k in range(1, 1000):
-        out = base if k == 1 else base.with_name(f"{base.name}-{k}")
-        try:
-            out.mkdir(parents=True, exist_ok=False)
-            return out
-        except FileExistsError:
-            continue
-        except OSError as e:
-            raise UsageError(f"cannot create {out}: {e.strerror or e}") from None
-    raise UsageError(f"cannot find a free folder name like {base}; pass --out")
-
-
-def open_out_dir(out: str | Path | None, name: str, writes=(), folders=()):
-    """Create and lock the output folder; refuse a system folder, a file, or files of the user's in the way.
-
-    Returns (folder, :class:`~negsim.folder.Holdings`): what negsim already wrote there.
-    """
-    from negsim.folder import MANIFEST, check_not_system, holdings, in_the_way, lock, refuse_in_the_way
-
-    out = new_out_dir(name) if out is None else Path(out)
-    check_not_system(out)
-    if os.path.lexists(out) and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot write to {out}: cannot create it ({e.strerror or e})") from None
-    lock(out)
-    h = holdings(out)
-    refuse_in_the_way(out, in_the_way(out, [*writes, MANIFEST], h, folders), h)
-    return out, h
-
-
-def prepare_out_dir(out: str | Path | None, name: str, force: bool = False, kind: str = "run", writes: tuple = RUN_FILES) -> Path:
-    """Create, lock and check the output folder before any work starts; write its provisional manifest.
-
-    A folder that holds negsim results (of any command, finished or interrupted, by its manifest)
-    is refused unless ``force``, which removes those results first. A file of the user's where
-    negsim would write is refused even with ``force``.
-    """
-    out, h = open_out_dir(out, name, writes)
-    held = h.results()
-    if held and not force:
-        raise UsageError(
-            f"{out} already holds negsim results ({', '.join(held[:4])}{', ...' if len(held) > 4 else ''}); "
-            "choose another --out or pass --force to replace them"
-        )
-    ready_out_dir(out, h if force else None, provisional_manifest(kind, writes))
-    return out
-
-
-def provisional_manifest(kind: str, writes, **extra) -> dict:
-    """The manifest written before anything else: what the command will write, so a killed one can be cleared."""
-    from negsim.folder import LAYOUT
-
-    return {
-        "kind": kind,
-        "negsim_version": __version__,
-        "complete": False,
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": _command_line(),
-        **extra,
-        "layout": LAYOUT,
-        "files": {},
-        "writing": list(writes),
-    }
-
-
-def _command_line() -> str:
-    return " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else ""
-
-
-def ready_out_dir(out: Path, clear, manifest: dict, sub: str | None = None) -> None:
-    """Remove negsim's earlier results (``clear``: their Holdings, or None), create ``out/sub``, write ``manifest``.
-
-    Writing the manifest is also the check that the folder can be written.
-    """
-    from negsim.folder import LAYOUT, edited_note, write_manifest
-    from negsim.folder import clear as clear_files
-
-    try:
-        if clear:
-            clear_files(out, clear)
-            if note := edited_note(out, clear):
-                print(f"negsim: warning: {note}", file=sys.stderr)
-        if sub:
-            (out / sub).mkdir(exist_ok=True)
-        write_manifest(out, {"layout": LAYOUT, **manifest})
-    except OSError as e:
-        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
-
-
 def _check_run_options(runs: int, seed: int, jobs: int) -> None:
     if runs < 1:
         raise UsageError("--runs must be at least 1")
@@ -332,15 +136,9 @@ def _half_width(summary: dict) -> float:
 
 def _needed(summary: dict, precision: float) -> int:
     """Replicates needed for every headline half-width to reach ``precision``."""
-    from negsim.stats import needed_runs
+    from negsim.montecarlo.stats import needed_runs
 
     return needed_runs([summary["probabilities"][k]["p"] for k in HEADLINE_KEYS], precision)
-
-
-def _sha256(path: Path) -> str:
-    from negsim.folder import sha256
-
-    return sha256(path)
 
 
 @_releases_locks
@@ -367,12 +165,12 @@ def run(
     of ``runs``) are run until every headline probability's 95% interval half-width is below
     ``precision``, or ``max_runs`` is reached. ``scheduler`` runs the replicates on a Dask
     cluster instead of local processes. ``check`` verifies the model's invariants on every
-    row and raises :class:`~negsim.invariants.InvariantError` naming the replicate.
+    row and raises :class:`~negsim.montecarlo.invariants.InvariantError` naming the replicate.
 
     The first Ctrl-C or kill stops the run at once (the workers are killed, the finished
     replicates saved, the manifest says complete false); later ones are ignored until that is done.
     """
-    from negsim.runner import StopOnce
+    from negsim.montecarlo.runner import StopOnce
 
     with StopOnce() as stop:
         return _run(
@@ -397,10 +195,11 @@ def run(
 def _run(
     stop, path, runs, seed, jobs, out, overrides, progress, force, write, allow_outside, precision, max_runs, scheduler, check
 ) -> RunResult:
-    """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.runner.StopOnce`)."""
-    from negsim.pool import WorkerDied
-    from negsim.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
-    from negsim.stats import Summary, format_summary
+    """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.montecarlo.runner.StopOnce`)."""
+    from negsim.montecarlo.pool import WorkerDied
+    from negsim.montecarlo.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
+    from negsim.montecarlo.stats import Summary
+    from negsim.report.summary import format_summary
 
     _check_run_options(runs, seed, jobs)
     if precision is not None and not 0 < precision < 0.5:
@@ -421,7 +220,7 @@ def _run(
     table = CSVRows(_fresh(out_dir / "outcomes.csv.tmp")) if out_dir else None
     checker = None
     if check:
-        from negsim.invariants import check_replicate
+        from negsim.montecarlo.invariants import check_replicate
 
         label = " ".join([str(path), *(f"--set {o!r}" for o in overrides or [])])
 
@@ -518,7 +317,7 @@ def _run(
 
 def _fresh(path: Path):
     """Create ``path`` as a new empty file (not through a symlink planted there) and return it open for writing CSV."""
-    from negsim.folder import create_new
+    from negsim.montecarlo.folder import create_new
 
     try:
         return create_new(path, newline="")
@@ -531,7 +330,7 @@ def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | Non
 
     Returns the rows it holds, the error met closing it (None if it closed cleanly) and its sha256.
     """
-    from negsim.folder import record_sums, sha256, whole_rows
+    from negsim.montecarlo.folder import record_sums, sha256, whole_rows
 
     error = None
     try:
@@ -550,7 +349,7 @@ def _close_table(out_dir: Path, table, failed: bool) -> tuple[int, OSError | Non
 
 def _kept_rows(out_dir: Path) -> str:
     """Where the whole rows of a run stopped by a write error are, for its error message."""
-    from negsim.folder import read_manifest, whole_rows
+    from negsim.montecarlo.folder import read_manifest, whole_rows
 
     for name in ("outcomes.csv", "outcomes.csv.tmp"):
         f = out_dir / name
@@ -569,7 +368,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
     rows are kept, the manifest says so (complete: false) and no summary is written (it would
     count rows the table lacks). Returns the error met closing the table, if any.
     """
-    from negsim.folder import LAYOUT, write_manifest, write_recorded
+    from negsim.montecarlo.folder import LAYOUT, write_manifest, write_recorded
 
     sums = {}
     rows, close_error, sums["outcomes.csv"] = _close_table(out_dir, table, write_error is not None)
@@ -596,7 +395,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         "executor": f"dask:{info['scheduler']}" if info["scheduler"] else "local",
         "precision": info["precision"],
         "overrides": list(info["overrides"] or []),
-        "command": _command_line(),
+        "command": command_line(),
         "started": info["started"].isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
@@ -617,7 +416,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
 
 def _nash_search() -> str:
     """How the Nash search and the round loop ran: "compiled" or "numpy" (the same rows either way; tests check)."""
-    from negsim import proposals
+    from negsim.model import proposals
 
     return proposals.KERNEL
 
@@ -626,7 +425,7 @@ def trace(
     path: str | Path, seed: int = 0, replicate: int = 0, overrides: list[str] | None = None, allow_outside: bool = False
 ) -> tuple[list[str], dict]:
     """Tell one replicate in plain words; returns (lines, outcome row)."""
-    from negsim.runner import run_replicate
+    from negsim.montecarlo.runner import run_replicate
 
     comp = load(path, overrides, allow_outside=allow_outside)
     row, model = run_replicate(comp, seed, replicate, trace=True)
@@ -692,7 +491,7 @@ def update_readme(readme: str | Path, table: str) -> None:
     """Replace the text between the scenario-table markers of a README with ``table``."""
     head, tail = check_readme(readme)
     try:
-        _atomic_write(Path(readme), head + TABLE_START + "\n" + table + "\n" + TABLE_END + tail)
+        write_result(Path(readme), head + TABLE_START + "\n" + table + "\n" + TABLE_END + tail)
     except OSError as e:
         raise UsageError(f"cannot write {readme}: {e.strerror or e}") from None
 
@@ -720,7 +519,7 @@ def compare(
     """
     import math
 
-    from negsim.runner import run_many
+    from negsim.montecarlo.runner import run_many
 
     if b is None and not overrides_b:
         raise UsageError("compare needs a second scenario or --set changes for B")
@@ -782,8 +581,8 @@ def _write_compare(out_dir: Path, result: dict, ra: list[dict], rb: list[dict], 
     """Write a comparison's files atomically, then its manifest; a write error names what was kept whole."""
     import csv
 
-    from negsim.folder import write_recorded
-    from negsim.plots import plot_compare
+    from negsim.montecarlo.folder import write_recorded
+    from negsim.report.plots import plot_compare
 
     def table(rows):
         def fill(fh):
@@ -798,11 +597,11 @@ def _write_compare(out_dir: Path, result: dict, ra: list[dict], rb: list[dict], 
         for name, rows in (("outcomes_a.csv", ra), ("outcomes_b.csv", rb)):
             write_recorded(out_dir, name, table(rows), newline="")
             done.append(name)
-        _atomic_write(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
+        write_result(out_dir / "comparison.json", json.dumps(result, indent=2) + "\n")
         done.append("comparison.json")
         plot_compare(result, out_dir / "comparison.png", record_in=out_dir)
         done.append("comparison.png")
-        _atomic_write(out_dir / "manifest.json", json.dumps(_compare_manifest(out_dir, info), indent=2) + "\n")
+        write_result(out_dir / "manifest.json", json.dumps(_compare_manifest(out_dir, info), indent=2) + "\n")
     except (OSError, UsageError) as e:  # plot_compare reports its OSError as a UsageError
         why = f"cannot write to {out_dir}: {e.strerror or e}" if isinstance(e, OSError) else str(e)
         kept = f"whole and kept: {', '.join(done)}" if done else "no file was written"
@@ -815,7 +614,7 @@ def _compare_manifest(out_dir: Path, info: dict) -> dict:
     cmd = f"negsim compare {shlex.quote(str(info['a']))}" + (f" {shlex.quote(str(b))}" if b is not None else "")
     cmd += "".join(f" --set {shlex.quote(o)}" for o in info["overrides_b"] or [])
     cmd += f" --runs {info['runs']} --seed {info['seed']}" + (" --allow-outside" if info["allow_outside"] else "")
-    from negsim.folder import LAYOUT
+    from negsim.montecarlo.folder import LAYOUT
 
     return {
         "kind": "compare",
@@ -828,10 +627,10 @@ def _compare_manifest(out_dir: Path, info: dict) -> dict:
         "seed": info["seed"],
         "jobs": info["jobs"],
         "complete": True,
-        "command": _command_line(),
+        "command": command_line(),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "nash_search": _nash_search(),
-        "files": {name: {"sha256": _sha256(out_dir / name)} for name in COMPARE_FILES},
+        "files": {name: {"sha256": sha256(out_dir / name)} for name in COMPARE_FILES},
         "reproduce": cmd + " --out DIR",
     }

@@ -35,9 +35,10 @@ class _Version(argparse.Action):
         super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from negsim import __version__, proposals
+        from negsim import __version__
+        from negsim.model import proposals
 
-        kernel = "compiled (negsim._nash)" if proposals.KERNEL == "compiled" else f"numpy, slower: {proposals.KERNEL_NOTE}"
+        kernel = "compiled (negsim.model._nash)" if proposals.KERNEL == "compiled" else f"numpy, slower: {proposals.KERNEL_NOTE}"
         parser.exit(message=f"negsim {__version__}\nNash search and round loop: {kernel}\n")
 
 
@@ -327,7 +328,7 @@ def _dispatch(args) -> int:
     if args.command == "synth":
         from pathlib import Path
 
-        from negsim.synth import write_synthetic
+        from negsim.scenario.synth import write_synthetic
 
         if Path(args.out).exists() and not args.force:
             return _err(f"{args.out} exists (use --force to replace it)")
@@ -340,7 +341,7 @@ def _dispatch(args) -> int:
         print(f"wrote {path}: {args.actors} actors, {args.issues} issues (seed {args.seed})")
         return 0
     if args.command == "plot":
-        from negsim.plots import plot
+        from negsim.report.plots import plot
 
         files = plot(
             args.result,
@@ -459,7 +460,7 @@ def _max_runs(args, default: int) -> int | None:
 
 
 def _sweep(args) -> int:
-    from negsim import sweep as sw
+    from negsim.montecarlo import sweep as sw
 
     file_cfg = sw.load_sweep_file(args.scenario) if sw.is_sweep_file(args.scenario) else {}
     scenario = file_cfg.get("scenario", args.scenario)
@@ -497,7 +498,7 @@ def _sweep(args) -> int:
 
 
 def _plots(out_dir) -> None:
-    from negsim.plots import plot
+    from negsim.report.plots import plot
 
     files = plot(out_dir)
     print("Plots: " + ", ".join(str(f) for f in files))

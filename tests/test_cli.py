@@ -93,7 +93,7 @@ PATIENT_NATO = ["actors.AAA.walkout.after=1000", "actors.BBB.walkout.after=1000"
 def test_walkout_cause_says_why_a_state_walked_out(spoiler, cause):
     # defect 16: outcomes.csv could not tell a walk-out on substance from one by a spoiler
     from negsim.api import load
-    from negsim.runner import run_many
+    from negsim.montecarlo.runner import run_many
 
     walk = ["actors.RUS.walkout.after=1", "actors.RUS.walkout.hazard=1", "actors.AAA.red_lines.cap=0.3"]
     walk += ["actors.RUS.red_lines.cap=0.9", "actors.AAA.concession.shape=categorical", f"actors.RUS.spoiler={spoiler}"]

@@ -4,7 +4,7 @@ import subprocess
 
 from conftest import compile_file, negsim_cmd
 
-from negsim.runner import run_many
+from negsim.montecarlo.runner import run_many
 
 
 def test_rows_identical_for_any_worker_count(mini):

@@ -4,7 +4,7 @@ import collections
 
 from conftest import SCENARIOS, compile_file
 
-from negsim.runner import run_many
+from negsim.montecarlo.runner import run_many
 
 
 def test_draft_treaty_2021_is_rejected_mostly_by_consensus_veto():
@@ -21,9 +21,9 @@ def test_draft_treaty_2021_is_rejected_mostly_by_consensus_veto():
 
 
 def test_deeper_drawdown_raises_european_acceptance_but_not_the_uks():
-    from negsim.model import NegotiationModel
-    from negsim.runner import replicate_rng
-    from negsim.valuation import thresholds
+    from negsim.model.model import NegotiationModel
+    from negsim.model.valuation import thresholds
+    from negsim.montecarlo.runner import replicate_rng
 
     comp = compile_file(SCENARIOS / "polish_belarusian_limits.yaml")
     europeans = [c for c in comp.codes if c not in ("USA", "CAN", "GBR", "RUS", "BLR", "UKR", "TUR")]

@@ -1,7 +1,7 @@
 """Golden tests: one small fixed-seed run per bundled scenario, compared with a stored summary.
 
 Each scenario in ``scenarios/*.yaml`` (not ``scenarios/base/``) is run for 60 replicates with
-seed 7 in one process; its summary (:func:`negsim.stats.summarise`, floats rounded to 12
+seed 7 in one process; its summary (:func:`negsim.montecarlo.stats.summarise`, floats rounded to 12
 digits) must equal ``tests/golden/<name>.json`` exactly. Any change in model behaviour, even
 one replicate ending differently, shows up here as a failing test.
 
@@ -57,8 +57,8 @@ def normalise(value):
 def golden_summary(path: Path) -> dict:
     """The summary the golden file of scenario ``path`` stores (run fresh)."""
     from negsim.api import load
-    from negsim.runner import run_many
-    from negsim.stats import summarise
+    from negsim.montecarlo.runner import run_many
+    from negsim.montecarlo.stats import summarise
 
     rows = run_many(load(path), RUNS, SEED)
     out = {"scenario": path.stem, "runs": RUNS, "seed": SEED, "summary": summarise(rows)}

@@ -21,7 +21,7 @@ from conftest import FIXTURES, ROOT, SCENARIOS, children, negsim_cmd
 
 from negsim.cli import main
 from negsim.errors import UsageError
-from negsim.folder import check_not_system
+from negsim.montecarlo.folder import check_not_system
 
 MINI = FIXTURES / "mini.yaml"
 
@@ -71,7 +71,7 @@ def test_a_fifo_as_sweep_file_is_refused_not_waited_on(fifo, tmp_path):
 
 
 def test_a_sweep_file_given_as_such_that_is_a_fifo_is_refused(fifo):
-    from negsim.sweep import is_sweep_file, load_sweep_file
+    from negsim.montecarlo.sweep import is_sweep_file, load_sweep_file
 
     assert not is_sweep_file(fifo)
     with pytest.raises(UsageError, match="FIFO"):

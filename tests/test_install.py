@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from negsim import api, provenance
+from negsim import api, paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,22 +22,22 @@ def _share(tmp_path: Path) -> Path:
 
 def test_without_a_checkout_bundled_names_resolve_to_the_installed_copy(tmp_path, monkeypatch):
     prefix = _share(tmp_path)
-    monkeypatch.setattr(api, "REPO_SCENARIOS", tmp_path / "no-checkout" / "scenarios")
-    monkeypatch.setattr(provenance, "REPO_SEEDS", tmp_path / "no-checkout" / "seeds")
+    monkeypatch.setattr(paths, "REPO_SCENARIOS", tmp_path / "no-checkout" / "scenarios")
+    monkeypatch.setattr(paths, "REPO_SEEDS", tmp_path / "no-checkout" / "seeds")
     monkeypatch.setattr(sys, "prefix", str(prefix))
     monkeypatch.chdir(tmp_path)
     path = api.resolve_scenario_path("polish_belarusian_limits")
     assert path == prefix / "share" / "negsim" / "scenarios" / "polish_belarusian_limits.yaml"
     assert "polish_belarusian_limits.yaml" in [f.name for f, _ in api.bundled()]
-    assert provenance.seeds_dir() == prefix / "share" / "negsim" / "seeds"
+    assert paths.seeds_dir() == prefix / "share" / "negsim" / "seeds"
     comp = api.load("polish_belarusian_limits")  # extends base/europe_2025.yaml beside it
     assert comp.n == 35
 
 
 def test_the_checkout_comes_first(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "prefix", str(_share(tmp_path)))
-    assert api.bundled_dir() == api.REPO_SCENARIOS
-    assert api.resolve_scenario_path("us_drawdown") == api.REPO_SCENARIOS / "us_drawdown.yaml"
+    assert paths.bundled_dir() == paths.REPO_SCENARIOS
+    assert api.resolve_scenario_path("us_drawdown") == paths.REPO_SCENARIOS / "us_drawdown.yaml"
 
 
 def test_pip_install_dot_runs_a_bundled_scenario_by_name(tmp_path):

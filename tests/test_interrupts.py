@@ -16,9 +16,9 @@ import tracemalloc
 import pytest
 from conftest import FIXTURES, ROOT, SCENARIOS, children, compile_file, negsim_cmd
 
-from negsim.pool import WorkerDied, WorkerPool, _watch_parent, die_with_parent
-from negsim.runner import LocalExecutor, StopOnce, chunks, interrupts_deferred
-from negsim.stats import Summary, ValueCounts, median
+from negsim.montecarlo.pool import WorkerDied, WorkerPool, _watch_parent, die_with_parent
+from negsim.montecarlo.runner import LocalExecutor, StopOnce, chunks, interrupts_deferred
+from negsim.montecarlo.stats import Summary, ValueCounts, median
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 HEADLINE = SCENARIOS / "polish_belarusian_limits.yaml"  # slow enough per replicate that a Ctrl-C lands mid-chunk
@@ -95,7 +95,9 @@ def test_a_double_ctrl_c_stops_a_sweep_at_once_with_every_part_whole(tmp_path):
     _, stderr, took = _ctrl_c_twice(proc)
     assert proc.returncode == 130, stderr
     assert took < 5 and "Traceback" not in stderr and "--resume" in stderr
-    parts = sorted(p for p in (out / "parts").iterdir() if p.name != "SHA256SUMS")  # the parts' checksums (negsim.folder)
+    parts = sorted(
+        p for p in (out / "parts").iterdir() if p.name != "SHA256SUMS"
+    )  # the parts' checksums (negsim.montecarlo.folder)
     assert parts and all(p.suffix == ".csv" for p in parts)  # no half-written .tmp part
     for part in parts:
         _, start, end = part.stem.split("_")
@@ -277,7 +279,7 @@ def test_value_counts_keep_values_off_the_grid_exactly():
 
 
 def test_the_sweep_progress_bar_prints_its_first_line_once(tmp_path, capsys):
-    from negsim.sweep import parse_spec, sweep
+    from negsim.montecarlo.sweep import parse_spec, sweep
 
     sweep(FIXTURES / "mini.yaml", [parse_spec("actors.AAA.trust.RUS=0.2,0.6")], runs=50, out=tmp_path / "s", progress=True)
     err = capsys.readouterr().err

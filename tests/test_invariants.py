@@ -1,8 +1,8 @@
 """Invariants hold in every replicate: every bundled scenario and mini.yaml under each mechanism.
 
 Each (scenario, variant) pair runs 20 replicates (500 under ``pytest -m slow``); every outcome row is checked with
-:func:`negsim.invariants.check_row`, and the final world of every tenth replicate with
-:func:`negsim.invariants.check_world`. A failure is an :class:`InvariantError` naming the seed
+:func:`negsim.montecarlo.invariants.check_row`, and the final world of every tenth replicate with
+:func:`negsim.montecarlo.invariants.check_world`. A failure is an :class:`InvariantError` naming the seed
 and replicate, and the ``negsim trace`` command that replays it.
 """
 
@@ -15,9 +15,9 @@ import pytest
 from conftest import FIXTURES, SCENARIOS
 
 from negsim.api import load
-from negsim.invariants import InvariantError, check_replicate, check_row, check_rows, check_world
-from negsim.runner import run_many, run_replicate
-from negsim.scenario import load_scenario
+from negsim.montecarlo.invariants import InvariantError, check_replicate, check_row, check_rows, check_world
+from negsim.montecarlo.runner import run_many, run_replicate
+from negsim.scenario.load import load_scenario
 
 SEED = 11
 RUNS = 20  # per case in the default run (70 cases); `pytest -m slow` runs RUNS_LONG

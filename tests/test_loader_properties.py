@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from negsim.errors import ScenarioError
-from negsim.params import Param, parse_param
-from negsim.scenario import load_scenario
-from negsim.yamlio import format_path, parse_yaml
+from negsim.scenario.load import load_scenario
+from negsim.scenario.params import Param, parse_param
+from negsim.scenario.yamlio import format_path, parse_yaml
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini.yaml"
 MINI_DOC, _ = parse_yaml(MINI.read_bytes(), str(MINI))

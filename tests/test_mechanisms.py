@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import compile_file
 
-from negsim.runner import run_many, run_replicate
-from negsim.valuation import thresholds
+from negsim.model.valuation import thresholds
+from negsim.montecarlo.runner import run_many, run_replicate
 
 
 def one(path, overrides=(), seed=1, i=0):
@@ -84,8 +84,8 @@ def test_concessions_never_cross_a_red_line(mini):
 
 
 def test_conceder_concedes_earlier_than_boulware(mini):
-    from negsim.concession import time_fraction
-    from negsim.schema import SHAPES
+    from negsim.model.concession import time_fraction
+    from negsim.scenario.schema import SHAPES
 
     T, rate = 10, np.array([0.8, 0.8])
     shape = np.array([SHAPES.index("conceder"), SHAPES.index("boulware")])
@@ -216,9 +216,9 @@ def test_bilateral_body_binds_only_members_who_accept(mini):
         "actors.CCC.positions.withdraw=0",
         "actors.CCC.concession.shape=categorical",
     ]
-    from negsim.model import NegotiationModel
-    from negsim.negotiation import negotiate
-    from negsim.runner import replicate_rng
+    from negsim.model.model import NegotiationModel
+    from negsim.model.negotiation import negotiate
+    from negsim.montecarlo.runner import replicate_rng
 
     comp = compile_file(mini, ov)
     m = NegotiationModel(comp, replicate_rng(1, 0))

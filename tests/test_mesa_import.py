@@ -1,4 +1,4 @@
-"""negsim loads mesa's Model and Agent without the rest of mesa's start-up (negsim/_mesa.py)."""
+"""negsim loads mesa's Model and Agent without the rest of mesa's start-up (negsim/model/_mesa.py)."""
 
 import subprocess
 import sys
@@ -20,7 +20,7 @@ def test_a_run_does_not_import_pandas_scipy_or_networkx():
     out = _python(
         "import sys, numpy as np\n"
         "from negsim import api\n"
-        "from negsim.runner import run_replicate\n"
+        "from negsim.montecarlo.runner import run_replicate\n"
         "comp = api.load(api.resolve_scenario_path('polish_belarusian_limits'))\n"
         "row = run_replicate(comp, 7, 0)\n"
         "print(sorted(m for m in ('pandas', 'scipy', 'networkx') if m in sys.modules), row['replicate'])"
@@ -31,19 +31,19 @@ def test_a_run_does_not_import_pandas_scipy_or_networkx():
 def test_mesa_imported_after_negsim_is_the_whole_package():
     """A notebook importing mesa after negsim gets every name, and the same classes negsim uses."""
     out = _python(
-        "import negsim.model\n"
+        "import negsim.model.model\n"
         "import mesa\n"
         "from mesa import batch_run, DataCollector\n"
         "import mesa.space\n"
         "assert mesa.__doc__.startswith('Mesa'), mesa.__doc__\n"
-        "print(mesa.__version__, mesa.Model is negsim.model.Model, mesa.Agent is negsim.model.Agent,\n"
+        "print(mesa.__version__, mesa.Model is negsim.model.model.Model, mesa.Agent is negsim.model.model.Agent,\n"
         "      callable(batch_run), DataCollector.__name__, 'experimental' in dir(mesa))"
     )
     assert out == f"{version('mesa')} True True True DataCollector True"
 
 
 def test_mesa_imported_before_negsim_is_used_as_it_is():
-    out = _python("import mesa\nimport negsim.model\nprint(mesa.Model is negsim.model.Model, type(mesa).__name__)")
+    out = _python("import mesa\nimport negsim.model.model\nprint(mesa.Model is negsim.model.model.Model, type(mesa).__name__)")
     assert out == "True module"
 
 
@@ -56,7 +56,7 @@ def test_when_the_partial_import_fails_the_plain_import_is_used():
         "        if name == 'mesa.model' and type(sys.modules.get('mesa')).__name__ == '_Deferred':\n"
         "            raise ImportError('mesa.model needs the whole package')\n"
         "sys.meta_path.insert(0, NeedsPackage())\n"
-        "from negsim import _mesa\n"
+        "from negsim.model import _mesa\n"
         "Model, Agent = _mesa.load()\n"
         "import mesa\n"
         "print(Model is mesa.Model, type(mesa).__name__, 'pandas' in sys.modules)"
@@ -71,7 +71,7 @@ def test_a_failing_mesa_start_up_fails_each_time_it_is_asked_like_a_plain_import
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'mesa.batchrunner':\n"
         "            raise ImportError('mesa.batchrunner is broken')\n"
-        "import negsim.model\n"
+        "import negsim.model.model\n"
         "sys.meta_path.insert(0, Broken())\n"
         "import mesa\n"
         "for attempt in (1, 2):\n"
@@ -87,7 +87,7 @@ def test_a_failing_mesa_start_up_fails_each_time_it_is_asked_like_a_plain_import
 
 def test_threads_asking_for_mesa_at_once_both_get_the_whole_package():
     out = _python(
-        "import threading, negsim.model, mesa\n"
+        "import threading, negsim.model.model, mesa\n"
         "out = {}\n"
         "def ask(name):\n"
         "    try:\n"

@@ -1,4 +1,4 @@
-"""The compiled Nash search (negsim/_nash.pyx) against its numpy reference, and the wiring of both."""
+"""The compiled Nash search (negsim/model/_nash.pyx) against its numpy reference, and the wiring of both."""
 
 import shutil
 import sysconfig
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import compile_file
 
-import negsim
-from negsim import proposals
-from negsim.runner import run_replicate
+import negsim.model
+from negsim.model import proposals
+from negsim.montecarlo.runner import run_replicate
 
-compiled = pytest.mark.skipif(proposals._ascent_compiled is None, reason="negsim._nash is not built")
+compiled = pytest.mark.skipif(proposals._ascent_compiled is None, reason="negsim.model._nash is not built")
 
 
 def _problem(seed: int, n: int = 12, k: int = 4):
@@ -84,23 +84,23 @@ def test_a_scenario_plays_out_the_same_with_either_search(monkeypatch):
 @pytest.mark.skipif(not (shutil.which(sysconfig.get_config_var("CC").split()[0] if sysconfig.get_config_var("CC") else "cc")),
                     reason="no C compiler: the install falls back to the numpy search")  # fmt: skip
 def test_an_install_with_a_c_compiler_builds_the_compiled_search():
-    assert proposals._ascent_compiled is not None, "pip install -e . should have built negsim._nash (see pyproject.toml)"
+    assert proposals._ascent_compiled is not None, "pip install -e . should have built negsim.model._nash (see pyproject.toml)"
 
 
 def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch):
-    """An editable install not rebuilt after a pull keeps an old negsim._nash: negsim must not call it."""
+    """An editable install not rebuilt after a pull keeps an old negsim.model._nash: negsim must not call it."""
     import importlib
     import sys
     import types
 
-    stale = types.ModuleType("negsim._nash")
+    stale = types.ModuleType("negsim.model._nash")
     stale.ABI = proposals.KERNEL_ABI - 1
     stale.ascent = lambda *a: pytest.fail("the stale kernel was called")
-    monkeypatch.setitem(sys.modules, "negsim._nash", stale)
-    monkeypatch.setattr(negsim, "_nash", stale, raising=False)
+    monkeypatch.setitem(sys.modules, "negsim.model._nash", stale)
+    monkeypatch.setattr(negsim.model, "_nash", stale, raising=False)
     monkeypatch.delenv("NEGSIM_KERNEL", raising=False)
     try:
-        with pytest.warns(RuntimeWarning, match="older negsim/_nash.pyx"):
+        with pytest.warns(RuntimeWarning, match="older negsim/model/_nash.pyx"):
             fresh = importlib.reload(proposals)
         assert fresh.KERNEL == "numpy" and "rerun pip install" in fresh.KERNEL_NOTE
         p = _problem(1)
@@ -110,14 +110,14 @@ def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch)
         importlib.reload(proposals)
 
 
-# -- the compiled round loop (negsim._nash.rounds) against the Python loop --------------------------
+# -- the compiled round loop (negsim.model._nash.rounds) against the Python loop --------------------------
 
 
 def _variant(n: int, k: int, seed: int, body: dict | None = None, talks: dict | None = None, shapes: dict | None = None,
              walkout: dict | None = None):  # fmt: skip
     """A synthetic scenario with the body's rule, the talks or some members' concession shapes changed."""
-    from negsim.compile import CompiledScenario
-    from negsim.synth import synthetic_scenario, validate_document
+    from negsim.scenario.compile import CompiledScenario
+    from negsim.scenario.synth import synthetic_scenario, validate_document
 
     doc = synthetic_scenario(n, k, seed)
     doc["bodies"]["ALLIANCE"].update(body or {})
@@ -197,8 +197,8 @@ def test_the_kernels_compromise_is_numpys(k):
 @pytest.mark.parametrize("rule", ["capability", "qmv"])
 def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monkeypatch):
     """All members at 0: the weighted share is undefined, so each member counts once (both loops; no crash)."""
-    from negsim.compile import CompiledScenario
-    from negsim.synth import synthetic_scenario, validate_document
+    from negsim.scenario.compile import CompiledScenario
+    from negsim.scenario.synth import synthetic_scenario, validate_document
 
     doc = synthetic_scenario(8, 2, seed=1)
     doc["bodies"]["ALLIANCE"].update(rule=rule, silence=False)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import FIXTURES
 
-from negsim import plots
 from negsim.errors import UsageError
-from negsim.stats import wilson
+from negsim.montecarlo.stats import wilson
+from negsim.report import plots
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
 # a 3 x 2 grid over the mini scenario: the spoiler makes AAA veto, the hazard breaks pacts
@@ -34,7 +34,7 @@ def _write_sweep(out, params: dict, runs: int) -> None:
     import yaml
 
     from negsim.api import load
-    from negsim.runner import run_many
+    from negsim.montecarlo.runner import run_many
 
     out.mkdir(parents=True)
     names = list(params)
@@ -373,7 +373,7 @@ def test_compare_plot_shows_the_paired_differences(tmp_path):
                              runs=60, seed=1, out=tmp_path / "c")  # fmt: skip
     png = out / "comparison.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
-    from negsim import plots
+    from negsim.report import plots
 
     fig_path = plots.plot_compare(result, tmp_path / "c.svg")
     svg = fig_path.read_text()

@@ -7,8 +7,8 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 from negsim.errors import ScenarioError
-from negsim.provenance import Claim, check_document, claims_by_id, entries, explain, load_cards
-from negsim.scenario import load_scenario
+from negsim.scenario.load import load_scenario
+from negsim.scenario.provenance import Claim, check_document, claims_by_id, entries, explain, load_cards
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "base").glob("*.yaml"))
 #: the source documents: ../shared/seeds next to the checkout (CI), or two levels up for a git worktree in ../wt/
@@ -297,7 +297,7 @@ def test_validate_flags_an_unknown_claim_even_without_strict(tmp_path):
 
 
 def test_copied_runs_finds_a_shared_run_of_nine_words_and_spares_titles():
-    from negsim.provenance import copied_runs
+    from negsim.scenario.provenance import copied_runs
 
     doc = {"d.txt": "A Title Of Nine Words Is Quoted Here Fine Ok\n\nthe quick brown fox jumps over the lazy dog today.\n"}
     assert copied_runs("He said: The quick brown fox jumps over the lazy dog today!", doc) == [
@@ -315,7 +315,7 @@ def test_copied_runs_finds_a_shared_run_of_nine_words_and_spares_titles():
 )
 def test_no_prose_copies_nine_words_from_a_source_document(path):
     # defect 21: our cards and scenarios paraphrase; only document titles may be quoted whole
-    from negsim.provenance import copied_runs
+    from negsim.scenario.provenance import copied_runs
 
     documents = {p.name: p.read_text(encoding="utf-8") for p in sorted(SHARED_SEEDS.glob("*.txt"))}
     runs = copied_runs(path.read_text(encoding="utf-8"), documents)

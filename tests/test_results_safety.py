@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, negsim_cmd
 
-from negsim import folder
 from negsim.cli import main
 from negsim.errors import ScenarioError, UsageError
+from negsim.montecarlo import folder
 
 MINI = FIXTURES / "mini.yaml"
 
@@ -166,7 +166,7 @@ def test_a_killed_run_is_cleared_by_force_and_the_users_files_stay(tmp_path):
 def test_a_user_file_named_like_a_sweep_part_is_never_taken_for_one(tmp_path):
     d = tmp_path / "D"
     args = ("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 100, "--out", d, "-q")
-    from negsim import sweep as sw
+    from negsim.montecarlo import sweep as sw
 
     real = sw._write_part
     calls = []
@@ -227,7 +227,7 @@ def test_no_write_follows_a_symlink_planted_in_the_folder(tmp_path):
 def test_an_atomic_write_never_opens_a_symlink_at_its_temporary_name(tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("secret")
-    from negsim.api import _atomic_write
+    from negsim.montecarlo.folder import write_result as _atomic_write
 
     os.symlink(victim, tmp_path / "out.json.tmp")
     with pytest.raises(OSError, match="in the way"):
@@ -341,7 +341,7 @@ def test_run_on_a_full_disk_keeps_whole_rows_and_names_their_file(small_disk):
 
 
 def test_run_with_enospc_mid_row_keeps_whole_rows(tmp_path, monkeypatch):
-    from negsim.runner import CSVRows
+    from negsim.montecarlo.runner import CSVRows
 
     real = CSVRows.write
 
@@ -373,7 +373,7 @@ def test_sweep_on_a_full_disk_is_a_clear_error_and_resumes(small_disk):
 
 
 def test_sweep_with_enospc_writing_a_part_is_a_clear_error(tmp_path, monkeypatch):
-    from negsim import sweep as sw
+    from negsim.montecarlo import sweep as sw
 
     real, calls = sw.os.fsync, []
 
@@ -400,12 +400,12 @@ def test_compare_on_a_full_disk_is_a_clear_error(small_disk):
 
 
 def test_compare_with_enospc_names_what_it_kept(tmp_path, monkeypatch):
-    import negsim.plots
+    import negsim.report.plots
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(negsim.plots, "plot_compare", full)
+    monkeypatch.setattr(negsim.report.plots, "plot_compare", full)
     d = tmp_path / "C"
     code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 20, "-q", "--out", d)
     refused(code, err, "No space left", "outcomes_a.csv, outcomes_b.csv, comparison.json")
@@ -441,7 +441,7 @@ def test_a_scenario_name_that_is_not_a_plain_name_is_refused_with_its_line(tmp_p
 
 @pytest.mark.parametrize("name", ["../escape", "/abs", "a\0b", "", ".x"])
 def test_new_out_dir_never_leaves_results(tmp_path, monkeypatch, name):
-    from negsim.api import new_out_dir
+    from negsim.montecarlo.outdir import new_out_dir
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="pass --out"):
@@ -462,7 +462,7 @@ def test_the_schema_accepts_plain_names():
 
 def interrupted_sweep(d: Path, parts: int = 2) -> tuple:
     """A sweep stopped after ``parts`` part files, as a kill leaves it; returns its arguments."""
-    from negsim import sweep as sw
+    from negsim.montecarlo import sweep as sw
 
     args = ("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 100, "--out", d, "-q")
     real, calls = sw._write_part, []
@@ -516,7 +516,7 @@ def test_each_result_file_is_listed_with_its_checksum_before_its_rename(tmp_path
 
 
 def test_a_plot_interrupted_partway_leaves_only_files_negsim_can_clear(tmp_path, monkeypatch):
-    from negsim import plots
+    from negsim.report import plots
 
     d = tmp_path / "D"
     assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0

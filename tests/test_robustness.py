@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import FIXTURES, ROOT, compile_file, negsim_cmd
 
-from negsim.runner import run_many
+from negsim.montecarlo.runner import run_many
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
@@ -79,9 +79,9 @@ def test_disk_full_mid_run_is_a_clean_error_that_keeps_what_was_written(tmp_path
 
     import pytest
 
-    from negsim import runner
     from negsim.api import run
     from negsim.errors import UsageError
+    from negsim.montecarlo import runner
 
     real = runner.CSVRows.write
 
@@ -100,7 +100,7 @@ def test_disk_full_mid_run_is_a_clean_error_that_keeps_what_was_written(tmp_path
 def test_an_interrupt_inside_a_deferred_block_is_raised_after_it():
     import os
 
-    from negsim.runner import interrupts_deferred
+    from negsim.montecarlo.runner import interrupts_deferred
 
     before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in `negsim run` (test runners may differ)
     try:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from negsim import rules
-from negsim.compile import Decider
+from negsim.model import rules
+from negsim.scenario.compile import Decider
 
 
 class W:

@@ -2,8 +2,9 @@
 
 from conftest import SCENARIOS, compile_file
 
-from negsim.runner import run_many
-from negsim.stats import format_summary, summarise
+from negsim.montecarlo.runner import run_many
+from negsim.montecarlo.stats import summarise
+from negsim.report.summary import format_summary
 
 
 def test_blockers_carry_their_reasons():

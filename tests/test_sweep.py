@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, ROOT, negsim_cmd
 
 from negsim.errors import UsageError
-from negsim.sweep import design_points, parse_spec, parse_spec_value, read_rows, sweep
+from negsim.montecarlo.sweep import design_points, parse_spec, parse_spec_value, read_rows, sweep
 
 MINI = FIXTURES / "mini.yaml"
 

@@ -1,4 +1,4 @@
-"""Synthetic scenarios (negsim.synth): valid, runnable, reproducible, and fine at 300 actors."""
+"""Synthetic scenarios (negsim.scenario.synth): valid, runnable, reproducible, and fine at 300 actors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 
 from negsim.api import load, validate
 from negsim.errors import ScenarioError
-from negsim.runner import run_many
-from negsim.synth import compile_synthetic, synthetic_scenario, validate_document, write_synthetic
+from negsim.montecarlo.runner import run_many
+from negsim.scenario.synth import compile_synthetic, synthetic_scenario, validate_document, write_synthetic
 
 
 @pytest.mark.parametrize("n,k", [(4, 1), (5, 3), (35, 10), (60, 15)])

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 
 from negsim.errors import ScenarioError
-from negsim.scenario import load_scenario
-from negsim.yamlio import MAX_BYTES, parse_yaml
+from negsim.scenario.load import load_scenario
+from negsim.scenario.yamlio import MAX_BYTES, parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken"
@@ -337,7 +337,7 @@ def test_cli_set_override_is_a_clean_error(tmp_path):
 
 
 def test_set_cannot_invent_actors_regions_or_partial_wildcards():
-    from negsim.scenario import load_scenario
+    from negsim.scenario.load import load_scenario
 
     for item, needle in (("actors.PLO.reservation=0.5", "did you mean 'POL'"), ("actors.P*.spoiler=0", "whole path segment"),
                          ("us_presence.MARS=0.5", "us_presence has no 'MARS'")):  # fmt: skip
@@ -449,7 +449,7 @@ def test_a_file_larger_than_it_says_is_read_only_to_the_limit(tmp_path, monkeypa
     """A /proc-like file reports size 0 but has more: reading stops after MAX_BYTES + 1 bytes."""
     import os
 
-    from negsim import yamlio
+    from negsim.scenario import yamlio
 
     f = tmp_path / "grows.yaml"
     f.write_bytes(b"# x\n" * 100)
@@ -552,7 +552,7 @@ def test_a_value_and_its_path_together_stay_within_the_depth_limit():
 )
 def test_choice_probabilities_the_validator_accepts_can_be_drawn(override):
     from negsim.api import load
-    from negsim.params import sample_many
+    from negsim.scenario.params import sample_many
 
     sc = load(MINI, [override])  # validated and compiled
     draws = {sample_many([sc.scenario.actors["RUS"].walkout.hazard], np.random.default_rng(k))[0] for k in range(50)}
@@ -569,7 +569,7 @@ def test_choice_probabilities_the_validator_accepts_can_be_drawn(override):
     ],
 )
 def test_parameters_numpy_cannot_draw_are_refused(raw, lo, hi, needle):
-    from negsim.params import parse_param
+    from negsim.scenario.params import parse_param
 
     with pytest.raises(ValueError, match=re.escape(needle)):
         parse_param(raw, lo, hi)

@@ -29,9 +29,9 @@ import yaml
 
 from negsim import __version__
 from negsim.errors import Problem, ScenarioError, UsageError
-from negsim.folder import releases_locks
-from negsim.params import parse_param
-from negsim.yamlio import dump as dump_yaml
+from negsim.montecarlo.folder import releases_locks
+from negsim.scenario.params import parse_param
+from negsim.scenario.yamlio import dump as dump_yaml
 
 CHUNK = 50  # replicates per part file: small enough to lose little when killed
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
@@ -116,7 +116,7 @@ def _read_value(where: str, text: str, what: str):
 
     negsim's loader limits tags, aliases, depth and sizes, as for scenario files.
     """
-    from negsim.yamlio import parse_yaml, short_text
+    from negsim.scenario.yamlio import parse_yaml, short_text
 
     try:
         return parse_yaml(text, "--param", empty_ok=True)[0]
@@ -208,7 +208,7 @@ class SweepResult:
 
 def load_sweep_file(path: str | Path) -> dict:
     """Read a sweep file (YAML): scenario, params, and optionally runs, seed, design, samples."""
-    from negsim.yamlio import FileRefused, parse_yaml, read_limited
+    from negsim.scenario.yamlio import FileRefused, parse_yaml, read_limited
 
     p = Path(path)
     try:  # a regular file of bounded size only: never a FIFO, /dev/zero or a directory
@@ -251,7 +251,7 @@ def is_sweep_file(path: str | Path) -> bool:
     Read as scenarios are (bounded, regular files only, negsim's loader): what cannot be read
     so is not taken for a sweep file, and loading it as a scenario then says why.
     """
-    from negsim.yamlio import FileRefused, parse_yaml, read_limited
+    from negsim.scenario.yamlio import FileRefused, parse_yaml, read_limited
 
     try:
         doc, _ = parse_yaml(read_limited(path, what="sweep file"), str(path))
@@ -292,14 +292,15 @@ def sweep(
     allow_outside: bool = False,
 ) -> SweepResult:
     """Run a sweep; see the module docstring. Returns where the results are."""
-    from negsim.api import _atomic_write, load
-    from negsim.runner import DaskExecutor, LocalExecutor
+    from negsim.montecarlo.folder import write_result
+    from negsim.montecarlo.runner import DaskExecutor, LocalExecutor
+    from negsim.scenario.load import load_compiled
 
     if runs < 1 or jobs < 1 or seed < 0:
         raise UsageError("--runs and --jobs must be at least 1 and --seed non-negative")
     points = design_points(specs, design, samples, seed)
-    base = load(scenario, overrides, allow_outside=allow_outside)
-    from negsim.api import shadowed_by_events
+    base = load_compiled(scenario, overrides, allow_outside=allow_outside)
+    from negsim.scenario.load import shadowed_by_events
 
     for msg in shadowed_by_events(base, [sp.path for sp in specs]):
         print(f"negsim: warning: {msg}", file=sys.stderr)
@@ -311,7 +312,7 @@ def sweep(
     for p, point in enumerate(points):
         ov = list(overrides or []) + [f"{k}={_fmt(v)}" for k, v in point.items()]
         try:
-            comps[p] = load(scenario, ov, allow_outside=allow_outside)
+            comps[p] = load_compiled(scenario, ov, allow_outside=allow_outside)
         except ScenarioError as e:
             problems += [
                 Problem(f"point {p} ({', '.join(f'{k}={v}' for k, v in point.items())})", q.path, q.message) for q in e.problems
@@ -346,7 +347,7 @@ def sweep(
     try:
         out, resumed = _prepare_dir(out, name, sig, resume, force, manifest)
         if not resumed or not os.path.lexists(out / "scenario.resolved.yaml"):  # a sweep killed before writing it gets it now
-            _atomic_write(out / "scenario.resolved.yaml", dump_yaml(base.document))
+            write_result(out / "scenario.resolved.yaml", dump_yaml(base.document))
     except OSError as e:
         ex.close()
         raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
@@ -386,15 +387,14 @@ PARTS_RULE = {
 
 def _finish(out: Path, table: Path, nrows: int) -> None:
     """Mark the manifest complete with the files' checksums, then remove negsim's parts (and parts/ if that empties it)."""
-    from negsim.api import _sha256
-    from negsim.folder import PARTS, Holdings, clear, holdings, read_manifest, write_manifest
+    from negsim.montecarlo.folder import PARTS, Holdings, clear, holdings, read_manifest, sha256, write_manifest
 
     manifest = read_manifest(out)
     manifest.update(
         complete=True,
         rows=nrows,
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        files={f: {"sha256": _sha256(out / f)} for f in (table.name, "points.csv", "scenario.resolved.yaml")},
+        files={f: {"sha256": sha256(out / f)} for f in (table.name, "points.csv", "scenario.resolved.yaml")},
     )
     manifest.pop("writing", None)
     write_manifest(out, manifest)
@@ -407,9 +407,9 @@ def _run_tasks(ex, out: Path, points: list[dict], target: dict, precision, max_r
     """Run the chunks not on disk yet (growing ``target`` with ``precision``); False if interrupted.
 
     The first Ctrl-C or kill stops it: the workers are killed at once, every part written stays
-    whole, and later interrupts are ignored until the workers are gone (:class:`~negsim.runner.StopOnce`).
+    whole, and later interrupts are ignored until the workers are gone (:class:`~negsim.montecarlo.runner.StopOnce`).
     """
-    from negsim.runner import StopOnce, interrupts_deferred
+    from negsim.montecarlo.runner import StopOnce, interrupts_deferred
 
     bar, finished = None, False
     with StopOnce() as stop:
@@ -454,8 +454,8 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
     --resume checks the folder's manifest against this sweep; --force removes only negsim's files;
     a file of the user's where the sweep would write is refused either way.
     """
-    from negsim.api import open_out_dir, ready_out_dir
-    from negsim.folder import PARTS, Holdings, clear, mend_part_sums
+    from negsim.montecarlo.folder import PARTS, Holdings, clear, mend_part_sums
+    from negsim.montecarlo.outdir import open_out_dir, ready_out_dir
 
     if resume and not force and (out is None or not Path(out).is_dir()):
         raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
@@ -512,7 +512,7 @@ def _point_counts(out: Path) -> dict:
 
 def _grow_targets(out: Path, target: dict, precision: float, max_runs: int, batch: int) -> bool:
     """Raise each point's replicate target until its headline 95% half-widths reach ``precision``."""
-    from negsim.stats import needed_runs, wilson
+    from negsim.montecarlo.stats import needed_runs, wilson
 
     grown = False
     for p, c in _point_counts(out).items():
@@ -539,7 +539,7 @@ def _part_name(p: int, start: int, end: int) -> str:
 
 def _write_part(out: Path, p: int, point: dict, rows: list[dict]) -> None:
     """Write one chunk's rows to parts/ atomically and list its sha256 in parts/SHA256SUMS; a write error is a clear one."""
-    from negsim.folder import append_part_sum, create_new, tmp_name
+    from negsim.montecarlo.folder import append_part_sum, create_new, tmp_name
 
     rows = sorted(rows, key=lambda r: r["replicate"])
     start, end = rows[0]["replicate"], rows[-1]["replicate"] + 1
@@ -569,7 +569,7 @@ def _write_part(out: Path, p: int, point: dict, rows: list[dict]) -> None:
 
 def _parts(out: Path) -> list[Path]:
     """The part files in parts/, in order (only names negsim gives them)."""
-    from negsim.folder import PART_RE
+    from negsim.montecarlo.folder import PART_RE
 
     return sorted(f for f in (out / "parts").glob("p*_r*.csv") if PART_RE.fullmatch(f.name))
 
@@ -583,8 +583,8 @@ def _table_path(out: Path) -> Path | None:
 
 def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> tuple[Path, int]:
     """Join the parts into one table (Parquet if pyarrow is installed) and write points.csv, each recorded before its rename."""
-    from negsim.folder import write_recorded
-    from negsim.stats import wilson
+    from negsim.montecarlo.folder import write_recorded
+    from negsim.montecarlo.stats import wilson
 
     parts = _parts(out)
     counts = {p: {k: 0 for k in PROBS} for p in range(len(points))}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from negsim.schema import SHAPES
+from negsim.scenario.schema import SHAPES
 
 #: exponent e of F(t) = rate * (t/T) ** (1/e) for the time-dependent shapes
 EXPONENT = {"linear": 1.0, "conceder": 3.0, "boulware": 1 / 3, "reciprocal": 1.0, "categorical": 1.0}

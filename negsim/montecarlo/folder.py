@@ -209,7 +209,7 @@ def _is_sum_list(path: Path) -> bool:
 
 def _parses_as_yaml(path: Path) -> bool:
     """True if the file is a YAML mapping by negsim's own bounded loader."""
-    from negsim.yamlio import parse_yaml, read_limited
+    from negsim.scenario.yamlio import parse_yaml, read_limited
 
     try:
         doc, _ = parse_yaml(read_limited(path), str(path))
@@ -517,3 +517,16 @@ def mend_part_sums(out: Path) -> None:
         data = path.read_bytes()
         if data and not data.endswith(b"\n"):
             os.truncate(path, data.rfind(b"\n") + 1)
+
+
+def write_result(path: Path, text: str) -> None:
+    """Write a file via a fresh temporary and a rename (never through a symlink; see this module's docstring).
+
+    A result file that its folder's manifest announces (``writing``) has its sha256 recorded
+    there before the rename, so it is negsim's however the command ends.
+    """
+    path = Path(path)
+    if path.name != MANIFEST and announced(path.parent, path.name):
+        write_recorded(path.parent, path.name, lambda fh: fh.write(text), encoding="utf-8")
+    else:
+        write_text(path, text)

@@ -2,10 +2,10 @@
 """Compiled kernels of the negotiation phase: the Nash search and the round loop.
 
 ``ascent`` is the coordinate ascent of the Nash proposal rule (see
-:func:`negsim.proposals.nash`); ``rounds`` plays the rounds of one multilateral or shuttle
-package (see :func:`negsim.negotiation._multilateral_package`): proposal, votes, decision
+:func:`negsim.model.proposals.nash`); ``rounds`` plays the rounds of one multilateral or shuttle
+package (see :func:`negsim.model.negotiation._multilateral_package`): proposal, votes, decision
 rules, concessions and walk-out draws. Both do the same arithmetic, in the same order, as
-their numpy references (:func:`negsim.proposals.ascent_numpy` and the Python round loop), so
+their numpy references (:func:`negsim.model.proposals.ascent_numpy` and the Python round loop), so
 results are identical to the bit: ``tests/test_nash_kernel.py`` checks it. Sums are taken in
 numpy's order (its pairwise summation; see :func:`_sum`). A replicate spends most of its time
 here, in a few hundred operations on 35 x 21 arrays per round, each of which costs numpy more in
@@ -16,13 +16,13 @@ from libc.math cimport INFINITY, exp, fabs, log, log1p
 
 import numpy as np
 
-#: bumped with every change of the kernels' arguments: negsim.proposals ignores a module built from
-#: an older negsim/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
+#: bumped with every change of the kernels' arguments: negsim.model.proposals ignores a module built from
+#: an older negsim/model/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
 ABI = 3
 
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 
-# decision rules (negsim.rules), as ``rounds`` receives them
+# decision rules (negsim.model.rules), as ``rounds`` receives them
 RULE_CODES = {"self": 0, "consensus": 1, "unanimity": 2, "qmv": 3, "majority": 4, "capability": 5, "bilateral": 6}
 
 
@@ -155,7 +155,7 @@ def ascent(
     int sweeps,
     double inv_tau,
 ):
-    """Coordinate ascent in place on ``x`` (see :func:`negsim.proposals.nash`).
+    """Coordinate ascent in place on ``x`` (see :func:`negsim.model.proposals.nash`).
 
     Arrays are actor-major as the negotiation holds them: ``pos``, ``sal``, ``w`` (trust
     weights), ``lower``/``upper`` (red-line bounds, widened here by ``tol``) and ``contrib``
@@ -181,7 +181,7 @@ cdef void _compromise(
     double[::1] x, const double[:, ::1] pos, const double[:, ::1] sal, const double[::1] cap,
     const unsigned char[::1] mask, double[:, ::1] wbuf, double[:, ::1] nbuf,
 ) noexcept nogil:
-    """:func:`negsim.proposals.compromise` into ``x``: the capability- and salience-weighted mean position."""
+    """:func:`negsim.model.proposals.compromise` into ``x``: the capability- and salience-weighted mean position."""
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], M = 0, i, k, r
     cdef double den, num
     for i in range(N):
@@ -209,7 +209,7 @@ cdef bint _decide(
     const unsigned char[::1] accept, const unsigned char[::1] object_, const double[::1] cap, const double[::1] pop,
     double[::1] buf,
 ) noexcept nogil:
-    """:func:`negsim.rules.decide` for decider ``d`` (``dparam`` rows: states, population, threshold)."""
+    """:func:`negsim.model.rules.decide` for decider ``d`` (``dparam`` rows: states, population, threshold)."""
     cdef Py_ssize_t q, n = dstop[d] - dstart[d], yes = 0, sel = 0, i
     cdef long long code = rule[d]
     cdef double total, share
@@ -301,7 +301,7 @@ def rounds(
     unsigned char[::1] r_object,
     long long[::1] info,
 ):
-    """Play the rounds of one package (see :func:`negsim.negotiation._multilateral_package`).
+    """Play the rounds of one package (see :func:`negsim.model.negotiation._multilateral_package`).
 
     State updated in place: ``pos`` (N x K, the package's positions) and ``fails``. Fixed for
     the package: saliences, trust weights ``w``, thresholds, red-line bounds (widened by
@@ -462,7 +462,7 @@ def numpy_sum(const double[::1] a):
 
 
 def compromise(const double[:, ::1] pos, const double[:, ::1] sal, const double[::1] cap, const unsigned char[::1] mask):
-    """:func:`negsim.proposals.compromise` as the round loop computes it (for the tests)."""
+    """:func:`negsim.model.proposals.compromise` as the round loop computes it (for the tests)."""
     cdef double[::1] x = np.empty(pos.shape[1])
     _compromise(x, pos, sal, cap, mask, np.empty((pos.shape[0], pos.shape[1])), np.empty((pos.shape[0], pos.shape[1])))
     return np.asarray(x)

@@ -22,8 +22,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from negsim.errors import UsageError
-from negsim.folder import holdings, in_the_way, lock, refuse_in_the_way, releases_locks, write_atomic, write_recorded
-from negsim.stats import wilson
+from negsim.montecarlo.folder import holdings, in_the_way, lock, refuse_in_the_way, releases_locks, write_atomic, write_recorded
+from negsim.montecarlo.stats import wilson
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
 PROB_LABELS = {
@@ -70,7 +70,7 @@ _PARAM_UNITS = (
 
 def _read_small(path: Path, what: str) -> bytes:
     """A result folder's manifest or resolved scenario: a regular file of bounded size, never /dev/zero or a FIFO."""
-    from negsim.yamlio import FileRefused, read_limited
+    from negsim.scenario.yamlio import FileRefused, read_limited
 
     try:
         return read_limited(path, 50_000_000, what)
@@ -114,7 +114,7 @@ class _Result:
         """The resolved scenario (an empty mapping if the file is missing)."""
         if self._doc is None:
             from negsim.errors import ScenarioError
-            from negsim.yamlio import parse_yaml
+            from negsim.scenario.yamlio import parse_yaml
 
             f = self.path / "scenario.resolved.yaml"
             try:
@@ -729,7 +729,7 @@ def _ending(end_cause: str, walkout_cause: str) -> str:
 def _blocker_counts(res: _Result) -> dict[str, Counter]:
     """Failed talks by actor and issue (split by how they ended), breakdowns by actor, cause and (actor, cause).
 
-    Counted as in negsim.stats: a failed replicate counts for its ``veto_actor`` and ``veto_issue``
+    Counted as in negsim.montecarlo.stats: a failed replicate counts for its ``veto_actor`` and ``veto_issue``
     (a walk-out's are the state that walked out and the issue of the last refusal).
     """
     cols = ["end_cause", "veto_actor", "veto_issue", "walkout_cause", "in_force", "survived"]

@@ -1,7 +1,7 @@
 """Cross-references of a scenario document: actors, issues, bodies, blocs, regions, event paths.
 
 :func:`cross_check` reads the document as loaded (after ``extends``, ``--set`` and profiles),
-not the validated :class:`~negsim.schema.Scenario`, so that a file with shape errors (an unknown
+not the validated :class:`~negsim.scenario.schema.Scenario`, so that a file with shape errors (an unknown
 key, a value out of range) gets its reference errors in the same pass. A check whose inputs are
 malformed is skipped: pydantic already reports that shape error, and a guess would only add
 errors that are not there.
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from negsim.errors import Problem
-from negsim.schema import Actor, Talks
-from negsim.targets import parse_target
-from negsim.yamlio import Locs, format_path
+from negsim.scenario.schema import Actor, Talks
+from negsim.scenario.targets import parse_target
+from negsim.scenario.yamlio import Locs, format_path
 
 PROVENANCE = ("source", "assumption")
 
@@ -41,9 +41,9 @@ def did_you_mean(name: str, options) -> str:
 @functools.lru_cache(maxsize=1)
 def base_roster() -> dict[str, tuple[str, str]]:
     """Actors and bodies of the bundled base rosters (``scenarios/base/*.yaml``): name -> (kind, roster file)."""
-    from negsim.api import bundled_dir
     from negsim.errors import ScenarioError
-    from negsim.yamlio import parse_yaml, read_limited
+    from negsim.paths import bundled_dir
+    from negsim.scenario.yamlio import parse_yaml, read_limited
 
     out: dict[str, tuple[str, str]] = {}
     for f in sorted((bundled_dir() / "base").glob("*.yaml")):
@@ -271,7 +271,7 @@ def _check_events(c: _Checker, doc: dict, actors: dict, pools) -> None:
 
 
 def _target_view(doc: dict, actors: dict, pools):
-    """What :func:`~negsim.targets.parse_target` reads of a scenario, or None if that is malformed."""
+    """What :func:`~negsim.scenario.targets.parse_target` reads of a scenario, or None if that is malformed."""
     us_presence = _map(doc.get("us_presence", {}))
     if pools.actors is None or pools.issues is None or us_presence is None:
         return None

@@ -13,9 +13,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from negsim.errors import Problem, ScenarioError
-from negsim.references import cross_check, did_you_mean, line_of
-from negsim.schema import Scenario, all_field_names
-from negsim.yamlio import MAX_DEPTH, Locs, format_path, load_with_extends, parse_yaml, short_text
+from negsim.scenario.references import cross_check, did_you_mean, line_of
+from negsim.scenario.schema import Scenario, all_field_names
+from negsim.scenario.yamlio import MAX_DEPTH, Locs, format_path, load_with_extends, parse_yaml, short_text
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _expand_wildcards(doc, parts: list[str]) -> list[list[str]]:
 
 def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
     """Replace ``profile: NAME`` in each actor by the profile's keys (the actor's own win)."""
-    from negsim.yamlio import deep_merge
+    from negsim.scenario.yamlio import deep_merge
 
     problems = []
     profiles = doc.get("profiles") or {}
@@ -157,7 +157,7 @@ def expand_profiles(doc: dict, locs: Locs, fname: str) -> list[Problem]:
         base = copy.deepcopy(profiles[name])
         src, asm = base.pop("source", None), base.pop("assumption", None)
         if src or asm:
-            from negsim.provenance import push_provenance
+            from negsim.scenario.provenance import push_provenance
 
             base = {k: push_provenance(v, src, asm) for k, v in base.items()}
         base_locs = by_owner.get(("profiles", name), {})
@@ -242,3 +242,26 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file != "--set", p.file, p.line or 0, p.path))
+
+
+def load_compiled(path: str | Path, overrides: list[str] | None = None, allow_outside: bool = False):
+    """Load, validate and compile a scenario (a file path or a bundled name); raises :class:`ScenarioError` on bad input."""
+    from negsim.paths import resolve_scenario_path
+    from negsim.scenario.compile import CompiledScenario
+
+    ls = load_scenario(resolve_scenario_path(str(path)), overrides, allow_outside=allow_outside)
+    return CompiledScenario(ls.scenario, ls.document)
+
+
+def shadowed_by_events(comp, paths: list[str]) -> list[str]:
+    """Warnings for parameters that a scenario event sets again (so changing them may do little)."""
+    out = []
+    for i, ev in enumerate(comp.scenario.events):
+        when = f"at period {ev.at}" if ev.at is not None else (f"at round {ev.round}" if ev.round is not None else "by chance")
+        for path in ev.set:
+            for p in paths:
+                if p == path:
+                    out.append(
+                        f"{p} is also set by event {i} ('{ev.label or path}') {when}; the event's value replaces yours from then on"
+                    )
+    return out

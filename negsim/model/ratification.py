@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from negsim.valuation import contributions, thresholds, trust_weights
+from negsim.model.valuation import contributions, thresholds, trust_weights
 
 NOISE_SD = 0.05
 

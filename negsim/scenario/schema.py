@@ -1,7 +1,7 @@
 """The typed, frozen scenario: pydantic models that validate a scenario document once.
 
-The model never reads raw dicts: :func:`negsim.scenario.load_scenario` turns YAML into a
-:class:`Scenario`, and :mod:`negsim.compile` turns that into arrays.
+The model never reads raw dicts: :func:`negsim.scenario.load.load_scenario` turns YAML into a
+:class:`Scenario`, and :mod:`negsim.scenario.compile` turns that into arrays.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
-from negsim.params import Param, parse_param
+from negsim.scenario.params import Param, parse_param
 
 FRONTS = ("central", "arctic_baltic", "black_sea_caucasus")
 SHAPES = ("linear", "conceder", "boulware", "reciprocal", "categorical")
@@ -104,7 +104,7 @@ def scale_text(meaning) -> str:
 
 
 class Concession(Frozen):
-    """How an actor moves toward a proposal it rejected (see negsim.concession)."""
+    """How an actor moves toward a proposal it rejected (see negsim.model.concession)."""
 
     shape: Literal["linear", "conceder", "boulware", "reciprocal", "categorical"] = "linear"
     rate: P01 = parse_param(0.5)

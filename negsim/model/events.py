@@ -1,7 +1,7 @@
 """Events: timed or random changes to the world, and incidents between two states.
 
 An event either fires at a given period (``at``; 0 = before the talks) or with a hazard per
-period. ``set`` and ``shift`` change any settable parameter (see :mod:`negsim.targets`);
+period. ``set`` and ``shift`` change any settable parameter (see :mod:`negsim.scenario.targets`);
 an ``incident`` lowers trust both ways between two states and may end the pact.
 """
 

@@ -1,7 +1,7 @@
 """Decision rules: how a party (one state, or a body of states) says yes to a package.
 
 Each rule is a small function ``rule(d, accept, object_, world) -> bool`` over boolean vote
-arrays for all actors; ``d`` is the :class:`~negsim.compile.Decider` (members, thresholds).
+arrays for all actors; ``d`` is the :class:`~negsim.scenario.compile.Decider` (members, thresholds).
 Votes: *accept* (the package beats the member's no-deal value), *object* (it does not, or it
 crosses a red line), otherwise *indifferent* (the member barely cares either way).
 """

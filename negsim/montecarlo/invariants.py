@@ -1,12 +1,12 @@
 """Invariants of an outcome row and of a replicate's world: what must hold whatever the scenario.
 
-:func:`check_row` checks one outcome row (as :func:`negsim.runner.run_replicate` returns it,
+:func:`check_row` checks one outcome row (as :func:`negsim.montecarlo.runner.run_replicate` returns it,
 or as read back from ``outcomes.csv``, where every value is a string); :func:`check_world`
 checks a model's state (trust, positions and salience in [0, 1], no NaN, trust in oneself 1).
 Both return a list of problems (empty when all is well). A violation is a bug in negsim, and
 :class:`InvariantError` says how to reproduce it: ``negsim trace SCENARIO --seed S --replicate I``.
 
-The contract of a row (derived from :meth:`negsim.model.NegotiationModel.run`):
+The contract of a row (derived from :meth:`negsim.model.model.NegotiationModel.run`):
 
 * stages nest: survived => in force => reached; ratified => reached; complete => reached;
   ``complete`` is exactly ``end_cause == "agreement"``; reached <=> issues_agreed > 0 <=>
@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from negsim.schema import FRONTS
+from negsim.scenario.schema import FRONTS
 
 END_CAUSES = ("agreement", "veto", "deadlock", "walkout")
 VETO_REASONS = ("red_line", "below_threshold", "spoiler", "not_positive", "walkout")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from negsim.events import fire_hazards, fire_timed, incident_trust
-from negsim.ratification import pact_margins
+from negsim.model.events import fire_hazards, fire_timed, incident_trust
+from negsim.model.ratification import pact_margins
 
 
 @dataclass

@@ -22,8 +22,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from negsim.errors import Problem, ScenarioError
-from negsim.params import KINDS
-from negsim.schema import scale_text
+from negsim.paths import seeds_dir
+from negsim.scenario.params import KINDS
+from negsim.scenario.schema import scale_text
 
 SKIP = {
     "name", "title", "question", "expected", "label", "meaning", "source", "assumption", "extends", "profile", "period",
@@ -95,7 +96,7 @@ class Card(BaseModel):
 
 def _pattern_error(pattern: str) -> str | None:
     """Why ``pattern`` names no parameter of the scenario language (a misspelt field), or None."""
-    from negsim.schema import Scenario
+    from negsim.scenario.schema import Scenario
 
     node = Scenario
     for seg in pattern.split("."):
@@ -145,21 +146,6 @@ def _flat(key: tuple) -> tuple[str, ...]:
 
 def _matches_flat(segs: tuple, flat: tuple) -> bool:
     return len(segs) <= len(flat) and all(s is None or k == "*" or k in s for s, k in zip(segs, flat, strict=False))
-
-
-REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def seeds_dir() -> Path:
-    """The project's source cards: ./seeds, else the source checkout's, else the installed copy (``pip install .``)."""
-    local = Path.cwd() / "seeds"
-    if local.is_dir() and any(local.glob("*.yaml")):
-        return local
-    if REPO_SEEDS.is_dir():
-        return REPO_SEEDS
-    from negsim.api import installed_data
-
-    return installed_data("seeds") or REPO_SEEDS
 
 
 def load_cards(directory: Path | None = None) -> dict[str, Card]:
@@ -447,7 +433,7 @@ def _leaf_keys(node, key: tuple) -> list[tuple]:
 
 def describe_value(v) -> str:
     """A parameter value as text (distributions in words)."""
-    from negsim.params import parse_param
+    from negsim.scenario.params import parse_param
 
     if _is_param_mapping(v):
         try:

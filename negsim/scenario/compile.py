@@ -1,7 +1,7 @@
-"""Compiling a validated :class:`~negsim.schema.Scenario` into arrays, once per run.
+"""Compiling a validated :class:`~negsim.scenario.schema.Scenario` into arrays, once per run.
 
 A :class:`CompiledScenario` holds the structure that never changes between replicates
-(actor order, issue order, parties, rules, events) and a :class:`~negsim.params.SamplePlan`
+(actor order, issue order, parties, rules, events) and a :class:`~negsim.scenario.params.SamplePlan`
 for every uncertain number. :meth:`CompiledScenario.draw` gives one replicate's
 :class:`World`: numpy arrays over actors (N), issues (K) and actor pairs (N x N).
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from negsim.params import Param, SamplePlan, parse_param
-from negsim.schema import FRONTS, SHAPES, Scenario
-from negsim.targets import Target, parse_target
+from negsim.scenario.params import Param, SamplePlan, parse_param
+from negsim.scenario.schema import FRONTS, SHAPES, Scenario
+from negsim.scenario.targets import Target, parse_target
 
 SCALARS = (
     "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening",

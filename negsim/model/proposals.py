@@ -11,34 +11,34 @@ import warnings
 
 import numpy as np
 
-from negsim.valuation import RED_LINE_TOL, contributions
+from negsim.model.valuation import RED_LINE_TOL, contributions
 
 GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
 SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
-#: the version of negsim/_nash.pyx's kernels (``ascent``, ``rounds``) this package calls (the module's ``ABI``)
+#: the version of negsim/model/_nash.pyx's kernels (``ascent``, ``rounds``) this package calls (the module's ``ABI``)
 KERNEL_ABI = 3
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
-    from negsim import _nash
+    from negsim.model import _nash
 except ImportError:  # a source tree run without installing, or no C compiler at install
     _ascent_compiled = _rounds_compiled = None
-    KERNEL_NOTE = "negsim._nash is not built (pip install -e . builds it, with a C compiler)"
+    KERNEL_NOTE = "negsim.model._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
     _current = getattr(_nash, "ABI", None) == KERNEL_ABI
     _ascent_compiled = _nash.ascent if _current else None
     _rounds_compiled = _nash.rounds if _current else None  # the round loop (negotiation._multilateral_package)
     if _ascent_compiled is None:
-        KERNEL_NOTE = "negsim._nash was built from an older negsim/_nash.pyx: rerun pip install -e ."
+        KERNEL_NOTE = "negsim.model._nash was built from an older negsim/model/_nash.pyx: rerun pip install -e ."
         warnings.warn(
             f"{KERNEL_NOTE}; using the slower numpy search and Python round loop meanwhile", RuntimeWarning, stacklevel=2
         )
 if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
     KERNEL_NOTE = "NEGSIM_KERNEL=numpy is set"
 
-#: which Nash search and round loop run: "compiled" (negsim._nash), or "numpy" (the Python and numpy
+#: which Nash search and round loop run: "compiled" (negsim.model._nash), or "numpy" (the Python and numpy
 #: references: the same results, slower; see KERNEL_NOTE)
 KERNEL = "numpy" if KERNEL_NOTE else "compiled"
 
@@ -160,7 +160,7 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
     each issue; ``contrib`` and ``pen_now`` (K x N) those at the current ``x``, whose sums over
     the issues are ``total`` and ``pen_total``. Each of ``sweeps`` passes sets each issue in turn
     to the level that maximises the smoothed Nash product with the others held fixed. This is
-    the reference for the compiled search (``negsim/_nash.pyx``), which must give the same result.
+    the reference for the compiled search (``negsim/model/_nash.pyx``), which must give the same result.
     """
     cand_pen = cand - pen
     cand_bodies = [cand[:, members, :] if band > 0 else None for _, members, band in parties.veto_bodies]

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from negsim import proposals, rules
-from negsim.concession import kernel_tables, step_fraction
-from negsim.events import fire_round
-from negsim.valuation import RED_LINE_TOL, contributions, credibility, red_line_bounds, thresholds, trust_weights
+from negsim.model import proposals, rules
+from negsim.model.concession import kernel_tables, step_fraction
+from negsim.model.events import fire_round
+from negsim.model.valuation import RED_LINE_TOL, contributions, credibility, red_line_bounds, thresholds, trust_weights
 
 
 @dataclass
@@ -85,7 +85,7 @@ def raise_trust(trust: np.ndarray, members: np.ndarray, gain: float) -> None:
 
 
 def negotiate(m) -> TalksResult:
-    """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.NegotiationModel`)."""
+    """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.model.NegotiationModel`)."""
     comp, world = m.comp, m.world
     packages = agenda(comp, world)
     # spoilers (002) decide once, before the talks, whether to obstruct them; an obstructing
@@ -359,7 +359,7 @@ def _rounds_kernel(
     m, pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, frozen, band, spoil, fails,
     nash_parties, nash_penalty,
 ):  # fmt: skip
-    """The rounds of one package in the compiled loop (``negsim._nash.rounds``).
+    """The rounds of one package in the compiled loop (``negsim.model._nash.rounds``).
 
     The same results as :func:`_rounds_python` (and the same return), without tracing or round events.
     """

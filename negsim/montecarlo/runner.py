@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from negsim.compile import CompiledScenario
-from negsim.pool import STOP_SIGNALS, WorkerPool
+from negsim.montecarlo.pool import STOP_SIGNALS, WorkerPool
+from negsim.scenario.compile import CompiledScenario
 
 _SEED: int = 0
 
@@ -33,7 +33,7 @@ def replicate_rng(seed: int, i: int) -> np.random.Generator:
 
 def run_replicate(comp: CompiledScenario, seed: int, i: int, trace: bool = False):
     """Play replicate ``i``; returns its outcome row (and the model when tracing)."""
-    from negsim.model import NegotiationModel
+    from negsim.model.model import NegotiationModel
 
     model = NegotiationModel(comp, replicate_rng(seed, i), trace=trace)
     row = {"replicate": i, "seed": seed}
@@ -109,7 +109,7 @@ def chunks(indices: Sequence[int], jobs: int, max_size: int = 250) -> Iterator[S
 
 
 class LocalExecutor:
-    """Worker processes (:class:`negsim.pool.WorkerPool`) started on the first task, stopped by :meth:`close`.
+    """Worker processes (:class:`negsim.montecarlo.pool.WorkerPool`) started on the first task, stopped by :meth:`close`.
 
     ``comps`` maps a key (a sweep point; 0 for a plain run) to its compiled scenario; tasks
     are (key, replicate indices). With ``jobs == 1`` everything runs in this process.

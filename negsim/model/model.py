@@ -1,6 +1,6 @@
 """The Mesa model: one replicate of a scenario, from setup to the horizon.
 
-The model holds the state as numpy arrays (:class:`~negsim.compile.World`) and runs each
+The model holds the state as numpy arrays (:class:`~negsim.scenario.compile.World`) and runs each
 phase vectorised across actors; :class:`StateAgent` objects are the named, inspectable view
 of that state (``model.agents``). One ``step()`` is one compliance period.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from negsim import _mesa
-from negsim.compliance import comply
-from negsim.events import fire_timed, incident_trust
-from negsim.negotiation import negotiate
-from negsim.ratification import ratify
-from negsim.schema import FRONTS, SHAPES
+from negsim.model import _mesa
+from negsim.model.compliance import comply
+from negsim.model.events import fire_timed, incident_trust
+from negsim.model.negotiation import negotiate
+from negsim.model.ratification import ratify
+from negsim.scenario.schema import FRONTS, SHAPES
 
 Model, Agent = _mesa.load()  # mesa.Model and mesa.Agent, without mesa's pandas/scipy/networkx parts
 
@@ -112,7 +112,7 @@ class NegotiationModel(Model):
         return self.agents.select(lambda a: a.code == code)[0]
 
     def step(self) -> None:
-        """One compliance period (the phases drive the work; see :func:`negsim.compliance.comply`)."""
+        """One compliance period (the phases drive the work; see :func:`negsim.model.compliance.comply`)."""
 
     def run(self) -> dict:
         """Play the replicate to the end and return its outcome row."""
