@@ -1,9 +1,10 @@
-"""The package's architecture stays true: imports go one way.
+"""The package's architecture stays true: imports go one way, and no module takes another's private names.
 
 The layers are declared once, in pyproject.toml's import-linter contract; these tests run it on
 the package as it is, and on a copy with one upward import added, which it must refuse.
 """
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -35,3 +36,38 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
     res = _lint(tmp_path)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "negsim.scenario.schema -> negsim.api" in res.stdout
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        yield name, path, ast.parse(path.read_text(), str(path))
+
+
+def test_no_module_imports_another_modules_private_names():
+    """``from negsim.x import _y`` only for a private submodule of the importer's own subpackage (``model._nash``)."""
+    modules = {name for name, _, _ in _modules()} | {"negsim.model._nash"}
+    bad = []
+    for name, path, tree in _modules():
+        package = name.rsplit(".", 1)[0]
+        imported = {}  # local name -> negsim module it stands for
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("negsim"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    if full in modules:
+                        imported[alias.asname or alias.name] = full
+                        if alias.name.startswith("_") and node.module != package:
+                            bad.append(f"{path.name}:{node.lineno} imports {full}")
+                    elif alias.name.startswith("_") and not alias.name.startswith("__"):
+                        bad.append(f"{path.name}:{node.lineno} imports {full}")
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in imported
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                bad.append(f"{path.name}:{node.lineno} uses {imported[node.value.id]}.{node.attr}")
+    assert not bad, "private names taken across modules:\n" + "\n".join(bad)

@@ -11,7 +11,7 @@ import negsim.model
 from negsim.model import proposals
 from negsim.montecarlo.runner import run_replicate
 
-compiled = pytest.mark.skipif(proposals._ascent_compiled is None, reason="negsim.model._nash is not built")
+compiled = pytest.mark.skipif(proposals.ascent_compiled is None, reason="negsim.model._nash is not built")
 
 
 def _problem(seed: int, n: int = 12, k: int = 4):
@@ -84,7 +84,7 @@ def test_a_scenario_plays_out_the_same_with_either_search(monkeypatch):
 @pytest.mark.skipif(not (shutil.which(sysconfig.get_config_var("CC").split()[0] if sysconfig.get_config_var("CC") else "cc")),
                     reason="no C compiler: the install falls back to the numpy search")  # fmt: skip
 def test_an_install_with_a_c_compiler_builds_the_compiled_search():
-    assert proposals._ascent_compiled is not None, "pip install -e . should have built negsim.model._nash (see pyproject.toml)"
+    assert proposals.ascent_compiled is not None, "pip install -e . should have built negsim.model._nash (see pyproject.toml)"
 
 
 def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch):
@@ -208,7 +208,7 @@ def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monk
         actor.update(reservation=-1.0, spoiler=0.0)  # every member accepts any package
         actor.pop("red_lines", None)
     comp = CompiledScenario(validate_document(doc), doc)
-    for kernel in ["numpy"] + (["compiled"] if proposals._rounds_compiled is not None else []):
+    for kernel in ["numpy"] + (["compiled"] if proposals.rounds_compiled is not None else []):
         monkeypatch.setattr(proposals, "KERNEL", kernel)
         rows = [run_replicate(comp, 1, i) for i in range(5)]
         assert all(r["end_cause"] == "agreement" for r in rows), (kernel, rows[0])

@@ -344,7 +344,7 @@ def _deciders(comp, stages) -> tuple:
     stop = np.cumsum(sizes, dtype=np.int64)
     flat = (
         ds,
-        np.array([proposals._nash.RULE_CODES[d.rule] for d in ds], dtype=np.int64),
+        np.array([proposals.RULE_CODES[d.rule] for d in ds], dtype=np.int64),
         stop - np.array(sizes, dtype=np.int64),
         stop,
         np.concatenate([np.asarray(d.members, dtype=np.int64) for d in ds]) if ds else np.zeros(0, np.int64),
@@ -377,7 +377,7 @@ def _rounds_kernel(
     nash = comp.proposal == "nash"
     pa = nash_parties
     c, u8 = np.ascontiguousarray, (lambda a: np.ascontiguousarray(a).view(np.uint8))
-    proposals._rounds_compiled(
+    proposals.rounds_compiled(
         pos, fails, c(sal), c(w), c(thr, dtype=float), c(lower), c(upper), RED_LINE_TOL, c(band, dtype=float),
         u8(spoil), u8(participants), u8(frozen), c(world.cap, dtype=float), c(world.pop, dtype=float),
         comp.mediator, world.scal["mediator_bias"], nash, proposals.GRID,

@@ -24,18 +24,20 @@ KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
     from negsim.model import _nash
 except ImportError:  # a source tree run without installing, or no C compiler at install
-    _ascent_compiled = _rounds_compiled = None
+    ascent_compiled = rounds_compiled = None
+    RULE_CODES: dict = {}
     KERNEL_NOTE = "negsim.model._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
     _current = getattr(_nash, "ABI", None) == KERNEL_ABI
-    _ascent_compiled = _nash.ascent if _current else None
-    _rounds_compiled = _nash.rounds if _current else None  # the round loop (negotiation._multilateral_package)
-    if _ascent_compiled is None:
+    ascent_compiled = _nash.ascent if _current else None
+    rounds_compiled = _nash.rounds if _current else None  # the round loop (negotiation._multilateral_package)
+    RULE_CODES = getattr(_nash, "RULE_CODES", {})  # decision rules as the compiled loop numbers them
+    if ascent_compiled is None:
         KERNEL_NOTE = "negsim.model._nash was built from an older negsim/model/_nash.pyx: rerun pip install -e ."
         warnings.warn(
             f"{KERNEL_NOTE}; using the slower numpy search and Python round loop meanwhile", RuntimeWarning, stacklevel=2
         )
-if _ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
+if ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
     KERNEL_NOTE = "NEGSIM_KERNEL=numpy is set"
 
 #: which Nash search and round loop run: "compiled" (negsim.model._nash), or "numpy" (the Python and numpy
@@ -140,7 +142,7 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     thr = np.ascontiguousarray(thr, dtype=float)
     if KERNEL == "compiled":
         c, pa = np.ascontiguousarray, parties
-        _ascent_compiled(
+        ascent_compiled(
             x, GRID, c(pos), c(sal), c(w), contrib, total, c(penalty), c(lower), c(upper), RED_LINE_TOL, thr,
             pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band, sweeps, 1.0 / TAU,
         )  # fmt: skip

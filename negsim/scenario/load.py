@@ -197,7 +197,8 @@ def _is_tag(seg) -> bool:
     return any(c in s for c in "[]()'") or s in {"str", "int", "float", "bool", "Members", "Cascade", "Incident"}
 
 
-def _pydantic_problems(err: ValidationError, doc: dict, locs: Locs, fname: str) -> list[Problem]:
+def pydantic_problems(err: ValidationError, doc: dict, locs: Locs, fname: str) -> list[Problem]:
+    """Each pydantic validation error as a Problem at its line, with a did-you-mean for unknown fields."""
     known = sorted(all_field_names())
     by_path: dict[tuple, list[str]] = {}
     for e in err.errors():
@@ -233,7 +234,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None, *, allow
     try:
         sc = Scenario.model_validate(doc)
     except ValidationError as e:
-        problems += _pydantic_problems(e, doc, locs, fname)
+        problems += pydantic_problems(e, doc, locs, fname)
     problems += [p for p in cross_check(doc, locs, fname) if p not in problems]  # in the same pass, shape errors or not
     if problems or sc is None:
         raise ScenarioError(_sorted(problems))

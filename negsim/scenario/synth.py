@@ -268,14 +268,14 @@ def validate_document(doc: dict):
     from pydantic import ValidationError
 
     from negsim.errors import ScenarioError
-    from negsim.scenario.load import _pydantic_problems, cross_check
+    from negsim.scenario.load import cross_check, pydantic_problems
     from negsim.scenario.schema import Scenario
 
     fname = f"<{doc.get('name', 'synthetic')}>"
     try:
         sc = Scenario.model_validate(doc)
     except ValidationError as e:
-        raise ScenarioError(_pydantic_problems(e, doc, {}, fname)) from None
+        raise ScenarioError(pydantic_problems(e, doc, {}, fname)) from None
     problems = cross_check(doc, {}, fname)
     if problems:
         raise ScenarioError(problems)
