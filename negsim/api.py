@@ -517,9 +517,8 @@ def compare(
     ``progress`` shows one progress bar (on stderr) over the replicates of A, then B.
     Returns (comparison dict, text, output folder).
     """
-    import math
-
     from negsim.montecarlo.runner import run_many
+    from negsim.montecarlo.stats import paired_difference
 
     if b is None and not overrides_b:
         raise UsageError("compare needs a second scenario or --set changes for B")
@@ -530,7 +529,7 @@ def compare(
     out_dir = prepare_out_dir(out, f"compare-{comp_a.name}", force, "compare", COMPARE_FILES) if out is not None else None
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
 
         bar = tqdm(total=2 * runs, unit="rep", desc=f"compare {comp_a.name}", file=sys.stderr, dynamic_ncols=True)
     try:
@@ -556,19 +555,9 @@ def compare(
         ("in_force", "P(in force)"),
         ("survived", "P(survives to horizon)"),
     ):
-        xa = [1.0 if r[key] else 0.0 for r in ra]
-        xb = [1.0 if r[key] else 0.0 for r in rb]
-        d = [y - x for x, y in zip(xa, xb, strict=True)]
-        mean = sum(d) / runs
-        # Agresti-Min interval for a paired difference: add 1/2 to each cell of the 2x2 table,
-        # so the interval stays honest when few or no pairs disagree
-        n10 = sum(1 for v in d if v > 0) + 0.5
-        n01 = sum(1 for v in d if v < 0) + 0.5
-        p10, p01 = n10 / (runs + 2), n01 / (runs + 2)
-        half = 1.959963984540054 * math.sqrt(max(p10 + p01 - (p10 - p01) ** 2, 0.0) / (runs + 2))
-        pa, pb = sum(xa) / runs, sum(xb) / runs
-        lo, hi = max(mean - half, -1.0), min(mean + half, 1.0)  # a difference of probabilities lies in [-1, 1]
-        result["differences"][key] = {"a": pa, "b": pb, "diff": mean, "lo": lo, "hi": hi, "discordant": sum(1 for v in d if v)}
+        d = paired_difference([bool(r[key]) for r in ra], [bool(r[key]) for r in rb])
+        result["differences"][key] = d
+        pa, pb, mean, lo, hi = d["a"], d["b"], d["diff"], d["lo"], d["hi"]
         lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{lo:+.1%}, {hi:+.1%}]")
     text = "\n".join(lines)
     if out_dir is not None:
