@@ -428,15 +428,7 @@ def _fig_survival(run_dir: str | Path) -> Figure:
     if not len(duration):
         _empty(ax, "No pact entered into force, so there is no survival curve")
         return fig
-    try:
-        from lifelines import KaplanMeierFitter
-    except ImportError:
-        raise UsageError("the survival plot needs lifelines: pip install lifelines") from None
-    km = KaplanMeierFitter(alpha=0.05).fit(duration, event_observed=broke, label="Kaplan-Meier estimate")
-    t = km.survival_function_.index.to_numpy(dtype=float)
-    s = km.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    ci = km.confidence_interval_survival_function_
-    lo, hi = ci.iloc[:, 0].to_numpy(dtype=float), ci.iloc[:, 1].to_numpy(dtype=float)
+    t, s, lo, hi, survival_at = kaplan_meier(duration, broke)
     ax.fill_between(
         t, lo, hi, step="post", facecolor="0.85", edgecolor="0.55", hatch="..", linewidth=0, label="95% confidence band"
     )
@@ -445,14 +437,14 @@ def _fig_survival(run_dir: str | Path) -> Figure:
     if len(cens):
         ax.plot(
             cens,
-            km.survival_function_at_times(cens).to_numpy(dtype=float),
+            survival_at(cens),
             linestyle="none",
             marker="|",
             markersize=7,
             color="0.35",
             label="censored at the horizon",
         )
-    med = km.median_survival_time_
+    med = float(t[np.argmax(s <= 0.5)]) if (s <= 0.5).any() else np.inf  # the first time half have broken
     note = f"{len(duration):,} pacts in force, {int(broke.sum()):,} broke"
     if np.isfinite(med):
         note += f"; median survival {med:g} {res.period}s"
@@ -462,6 +454,30 @@ def _fig_survival(run_dir: str | Path) -> Figure:
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(frameon=True, framealpha=0.9, edgecolor="0.8", loc="best")
     return fig
+
+
+def kaplan_meier(duration: np.ndarray, broke: np.ndarray):
+    """The Kaplan-Meier survival curve of right-censored durations, with its 95% band (scipy.stats.ecdf).
+
+    Returns the step times from 0, the survival at each, the band's low and high (log-log, the
+    exponential Greenwood interval; where it is undefined, at a survival of 0 or 1, the band is the
+    curve itself), and a function giving the survival at any times.
+
+    >>> t, s, lo, hi, at = kaplan_meier(np.array([1.0, 2.0, 3.0, 3.0]), np.array([True, True, False, False]))
+    >>> t.tolist(), s.tolist(), at(np.array([2.5])).tolist()
+    ([0.0, 1.0, 2.0, 3.0], [1.0, 0.75, 0.5, 0.5], [0.5])
+    """
+    import warnings
+
+    from scipy import stats
+
+    sf = stats.ecdf(stats.CensoredData.right_censored(duration, ~broke)).sf
+    with warnings.catch_warnings():  # the band is undefined where the curve is 0 or 1: filled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = sf.confidence_interval(0.95, method="log-log")
+    s = np.r_[1.0, sf.probabilities]
+    lo, hi = np.r_[1.0, ci.low.probabilities], np.r_[1.0, ci.high.probabilities]
+    return np.r_[0.0, sf.quantiles], s, np.where(np.isnan(lo), s, lo), np.where(np.isnan(hi), s, hi), sf.evaluate
 
 
 def plot_survival(run_dir: str | Path, out: str | Path) -> Path:
@@ -478,7 +494,7 @@ def plot_survival(run_dir: str | Path, out: str | Path) -> Path:
         The path of the file written.
 
     Raises:
-        UsageError: ``run_dir`` is not a run's result folder, lifelines is missing, or ``out``
+        UsageError: ``run_dir`` is not a run's result folder, or ``out``
             has an unknown suffix.
 
     """
