@@ -42,6 +42,32 @@ class _Version(argparse.Action):
         parser.exit(message=f"negsim {__version__}\nNash search and round loop: {kernel}\n")
 
 
+def _option(*names: str, **kw) -> argparse.ArgumentParser:
+    """One option as a parent parser (argparse ``parents=``), in a group that --help lists after a command's own options."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument_group("options shared with other commands").add_argument(*names, **kw)
+    return parent
+
+
+class _Shared:
+    """Options several commands share, each declared once here."""
+
+    def __init__(self):
+        self.outside = _option(
+            "--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory"
+        )
+        self.quiet = _option("--quiet", "-q", action="store_true", help="no progress bar")
+        self.force = _option(
+            "--force", action="store_true", help="replace negsim's results in --out (only files its manifest lists; never yours)"
+        )
+        self.plot = _option("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
+
+    @staticmethod
+    def sets(help: str) -> argparse.ArgumentParser:
+        """``--set PATH=VALUE`` (repeatable), with the command's own help text."""
+        return _option("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=help)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="negsim",
@@ -52,9 +78,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action=_Version, help="show the version and whether the compiled kernels are built, and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sh = _Shared()
+    _run_parser(sub, sh)
+    _validate_parser(sub, sh)
+    _trace_parser(sub, sh)
+    _explain_parser(sub, sh)
+    _sources_parser(sub, sh)
+    _table_parser(sub, sh)
+    _sweep_parser(sub, sh)
+    _compare_parser(sub, sh)
+    _plot_parser(sub, sh)
+    _synth_parser(sub, sh)
+    _list_parser(sub, sh)
+    return p
 
+
+def _run_parser(sub, sh: _Shared) -> None:
+    """The ``negsim run`` subcommand's options."""
     r = sub.add_parser(
         "run",
+        parents=[
+            sh.sets("override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)"),
+            sh.force,
+            sh.plot,
+            sh.quiet,
+            sh.outside,
+        ],
         help="run a scenario many times and summarise the outcomes",
         description="Run N replicates of a scenario in parallel, print P(agreement), P(ratified), "
         "P(in force) and P(survives) with 95% intervals and the causes of failure, and write "
@@ -68,14 +117,6 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1; use the number of cores)")
     r.add_argument("--out", "-o", help="output directory (default results/NAME-TIMESTAMP)")
     r.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a scenario value, e.g. --set actors.POL.trust.RUS=0.3 (repeatable)",
-    )
-    r.add_argument(
         "--precision",
         type=float,
         metavar="H",
@@ -87,15 +128,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
     )
-    r.add_argument(
-        "--force", action="store_true", help="replace negsim's results in --out (only files its manifest lists; never yours)"
-    )
-    r.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
-    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    r.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _validate_parser(sub, sh: _Shared) -> None:
+    """The ``negsim validate`` subcommand's options."""
     v = sub.add_parser(
         "validate",
+        parents=[sh.outside],
         help="check scenario files without running them",
         description="Check each file: YAML syntax, keys, types, ranges, references. Every problem is "
         "listed with file, line and path. Exit code 2 if any file has a problem.",
@@ -104,10 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--strict", action="store_true", help="also require every parameter to cite a source claim or state an assumption"
     )
-    v.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _trace_parser(sub, sh: _Shared) -> None:
+    """The ``negsim trace`` subcommand's options."""
     t = sub.add_parser(
         "trace",
+        parents=[sh.sets("override a scenario value (repeatable)"), sh.outside],
         help="tell one replicate round by round, in plain words",
         description="Play one replicate and narrate it in time order: what each issue's levels 0 and 1 mean, "
         "proposals, who refused and why, concessions, each ratification vote in the period it falls in, "
@@ -117,11 +159,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("scenario", help="a scenario file or bundled name")
     t.add_argument("--seed", "-s", type=int, default=0, help="root seed of the run (default 0)")
     t.add_argument("--replicate", "-r", type=int, default=0, help="replicate index within the run (default 0)")
-    t.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="override a value")
-    t.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _explain_parser(sub, sh: _Shared) -> None:
+    """The ``negsim explain`` subcommand's options."""
     e = sub.add_parser(
         "explain",
+        parents=[sh.outside],
         help="where each value of a scenario comes from",
         description="For each parameter of a scenario (or those under PATH, e.g. actors.POL.trust), print "
         "its value or distribution and the claims that speak about it (source card, paragraph; a claim "
@@ -130,8 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("scenario", help="a scenario file or bundled name")
     e.add_argument("path", nargs="?", default="", help="only parameters under this path, e.g. actors.POL.trust.RUS")
-    e.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _sources_parser(sub, sh: _Shared) -> None:
+    """The ``negsim sources`` subcommand's options."""
     sr = sub.add_parser(
         "sources",
         help="list the source cards and what each claim supports",
@@ -140,8 +186,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sr.add_argument("--claims", action="store_true", help="print every claim's paraphrase too")
 
+
+def _table_parser(sub, sh: _Shared) -> None:
+    """The ``negsim table`` subcommand's options."""
     tb = sub.add_parser(
         "table",
+        parents=[sh.quiet, sh.outside],
         help="headline results of several scenarios as a Markdown table",
         description="Run each scenario (no files written) and print a Markdown table of P(agreement) and "
         "P(survives) with 95% intervals and the main blocker. --update README.md rewrites the table "
@@ -152,11 +202,13 @@ def _parser() -> argparse.ArgumentParser:
     tb.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0, as for run)")
     tb.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     tb.add_argument("--update", metavar="README", help="write the table into this file between its markers")
-    tb.add_argument("--quiet", "-q", action="store_true", help="no progress bar (shown only on a terminal)")
-    tb.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _sweep_parser(sub, sh: _Shared) -> None:
+    """The ``negsim sweep`` subcommand's options."""
     sw = sub.add_parser(
         "sweep",
+        parents=[sh.sets("a fixed change at every point (repeatable)"), sh.plot, sh.quiet, sh.outside],
         help="run a scenario over a grid or Latin hypercube of parameter values",
         description="Run a scenario at every point of a parameter design, the same replicate seeds at every point "
         "(common random numbers). SPEC is a list (0.1,0.3,0.5), a range LOW:HIGH:POINTS (0:1:11), or for "
@@ -176,37 +228,32 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument(
         "--force", action="store_true", help="discard negsim's results in --out and start over (never your own files)"
     )
-    sw.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="a fixed change at every point"
-    )
     sw.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (dask.distributed)")
     sw.add_argument(
         "--precision", type=float, metavar="H", help="per point, add replicates until every headline 95%% half-width is below H"
     )
     sw.add_argument("--max-runs", type=int, help="cap on replicates per point with --precision (default 10000)")
-    sw.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    sw.add_argument("--plot", action="store_true", help="also draw the default plots into OUT/plots/ (see negsim plot)")
-    sw.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _compare_parser(sub, sh: _Shared) -> None:
+    """The ``negsim compare`` subcommand's options."""
     cp = sub.add_parser(
         "compare",
+        parents=[sh.sets("changes that make B (repeatable)"), sh.force, sh.quiet, sh.outside],
         help="paired comparison of two scenarios (or one with --set changes)",
         description="Run A and B on the same replicate seeds and print each probability's difference B - A "
         "with a 95% interval from the paired replicates.",
     )
     cp.add_argument("a", help="scenario A (file or bundled name)")
     cp.add_argument("b", nargs="?", help="scenario B (default: A with the --set changes)")
-    cp.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="changes that make B")
     cp.add_argument("--runs", "-n", type=int, default=1000, help="paired replicates (default 1000)")
     cp.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
     cp.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
     cp.add_argument("--out", "-o", help="also write both outcome tables, comparison.json, comparison.png and a manifest here")
-    cp.add_argument(
-        "--force", action="store_true", help="replace negsim's results in --out (only files its manifest lists; never yours)"
-    )
-    cp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    cp.add_argument("--allow-outside", action="store_true", help="let extends: read files outside the scenario's directory")
 
+
+def _plot_parser(sub, sh: _Shared) -> None:
+    """The ``negsim plot`` subcommand's options."""
     pl = sub.add_parser(
         "plot",
         help="draw plots of a run or sweep result folder",
@@ -241,6 +288,9 @@ def _parser() -> argparse.ArgumentParser:
         help="probability shown: the heatmap's (default survived); the line plot's, repeatable (default reached and survived)",
     )
 
+
+def _synth_parser(sub, sh: _Shared) -> None:
+    """The ``negsim synth`` subcommand's options."""
     sy = sub.add_parser(
         "synth",
         help="write a synthetic scenario of N actors and K issues",
@@ -254,8 +304,10 @@ def _parser() -> argparse.ArgumentParser:
     sy.add_argument("--seed", "-s", type=int, default=0, help="seed of the generator (default 0)")
     sy.add_argument("--force", action="store_true", help="replace an existing file")
 
+
+def _list_parser(sub, sh: _Shared) -> None:
+    """The ``negsim list`` subcommand's options."""
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
-    return p
 
 
 def _err(msg: str) -> int:
@@ -314,137 +366,201 @@ def main(argv: list[str] | None = None) -> int:
                     signal.signal(s, signal.SIG_IGN)
 
 
-def _dispatch(args) -> int:
+def _cmd_list(args) -> int:
+    """`negsim list`: the bundled scenarios with their titles."""
     from negsim import api
 
-    if args.command == "list":
-        items = api.bundled()
-        if not items:
-            return _err("no bundled scenarios found (looked in ./scenarios and the source checkout)")
-        width = max(len(p.stem) for p, _ in items)
-        for p, title in items:
-            print(f"{p.stem:<{width}}  {title}")
-        return 0
-    if args.command == "synth":
-        from pathlib import Path
+    items = api.bundled()
+    if not items:
+        return _err("no bundled scenarios found (looked in ./scenarios and the source checkout)")
+    width = max(len(p.stem) for p, _ in items)
+    for p, title in items:
+        print(f"{p.stem:<{width}}  {title}")
+    return 0
 
-        from negsim.scenario.synth import write_synthetic
 
-        if Path(args.out).exists() and not args.force:
-            return _err(f"{args.out} exists (use --force to replace it)")
-        try:
-            path = write_synthetic(args.out, args.actors, args.issues, args.seed)
-        except ValueError as e:
-            return _err(str(e))
-        except OSError as e:
-            return _err(f"cannot write {args.out}: {e.strerror or e}")
-        print(f"wrote {path}: {args.actors} actors, {args.issues} issues (seed {args.seed})")
-        return 0
-    if args.command == "plot":
-        from negsim.report.plots import plot
+def _cmd_synth(args) -> int:
+    """`negsim synth`: write a synthetic scenario."""
+    from pathlib import Path
 
-        files = plot(
-            args.result,
-            kind=args.kind,
-            out=args.out,
-            formats=tuple(args.formats) if args.formats else None,
-            x=args.x,
-            y=args.y,
-            by=args.by,
-            probs=tuple(args.prob or ("reached", "survived")),
-            prob=args.prob[0] if args.prob else "survived",
-        )
-        for f in files:
-            print(f)
-        return 0
-    if args.command == "sweep":
-        if args.resume and not args.out:
-            return _err("--resume needs --out: the folder of the sweep to continue")
-        return _sweep(args)
-    if args.command == "compare":
-        result, text, out_dir = api.compare(
-            args.a,
-            args.b,
-            args.overrides,
-            runs=args.runs,
-            seed=args.seed,
-            jobs=args.jobs,
-            out=args.out,
-            force=args.force,
-            allow_outside=args.allow_outside,
-            progress=not args.quiet,
-        )
-        print(text)
-        if out_dir:
-            print(f"\nResults: {out_dir}/")
-        return 0
-    if args.command == "table":
-        if args.update:
-            api.check_readme(args.update)  # before minutes of simulation, not after
-        table = api.scenario_table(
-            args.files,
-            runs=args.runs,
-            seed=args.seed,
-            jobs=args.jobs,
-            progress=sys.stderr.isatty() and not args.quiet,
-            allow_outside=args.allow_outside,
-        )
-        if args.update:
-            api.update_readme(args.update, table)
-            print(f"updated the scenario table in {args.update}")
+    from negsim.scenario.synth import write_synthetic
+
+    if Path(args.out).exists() and not args.force:
+        return _err(f"{args.out} exists (use --force to replace it)")
+    try:
+        path = write_synthetic(args.out, args.actors, args.issues, args.seed)
+    except ValueError as e:
+        return _err(str(e))
+    except OSError as e:
+        return _err(f"cannot write {args.out}: {e.strerror or e}")
+    print(f"wrote {path}: {args.actors} actors, {args.issues} issues (seed {args.seed})")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    """`negsim plot`: draw the plots of a result folder."""
+    from negsim.report.plots import plot
+
+    files = plot(
+        args.result,
+        kind=args.kind,
+        out=args.out,
+        formats=tuple(args.formats) if args.formats else None,
+        x=args.x,
+        y=args.y,
+        by=args.by,
+        probs=tuple(args.prob or ("reached", "survived")),
+        prob=args.prob[0] if args.prob else "survived",
+    )
+    for f in files:
+        print(f)
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    """`negsim sweep`: a sweep over a parameter design."""
+    if args.resume and not args.out:
+        return _err("--resume needs --out: the folder of the sweep to continue")
+    return _sweep(args)
+
+
+def _cmd_compare(args) -> int:
+    """`negsim compare`: a paired comparison of A and B."""
+    from negsim import api
+
+    result, text, out_dir = api.compare(
+        args.a,
+        args.b,
+        args.overrides,
+        runs=args.runs,
+        seed=args.seed,
+        jobs=args.jobs,
+        out=args.out,
+        force=args.force,
+        allow_outside=args.allow_outside,
+        progress=not args.quiet,
+    )
+    print(text)
+    if out_dir:
+        print(f"\nResults: {out_dir}/")
+    return 0
+
+
+def _cmd_table(args) -> int:
+    """`negsim table`: the Markdown table of headline results."""
+    from negsim import api
+
+    if args.update:
+        api.check_readme(args.update)  # before minutes of simulation, not after
+    table = api.scenario_table(
+        args.files,
+        runs=args.runs,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty() and not args.quiet,
+        allow_outside=args.allow_outside,
+    )
+    if args.update:
+        api.update_readme(args.update, table)
+        print(f"updated the scenario table in {args.update}")
+    else:
+        print(table)
+    return 0
+
+
+def _cmd_explain(args) -> int:
+    """`negsim explain`: each parameter's value and its sources."""
+    from negsim import api
+
+    lines = api.explain(args.scenario, args.path, allow_outside=args.allow_outside)
+    if not lines:
+        return _err(f"no parameter under {args.path!r} (try `negsim explain {args.scenario}` for all)")
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_sources(args) -> int:
+    """`negsim sources`: the source cards and their claims."""
+    from negsim import api
+
+    print("\n".join(api.sources(args.claims)))
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    """`negsim validate`: check files without running them."""
+    from negsim import api
+
+    results = api.validate(args.files, allow_outside=args.allow_outside, strict=args.strict)
+    bad = 0
+    for f, problems in results.items():
+        if problems:
+            bad += 1
+            for p in problems:
+                print(str(p), file=sys.stderr)
         else:
-            print(table)
-        return 0
-    if args.command == "explain":
-        lines = api.explain(args.scenario, args.path, allow_outside=args.allow_outside)
-        if not lines:
-            return _err(f"no parameter under {args.path!r} (try `negsim explain {args.scenario}` for all)")
-        print("\n".join(lines))
-        return 0
-    if args.command == "sources":
-        print("\n".join(api.sources(args.claims)))
-        return 0
-    if args.command == "validate":
-        results = api.validate(args.files, allow_outside=args.allow_outside, strict=args.strict)
-        bad = 0
-        for f, problems in results.items():
-            if problems:
-                bad += 1
-                for p in problems:
-                    print(str(p), file=sys.stderr)
-            else:
-                print(f"{f}: ok")
-        if bad:
-            print(f"negsim: {bad} of {len(results)} file(s) have problems.", file=sys.stderr)
-        return 2 if bad else 0
-    if args.command == "trace":
-        if args.seed < 0 or args.replicate < 0:
-            return _err("--seed and --replicate must be non-negative")
-        lines, row = api.trace(args.scenario, args.seed, args.replicate, args.overrides, allow_outside=args.allow_outside)
-        print("\n".join(lines))
-        print()
-        print(_verdict(row))
-        return 0
-    if args.command == "run":
-        if (err := _max_runs(args, 100_000)) is not None:
-            return err
-        res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
-                      overrides=args.overrides, progress=not args.quiet, force=args.force,
-                      allow_outside=args.allow_outside, precision=args.precision, max_runs=args.max_runs,
-                      scheduler=args.scheduler, check=args.check)  # fmt: skip
-        print(res.text)
-        if res.out_dir:
-            print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
-            if args.plot and res.complete:
-                _plots(res.out_dir)
-        if not res.complete:
-            print(
-                "negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).",
-                file=sys.stderr,
-            )
-            return 130
-        return 0
-    raise AssertionError(args.command)
+            print(f"{f}: ok")
+    if bad:
+        print(f"negsim: {bad} of {len(results)} file(s) have problems.", file=sys.stderr)
+    return 2 if bad else 0
+
+
+def _cmd_trace(args) -> int:
+    """`negsim trace`: one replicate in plain words."""
+    from negsim import api
+
+    if args.seed < 0 or args.replicate < 0:
+        return _err("--seed and --replicate must be non-negative")
+    lines, row = api.trace(args.scenario, args.seed, args.replicate, args.overrides, allow_outside=args.allow_outside)
+    print("\n".join(lines))
+    print()
+    print(_verdict(row))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    """`negsim run`: run replicates and print the summary."""
+    from negsim import api
+
+    if (err := _max_runs(args, 100_000)) is not None:
+        return err
+    res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
+                  overrides=args.overrides, progress=not args.quiet, force=args.force,
+                  allow_outside=args.allow_outside, precision=args.precision, max_runs=args.max_runs,
+                  scheduler=args.scheduler, check=args.check)  # fmt: skip
+    print(res.text)
+    if res.out_dir:
+        print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
+        if args.plot and res.complete:
+            _plots(res.out_dir)
+    if not res.complete:
+        print(
+            "negsim: interrupted; the results above cover only the replicates that finished (manifest says complete: false).",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
+#: each command's function (``negsim COMMAND``), called with the parsed arguments; it returns the exit code
+COMMANDS = {
+    "list": _cmd_list,
+    "synth": _cmd_synth,
+    "plot": _cmd_plot,
+    "sweep": _cmd_sweep,
+    "compare": _cmd_compare,
+    "table": _cmd_table,
+    "explain": _cmd_explain,
+    "sources": _cmd_sources,
+    "validate": _cmd_validate,
+    "trace": _cmd_trace,
+    "run": _cmd_run,
+}
+
+
+def _dispatch(args) -> int:
+    """Run the command ``args.command`` names; its exit code."""
+    return COMMANDS[args.command](args)
 
 
 def _max_runs(args, default: int) -> int | None:
