@@ -18,7 +18,6 @@ import math
 import os
 import random
 import shutil
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -263,7 +262,7 @@ BATCH = 10  # files per `negsim validate` call (it loads the source cards once p
 
 
 def test_fuzzed_scenarios_validate_or_fail_cleanly(arena, capsys):
-    t0, played, valid = time.perf_counter(), 0, 0
+    played, valid = 0, 0
     for start in range(0, CASES, BATCH):
         batch = [case_files(k, arena) for k in range(start, start + BATCH)]
         for args in ([], ["--allow-outside"]):
@@ -282,7 +281,6 @@ def test_fuzzed_scenarios_validate_or_fail_cleanly(arena, capsys):
                     played += 1
                     play(target, args, arena / f"out_{w.split(':')[0].split()[1]}", capsys, w)
     assert valid > 0 and played > 0
-    assert time.perf_counter() - t0 < 120
 
 
 def play(target: Path, args: list[str], out: Path, capsys, what: str) -> None:
