@@ -77,8 +77,8 @@ def comply(m, talks, rat) -> ComplianceResult:
 
 
 def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
-    comp, world, rng = m.comp, m.world, m.rng
-    scal = world.scal
+    """One compliance period of the live pacts: withdrawals, then defections, then subversion; trust stays in [0, 1]."""
+    comp, world = m.comp, m.world
     trust = world.trust
     margins = pact_margins(m, x, pairs & live[:, None], talks.agreed)  # P x N (nan off-pact)
     comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
@@ -91,7 +91,27 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
         m.trust_at_entry = np.full(comp.n, np.nan)
     fresh = member & np.isnan(m.trust_at_entry)
     m.trust_at_entry[fresh] = trust_bar[fresh]  # what each party believed when its pact took effect
-    # withdrawal
+    _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res)
+    live = live & alive
+    if not live.any():
+        return
+    defect, detected = _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member, owes, x, res)
+    _subversion(m, t, comembers, alive, res)
+    np.minimum(np.maximum(trust, 0.0, out=trust), 1.0, out=trust)  # np.clip, without its overhead
+    np.fill_diagonal(trust, 1.0)
+    if m.tracing:
+        cross = trust[others].mean() if others.any() else 1.0
+        hidden = int((defect & ~detected).sum())
+        m.say(
+            f"Period {t}: {int((member & ~defect).sum())} of {int(member.sum())} parties comply"
+            + (f", {hidden} cheat undetected" if hidden else "")
+            + f"; mean trust across the pact {cross:.2f}."
+        )
+
+
+def _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res) -> None:
+    """A member quits a live pact when its gain falls below its no-deal value or its trust collapses."""
+    comp, scal = m.comp, m.world.scal
     for p in np.flatnonzero(live):
         mem = np.flatnonzero(pairs[p])
         low_gain = margins[p, mem] < -scal["withdraw_margin"]
@@ -102,21 +122,17 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
             gain_low = margins[p, i] < -scal["withdraw_margin"]
             reason = "its gain fell below its no-deal value" if gain_low else "its trust in the others collapsed"
             m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}; trust in the other side {trust_bar[i]:.2f}).")
-            _break(
-                m,
-                res,
-                alive,
-                p,
-                t,
-                "withdrawal",
-                comp.codes[i],
-                _worst_issue(m, i, x[p]),
-                "gain_below_no_deal" if gain_low else "trust_collapsed",
-            )
-    live = live & alive
-    if not live.any():
-        return
-    # defection
+            why = "gain_below_no_deal" if gain_low else "trust_collapsed"
+            _break(m, res, alive, p, t, "withdrawal", comp.codes[i], _worst_issue(m, i, x[p]), why)
+
+
+def _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member, owes, x, res):
+    """Obligors defect by their hazard; detected violations cut trust (major ones end the pact), unseen ones pass.
+
+    Returns (defect, detected), N bool each.
+    """
+    comp, world, rng = m.comp, m.world, m.rng
+    scal, trust = world.scal, world.trust
     margin_i = np.where(pairs & live[:, None], margins, -np.inf).max(0)  # margins are nan exactly off those pacts
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
     owing = (owes & live[:, None]).any(0) & member
@@ -147,25 +163,20 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     for i in np.flatnonzero(major):
         for p in np.flatnonzero(live & pairs[:, i] & alive):
             _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]), "detected_violation")
-    # spoilers subvert: trust across the pact falls
-    spoil = rng.random(comp.n) < world.spoiler
+    return defect, detected
+
+
+def _subversion(m, t, comembers, alive, res) -> None:
+    """Spoilers subvert (002): trust across the pact falls with each subverting state."""
+    comp, world = m.comp, m.world
+    spoil = m.rng.random(comp.n) < world.spoiler
     if spoil.any() and alive.any():
         res.subversions += int(spoil.sum())
-        drop = scal["subversion_drop"] * spoil.sum()
+        drop = world.scal["subversion_drop"] * spoil.sum()
         cross = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
-        trust[cross] *= max(0.0, 1 - drop)
+        world.trust[cross] *= max(0.0, 1 - drop)
         m.say(
             f"Period {t}: {', '.join(comp.codes[i] for i in np.flatnonzero(spoil))} subvert(s) the pact; trust across it falls."
-        )
-    np.minimum(np.maximum(trust, 0.0, out=trust), 1.0, out=trust)  # np.clip, without its overhead
-    np.fill_diagonal(trust, 1.0)
-    if m.tracing:
-        cross = trust[others].mean() if others.any() else 1.0
-        hidden = int((defect & ~detected).sum())
-        m.say(
-            f"Period {t}: {int((member & ~defect).sum())} of {int(member.sum())} parties comply"
-            + (f", {hidden} cheat undetected" if hidden else "")
-            + f"; mean trust across the pact {cross:.2f}."
         )
 
 

@@ -415,54 +415,85 @@ def _fmt_x(comp, pkg, x) -> str:
     return ", ".join(f"{comp.issues[j]}={v:.2f}" for j, v in zip(pkg, x, strict=True))
 
 
-def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive: np.ndarray) -> np.ndarray:
-    """One bilateral negotiation per (counterpart, partner) pair, vectorised over pairs."""
-    comp, world, rng = m.comp, m.world, m.rng
+@dataclass
+class _Bilateral:
+    """The state of the parallel bilateral talks on one package: the counterpart c and one row per partner."""
+
+    partners: np.ndarray
+    w_c: np.ndarray
+    w_p: np.ndarray
+    thr_c: float
+    thr_p: np.ndarray
+    pos_c: np.ndarray
+    pos_p: np.ndarray
+    sal_c: np.ndarray
+    sal_p: np.ndarray
+    lo_c: np.ndarray
+    up_c: np.ndarray
+    lo_p: np.ndarray
+    up_p: np.ndarray
+    spoil_p: np.ndarray
+
+
+def _bilateral_thresholds(m, partners, bonus: float) -> tuple:
+    """The no-deal thresholds of the counterpart and of each partner (who pays its cohesion: a pact outside the alliance, 000)."""
+    world = m.world
+    thr_all = thresholds(world, m.comp.region, bonus)
+    return thr_all[m.comp.counterpart], thr_all[partners] + world.cohesion[partners]
+
+
+def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral:
+    """Set up one bilateral negotiation per (counterpart, partner) pair: weights, thresholds, positions, red lines."""
+    comp, world = m.comp, m.world
     c = comp.counterpart
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
-    npairs = len(partners)
-    ob = comp.obligor[pkg]
     v = world.scal["verification"]
-    wg = trust_weights(world.trust, ob, v)
+    wg = trust_weights(world.trust, comp.obligor[pkg], v)
     mutual = comp.mutual[pkg]
     w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
     w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
-    thr_all = thresholds(world, comp.region, bonus)
-    # a separate pact outside the alliance's common position costs a member its cohesion (000)
-    thr_c, thr_p = thr_all[c], thr_all[partners] + world.cohesion[partners]
-    pos_c = np.repeat(world.pos[c, pkg][None, :], npairs, 0)
-    pos_p = world.pos[np.ix_(partners, pkg)]
-    sal_c, sal_p = world.sal[c, pkg][None, :], world.sal[np.ix_(partners, pkg)]
+    thr_c, thr_p = _bilateral_thresholds(m, partners, bonus)
     lo_all, up_all = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
-    lo_c, up_c, lo_p, up_p = lo_all[c], up_all[c], lo_all[partners], up_all[partners]
+    return _Bilateral(
+        partners, w_c, w_p, thr_c, thr_p,
+        pos_c=np.repeat(world.pos[c, pkg][None, :], len(partners), 0), pos_p=world.pos[np.ix_(partners, pkg)],
+        sal_c=world.sal[c, pkg][None, :], sal_p=world.sal[np.ix_(partners, pkg)],
+        lo_c=lo_all[c], up_c=up_all[c], lo_p=lo_all[partners], up_p=up_all[partners],
+        spoil_p=m.obstruct[partners],  # partners obstructing the talks
+    )  # fmt: skip
+
+
+def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive: np.ndarray) -> np.ndarray:
+    """One bilateral negotiation per (counterpart, partner) pair, vectorised over pairs."""
+    comp, world = m.comp, m.world
+    c = comp.counterpart
+    b = _bilateral(m, pkg, bonus, res)
+    partners, npairs = b.partners, len(b.partners)
     cap_c, cap_p = world.cap[c], world.cap[partners][:, None]
     open_ = alive.copy()
     ok = np.zeros(npairs, bool)
     fails_c = np.zeros(npairs, int)
     fails_p = np.zeros(npairs, int)
-    last_c = last_p = 0.0
-    spoil_p = m.obstruct[partners]  # partners obstructing the talks
-    shape_c, shape_p = m.shape[[c]], m.shape[partners]
+    last = [0.0, 0.0]  # the counterpart's last step, the partners' mean last step
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():
             break
         m.rounds += 1
         res.rounds = max(res.rounds, r)
         if comp.round_events and fire_round(m, m.rounds):
-            thr_all = thresholds(world, comp.region, bonus)
-            thr_c, thr_p = thr_all[c], thr_all[partners] + world.cohesion[partners]
-        wc, wp = cap_c * sal_c, cap_p * sal_p
+            b.thr_c, b.thr_p = _bilateral_thresholds(m, partners, bonus)
+        wc, wp = cap_c * b.sal_c, cap_p * b.sal_p
         den = wc + wp
-        x = np.where(den > 0, (wc * pos_c + wp * pos_p) / np.where(den > 0, den, 1), 0.0)
-        b = world.scal["mediator_bias"]
-        if comp.mediator >= 0 and b > 0:
-            x = (1 - b) * x + b * world.pos[comp.mediator, pkg][None, :]
-        g_c = (sal_c * (pos_c - np.abs(w_c * x - pos_c))).sum(1)
-        g_p = (sal_p * (pos_p - np.abs(w_p * x - pos_p))).sum(1)
-        v_c = ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1)
-        v_p = ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1)
-        acc_c = (g_c >= thr_c) & ~v_c
-        acc_p = (g_p >= thr_p) & ~v_p & ~spoil_p
+        x = np.where(den > 0, (wc * b.pos_c + wp * b.pos_p) / np.where(den > 0, den, 1), 0.0)
+        bias = world.scal["mediator_bias"]
+        if comp.mediator >= 0 and bias > 0:
+            x = (1 - bias) * x + bias * world.pos[comp.mediator, pkg][None, :]
+        g_c = (b.sal_c * (b.pos_c - np.abs(b.w_c * x - b.pos_c))).sum(1)
+        g_p = (b.sal_p * (b.pos_p - np.abs(b.w_p * x - b.pos_p))).sum(1)
+        v_c = ((x < b.lo_c - RED_LINE_TOL) | (x > b.up_c + RED_LINE_TOL)).any(1)
+        v_p = ((x < b.lo_p - RED_LINE_TOL) | (x > b.up_p + RED_LINE_TOL)).any(1)
+        acc_c = (g_c >= b.thr_c) & ~v_c
+        acc_p = (g_p >= b.thr_p) & ~v_p & ~b.spoil_p
         done = open_ & acc_c & acc_p
         if done.any():
             res.x[np.ix_(done, pkg)] = x[done]
@@ -474,51 +505,71 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         refuse_c = open_ & ~acc_c
         refuse_p = open_ & ~acc_p
         if (refuse_c | refuse_p).any():
-            j = int(np.flatnonzero(refuse_c | refuse_p)[0])
-            who = c if refuse_c[j] else partners[j]
-            viol = v_c[j] if who == c else v_p[j]
-            contrib_j = (
-                sal_c[0] * (pos_c[j] - np.abs(w_c[j] * x[j] - pos_c[j]))
-                if who == c
-                else sal_p[j] * (pos_p[j] - np.abs(w_p[j] * x[j] - pos_p[j]))
-            )
-            issue_j = int(np.argmin(contrib_j))
-            reason = "red_line" if viol else ("spoiler" if who != c and spoil_p[j] else "below_threshold")
-            res.veto = Veto(
-                comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[partners[j]]}", reason
-            )
+            res.veto = _bilateral_refusal(m, b, pkg, x, int(np.flatnonzero(refuse_c | refuse_p)[0]), refuse_c, v_c, v_p)
         fails_c += refuse_c
         fails_p += refuse_p
-        step_c = step_fraction(
-            shape_c, world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last_p
-        )[0]
-        step_p = step_fraction(shape_p, world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last_c)
-        last_c, last_p = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
-        pos_c += np.where(comp.frozen[c, pkg][None, :], 0.0, np.where(refuse_c, step_c, 0.0)[:, None] * (x - pos_c))
-        pos_p += np.where(comp.frozen[np.ix_(partners, pkg)], 0.0, np.where(refuse_p, step_p, 0.0)[:, None] * (x - pos_p))
-        np.clip(pos_c, lo_c, up_c, out=pos_c)
-        np.clip(pos_p, lo_p, up_p, out=pos_p)
-        if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
-            res.end_cause = "walkout"
-            res.walkout_actor = comp.codes[c]
-            res.walkout_cause = "substance"  # the counterpart never obstructs bilateral talks (spoilers are partners)
-            m.say(f"Round {r}: {comp.codes[c]} walks out of every open bilateral talk.")
-            open_[:] = False
+        _bilateral_concede(m, b, pkg, x, r, refuse_c, refuse_p, last)
+        if _bilateral_walkouts(m, b, r, open_, fails_c, fails_p, res):
             break
-        walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(npairs) < world.walk_hazard[partners])
-        if walk_p.any():
-            if not res.walkout_actor:
-                first = int(np.flatnonzero(walk_p)[0])
-                res.walkout_actor = comp.codes[partners[first]]
-                res.walkout_cause = "spoiler" if spoil_p[first] else "substance"
-            m.say(f"Round {r}: {', '.join(comp.codes[p] for p in partners[walk_p])} walk(s) out of the bilateral talks.")
-        open_ &= ~walk_p
-    world.pos[np.ix_(partners, pkg)] = pos_p
-    world.pos[c, pkg] = pos_c.mean(0)
+    world.pos[np.ix_(partners, pkg)] = b.pos_p
+    world.pos[c, pkg] = b.pos_c.mean(0)
     if not ok.any() and res.end_cause != "walkout":
         res.end_cause = "veto" if res.veto.reason in ("red_line", "spoiler") else "deadlock"
     m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
     return ok
+
+
+def _bilateral_refusal(m, b: _Bilateral, pkg, x, j: int, refuse_c, v_c, v_p) -> Veto:
+    """Why pair j's talks refused x this round: who refused, on which issue, for what reason."""
+    comp = m.comp
+    c = comp.counterpart
+    who = c if refuse_c[j] else b.partners[j]
+    viol = v_c[j] if who == c else v_p[j]
+    contrib_j = (
+        b.sal_c[0] * (b.pos_c[j] - np.abs(b.w_c[j] * x[j] - b.pos_c[j]))
+        if who == c
+        else b.sal_p[j] * (b.pos_p[j] - np.abs(b.w_p[j] * x[j] - b.pos_p[j]))
+    )
+    issue_j = int(np.argmin(contrib_j))
+    reason = "red_line" if viol else ("spoiler" if who != c and b.spoil_p[j] else "below_threshold")
+    return Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[b.partners[j]]}", reason)
+
+
+def _bilateral_concede(m, b: _Bilateral, pkg, x, r: int, refuse_c, refuse_p, last: list) -> None:
+    """Those who refused move toward the proposal by their shapes (``last``: the sides' last steps, updated)."""
+    comp, world = m.comp, m.world
+    c, partners = comp.counterpart, b.partners
+    step_c = step_fraction(
+        m.shape[[c]], world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last[1]
+    )[0]
+    step_p = step_fraction(m.shape[partners], world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last[0])
+    last[0], last[1] = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
+    b.pos_c += np.where(comp.frozen[c, pkg][None, :], 0.0, np.where(refuse_c, step_c, 0.0)[:, None] * (x - b.pos_c))
+    b.pos_p += np.where(comp.frozen[np.ix_(partners, pkg)], 0.0, np.where(refuse_p, step_p, 0.0)[:, None] * (x - b.pos_p))
+    np.clip(b.pos_c, b.lo_c, b.up_c, out=b.pos_c)
+    np.clip(b.pos_p, b.lo_p, b.up_p, out=b.pos_p)
+
+
+def _bilateral_walkouts(m, b: _Bilateral, r: int, open_, fails_c, fails_p, res: TalksResult) -> bool:
+    """Walk-outs after this round's refusals (``open_`` updated); True when the counterpart left every talk."""
+    comp, world, rng = m.comp, m.world, m.rng
+    c, partners = comp.counterpart, b.partners
+    if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
+        res.end_cause = "walkout"
+        res.walkout_actor = comp.codes[c]
+        res.walkout_cause = "substance"  # the counterpart never obstructs bilateral talks (spoilers are partners)
+        m.say(f"Round {r}: {comp.codes[c]} walks out of every open bilateral talk.")
+        open_[:] = False
+        return True
+    walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(len(partners)) < world.walk_hazard[partners])
+    if walk_p.any():
+        if not res.walkout_actor:
+            first = int(np.flatnonzero(walk_p)[0])
+            res.walkout_actor = comp.codes[partners[first]]
+            res.walkout_cause = "spoiler" if b.spoil_p[first] else "substance"
+        m.say(f"Round {r}: {', '.join(comp.codes[p] for p in partners[walk_p])} walk(s) out of the bilateral talks.")
+    open_ &= ~walk_p
+    return False
 
 
 def _pct(frac: float) -> str:
