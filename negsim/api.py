@@ -415,7 +415,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
 
 
 def _nash_search() -> str:
-    """How the Nash search and the round loop ran: "compiled" or "numpy" (the same rows either way; tests check)."""
+    """How the Nash search ran: "compiled" or "numpy" (the same rows either way; tests check)."""
     from negsim.model import proposals
 
     return proposals.KERNEL

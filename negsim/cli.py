@@ -624,13 +624,20 @@ def _verdict(row: dict) -> str:
     if not row["reached"]:
         why = f"{row['end_cause']}"
         if row["end_cause"] == "walkout":
-            cause = {"spoiler": "a spoiler obstructing the talks", "substance": "on substance: no proposal met its terms"}
+            cause = {"substance": "on substance: no proposal reached its no-deal value"}
             why = f"{row['walkout_actor']} walked out ({cause.get(row.get('walkout_cause'), 'walk-out')}"
             why += f"; the last refusal was on {row['veto_issue']})" if row["veto_issue"] else ")"
         elif row["veto_actor"]:
             why += f" by {row['veto_actor']} on {row['veto_issue']} ({row['veto_reason'].replace('_', ' ')}, rule: {row['veto_rule']})"
         return f"Outcome: no agreement after {row['rounds']} rounds: {why}."
     parts = [f"Outcome: agreement on {row['issues_agreed']} issue(s) after {row['rounds']} rounds"]
+    if row.get("holdout_actor"):
+        paid = {
+            "side_payment": f"bought off by a side payment from {row['holdout_payer']}",
+            "linked_concession": "bought off by a linked concession",
+        }
+        how = paid.get(row["holdout_how"], "never bought off")
+        parts.append(f"{row['holdout_actor']} held out for {float(row['holdout_demand']):.3f} ({how})")
     if not row["in_force"] and row["ratified"]:
         parts.append("ratified, but it would enter into force only after the horizon")
     elif not row["in_force"]:

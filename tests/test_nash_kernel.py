@@ -110,7 +110,7 @@ def test_a_kernel_built_from_an_older_pyx_is_ignored_with_a_warning(monkeypatch)
         importlib.reload(proposals)
 
 
-# -- the compiled round loop (negsim.model._nash.rounds) against the Python loop --------------------------
+# -- whole replicates with the compiled search against the numpy search ----------------------------------
 
 
 def _variant(n: int, k: int, seed: int, body: dict | None = None, talks: dict | None = None, shapes: dict | None = None,
@@ -148,8 +148,8 @@ VARIANTS = {
 
 @compiled
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_the_compiled_round_loop_plays_out_as_the_python_loop(name, monkeypatch):
-    """Row for row, including why a package failed; each variant reaches the loop's own code paths."""
+def test_a_replicate_plays_out_the_same_with_the_compiled_search(name, monkeypatch):
+    """Row for row, including why a package failed: the search runs every round, so any difference would show."""
     comp = _variant(**VARIANTS[name])
     reps = 4 if comp.n > 100 else 12
     rows = {}
@@ -208,7 +208,7 @@ def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monk
         actor.update(reservation=-1.0, spoiler=0.0)  # every member accepts any package
         actor.pop("red_lines", None)
     comp = CompiledScenario(validate_document(doc), doc)
-    for kernel in ["numpy"] + (["compiled"] if proposals.rounds_compiled is not None else []):
+    for kernel in ["numpy"] + (["compiled"] if proposals.ascent_compiled is not None else []):
         monkeypatch.setattr(proposals, "KERNEL", kernel)
         rows = [run_replicate(comp, 1, i) for i in range(5)]
         assert all(r["end_cause"] == "agreement" for r in rows), (kernel, rows[0])

@@ -13,8 +13,8 @@ from negsim.montecarlo.stats import wilson
 from negsim.report import plots
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
-# a 3 x 2 grid over the mini scenario: the spoiler makes AAA veto, the hazard breaks pacts
-SWEEP = {"actors.AAA.spoiler": (0.0, 0.4, 0.8), "compliance.base_hazard": (0.05, 1.0)}
+# a 3 x 2 grid over the mini scenario: a high no-deal value makes AAA veto, the hazard breaks pacts
+SWEEP = {"actors.AAA.reservation": (0.0, 0.4, 0.8), "compliance.base_hazard": (0.05, 1.0)}
 SWEEP_RUNS = 60
 
 
@@ -150,11 +150,11 @@ def test_heatmap_is_the_points_pivot(sweep_dir):
     ax = fig.axes[0]
     grid = np.asarray(ax.images[0].get_array(), dtype=float)
     want = np.full((2, 3), np.nan)
-    xs, ys = SWEEP["actors.AAA.spoiler"], SWEEP["compliance.base_hazard"]
+    xs, ys = SWEEP["actors.AAA.reservation"], SWEEP["compliance.base_hazard"]
     for r in _points(sweep_dir):
-        want[ys.index(float(r["compliance.base_hazard"])), xs.index(float(r["actors.AAA.spoiler"]))] = float(r["p_survived"])
+        want[ys.index(float(r["compliance.base_hazard"])), xs.index(float(r["actors.AAA.reservation"]))] = float(r["p_survived"])
     np.testing.assert_allclose(grid, want)
-    assert ax.get_xlabel() == "actors.AAA.spoiler"
+    assert ax.get_xlabel() == "actors.AAA.reservation"
     assert ax.get_ylabel().startswith("compliance.base_hazard")
     assert fig.axes[1].get_ylabel().startswith("P(survives to horizon)")  # the colourbar
     assert "mini" in fig._suptitle.get_text() and f"{SWEEP_RUNS} replicates each" in fig._suptitle.get_text()
@@ -163,7 +163,7 @@ def test_heatmap_is_the_points_pivot(sweep_dir):
 
 
 def test_sweep_line_has_one_line_per_level_with_bands(sweep_dir):
-    fig = plots._fig_sweep_line(sweep_dir, x="actors.AAA.spoiler", by="compliance.base_hazard", probs=("reached", "survived"))
+    fig = plots._fig_sweep_line(sweep_dir, x="actors.AAA.reservation", by="compliance.base_hazard", probs=("reached", "survived"))
     axes = [a for a in fig.axes if a.get_lines()]
     assert len(axes) == 2
     pts = _points(sweep_dir)
@@ -174,7 +174,7 @@ def test_sweep_line_has_one_line_per_level_with_bands(sweep_dir):
         for ln, level in zip(lines, SWEEP["compliance.base_hazard"], strict=True):
             assert ln.get_label() == f"compliance.base_hazard = {level}"
             want = sorted(
-                (float(r["actors.AAA.spoiler"]), float(r[f"p_{prob}"]))
+                (float(r["actors.AAA.reservation"]), float(r[f"p_{prob}"]))
                 for r in pts
                 if float(r["compliance.base_hazard"]) == level
             )

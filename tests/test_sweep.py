@@ -195,7 +195,13 @@ def test_compare_is_paired(tmp_path):
 
 def test_sweep_precision_adds_replicates_per_point(tmp_path):
     res = sweep(
-        MINI, [parse_spec("actors.AAA.trust.RUS=0.1,0.9")], runs=50, seed=0, out=tmp_path / "p", precision=0.04, max_runs=2000
+        MINI,
+        [parse_spec("compliance.base_hazard=1.0"), parse_spec("actors.AAA.opportunism=0.5,1.0")],
+        runs=50,
+        seed=0,
+        out=tmp_path / "p",
+        precision=0.04,
+        max_runs=2000,
     )
     with open(tmp_path / "p" / "points.csv") as fh:
         table = list(csv.DictReader(fh))

@@ -80,7 +80,7 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     """One compliance period of the live pacts: withdrawals, then defections, then subversion; trust stays in [0, 1]."""
     comp, world = m.comp, m.world
     trust = world.trust
-    margins = pact_margins(m, x, pairs & live[:, None], talks.agreed)  # P x N (nan off-pact)
+    margins = pact_margins(m, x, pairs & live[:, None], talks.agreed, talks.transfers)  # P x N (nan off-pact)
     comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
     np.fill_diagonal(comembers, False)
     # trust in the other side(s): co-members of other parties (allies in one's own body do not dilute it)

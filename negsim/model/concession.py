@@ -1,9 +1,26 @@
-"""Concession shapes: how far an actor that rejected a proposal moves toward it this round.
+"""Concession: how much of what it asked for an actor gives up, round by round.
 
-Each shape is a function of the round ``t`` of ``T`` and the actor's ``rate`` (the share of the
-gap it is willing to close by the deadline) returning the fraction of the *remaining* gap to
-close now. Time-dependent shapes follow Faratin, Sierra & Jennings (1998):
-F(t) = rate * (t/T)^(1/e), with e > 1 conceding early (conceder), e < 1 late (boulware).
+Ideal points and saliences stay fixed through the talks; what moves is each actor's
+*aspiration*, the gain a package must give it before it says yes (time-dependent tactics:
+Faratin, Sierra & Jennings 1998; NegMAS's aspiration negotiators). Actor i opens asking for
+``best_i``, the most the package's issues could give it, and by round r has given up a share
+F_i(r) of the way down to its no-deal value ``res_i(r)``:
+
+    aspiration_i(r) = res_i(r) + (1 - F_i(r)) * max(best_i - res_i(r), 0)
+
+- conceder / linear / boulware: F(r) = rate + (1 - rate) * tau^(1/e), tau = (r - 1) / (T - 1)
+  (0 in the first round, 1 in the last of T), e = 3, 1 and 1/3: early, steady or late
+  concession. ``rate`` is Faratin's initial constant kappa: the share given up in the opening
+  offer; every time-dependent state reaches its no-deal value in the last round.
+- reciprocal (tit for tat, scaled by trust): opens at ``rate`` and gives up, each round, its mean
+  trust in the other parties times what the others gave up last round (at least half the
+  linear pace); it reaches its no-deal value only if the others move.
+- categorical (003: "no concessions"): concedes at the linear pace on issues without a red
+  line, but never on an issue it has drawn one on (its red line sits at its ideal point:
+  :func:`negsim.model.valuation.red_line_bounds`).
+
+Delay costs (*assumption*, the DOMAIN brief's "delay costs"): the no-deal value worsens each
+round by ``delay_cost * threat_i``, so a threatened state's reservation falls as talks drag on.
 """
 
 from __future__ import annotations
@@ -12,91 +29,47 @@ import numpy as np
 
 from negsim.scenario.schema import SHAPES
 
-#: exponent e of F(t) = rate * (t/T) ** (1/e) for the time-dependent shapes
+#: exponent e of F = rate * tau ** (1/e) for the time-dependent shapes (categorical concedes linearly off its red lines)
 EXPONENT = {"linear": 1.0, "conceder": 3.0, "boulware": 1 / 3, "reciprocal": 1.0, "categorical": 1.0}
 _E = np.array([EXPONENT[s] for s in SHAPES])
 RECIPROCAL = SHAPES.index("reciprocal")
 CATEGORICAL = SHAPES.index("categorical")
 
 
-class _Roster:
-    """What the steps of one roster of shapes need, computed once.
+def elapsed(r: int, T: int) -> float:
+    """The share of the talks' time gone by at the start of round r of T (0 in round 1, 1 in round T)."""
+    return 1.0 if T <= 1 else min(r - 1, T - 1) / (T - 1)
 
-    Who reciprocates, who never moves, and each round's elapsed-time ratios per actor (a run
-    asks for the same few).
+
+def conceded(shape: np.ndarray, rate: np.ndarray, r: int, T: int, trust_bar: np.ndarray, before: np.ndarray,
+             others_last: float) -> np.ndarray:  # fmt: skip
+    """F_i(r): the share of the way from its best to its no-deal value each actor has given up by round r.
+
+    ``before`` is F(r - 1) (zeros in round 1); ``others_last`` the mean rise of the other actors'
+    F in the last round, for the reciprocal shape.
     """
-
-    def __init__(self, shape: np.ndarray):
-        self.shape = shape.copy()
-        self.recip = np.flatnonzero(shape == RECIPROCAL)
-        self.categorical = np.flatnonzero(shape == CATEGORICAL)
-        self._ratios: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-        self._tables: dict[int, tuple] = {}
-
-    def ratios(self, t: int, T: int) -> tuple[np.ndarray, np.ndarray]:
-        """(t/T)^(1/e) and ((t-1)/T)^(1/e) for each actor's shape exponent e."""
-        r = self._ratios.get((t, T))
-        if r is None:
-            now, before = (min(t, T) / T) ** (1 / _E), (min(t - 1, T) / T) ** (1 / _E)
-            r = self._ratios[(t, T)] = (now[self.shape], before[self.shape])
-        return r
-
-    def tables(self, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """For the compiled round loop: the ratios of rounds 1..T as T x N tables, and who reciprocates or never moves."""
-        tab = self._tables.get(T)
-        if tab is None:
-            now, before = zip(*(self.ratios(t, T) for t in range(1, T + 1)), strict=True)
-            flags = [np.zeros(len(self.shape), np.uint8) for _ in range(2)]
-            flags[0][self.recip] = 1
-            flags[1][self.categorical] = 1
-            tab = self._tables[T] = (np.array(now), np.array(before), *flags)
-        return tab
+    f = rate + (1.0 - rate) * elapsed(r, T) ** (1.0 / _E[shape])
+    recip = shape == RECIPROCAL
+    if recip.any():
+        pace = np.maximum(others_last, (1.0 - rate) / (2 * max(T - 1, 1)))
+        rise = np.clip(trust_bar * pace, 0.0, 1.0)
+        f = np.where(recip, np.where(r > 1, np.minimum(before + rise, 1.0), rate), f)
+    return f
 
 
-_ROSTERS: dict[tuple[str, bytes], _Roster] = {}
+def reservation(base: np.ndarray, threat: np.ndarray, delay_cost: float, r: int) -> np.ndarray:
+    """The no-deal value in round r: the base threshold, lowered by the cost of r - 1 rounds of delay."""
+    return base - delay_cost * threat * (r - 1)
 
 
-def _roster(shape: np.ndarray) -> _Roster:
-    key = (shape.dtype.str, shape.tobytes())
-    r = _ROSTERS.get(key)
-    if r is None:
-        if len(_ROSTERS) >= 256:
-            _ROSTERS.clear()
-        r = _ROSTERS[key] = _Roster(shape)
-    return r
+def aspiration(best: np.ndarray, res: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """What each actor asks of a package in a round: its no-deal value plus the part of its best it still holds out for."""
+    return res + (1.0 - f) * np.maximum(best - res, 0.0)
 
 
-def kernel_tables(shape: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(now, before, reciprocal, categorical) of a roster of shapes for the compiled round loop (see :meth:`_Roster.tables`)."""
-    return _roster(shape).tables(T)
-
-
-def time_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int) -> np.ndarray:
-    """Fraction of the remaining gap to close at round t (time-dependent part, all actors)."""
-    return _time_fraction(_roster(shape), rate, t, T)
-
-
-def _time_fraction(roster: _Roster, rate: np.ndarray, t: int, T: int) -> np.ndarray:
-    now, before = roster.ratios(t, T)
-    f_now = rate * now
-    f_before = rate * before
-    return np.minimum(np.maximum((f_now - f_before) / np.maximum(1 - f_before, 1e-9), 0.0), 1.0)
-
-
-def step_fraction(shape: np.ndarray, rate: np.ndarray, t: int, T: int, trust_bar: np.ndarray, others_last: float) -> np.ndarray:
-    """Per-actor step toward the proposal this round.
-
-    - conceder / boulware / linear: :func:`time_fraction`.
-    - reciprocal (tit for tat, scaled by trust): matches what the others conceded last round
-      (at least the linear pace's half), times its mean trust in the other parties.
-    - categorical (003: "no concessions"): never moves.
-    """
-    roster = _roster(shape)
-    step = _time_fraction(roster, rate, t, T)
-    recip = roster.recip
-    if len(recip):
-        base = np.maximum(others_last, rate[recip] / (2 * T))
-        step[recip] = np.minimum(np.maximum(trust_bar[recip] * base, 0.0), 1.0)
-    if len(roster.categorical):
-        step[roster.categorical] = 0.0
-    return step
+def best_gain(pos: np.ndarray, sal: np.ndarray, w: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+              grid: np.ndarray) -> np.ndarray:  # fmt: skip
+    """N: the most each actor could get from the package's issues, each set to the grid level best for it within its red lines."""
+    g = sal[:, :, None] * (pos[:, :, None] - np.abs(w[:, :, None] * grid - pos[:, :, None]))  # N x K x G
+    allowed = (grid >= lower[:, :, None] - 0.005) & (grid <= upper[:, :, None] + 0.005)
+    return np.where(allowed, g, -np.inf).max(2).clip(min=0.0).sum(1)

@@ -131,6 +131,12 @@ class NegotiationModel(Model):
             "veto_reason": talks.veto.reason if talks.end_cause != "agreement" else "",
             "walkout_actor": talks.walkout_actor,
             "walkout_cause": talks.walkout_cause,
+            "holdout_actor": talks.holdout.actor,
+            "holdout_demand": talks.holdout.demand if talks.holdout.actor else "",
+            "holdout_bought_off": talks.holdout.bought_off if talks.holdout.actor else "",
+            "holdout_how": talks.holdout.how,
+            "holdout_price": talks.holdout.price if talks.holdout.bought_off else "",
+            "holdout_payer": talks.holdout.payer,
         }
         rat = ratify(self, talks) if talks.reached else None
         comp_res = comply(self, talks, rat) if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any() else None

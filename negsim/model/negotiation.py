@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from negsim.model import proposals, rules
-from negsim.model.concession import kernel_tables, step_fraction
+from negsim.model import holdout, proposals, rules
+from negsim.model.concession import CATEGORICAL, aspiration, best_gain, conceded, reservation
 from negsim.model.events import fire_round
-from negsim.model.valuation import RED_LINE_TOL, contributions, credibility, red_line_bounds, thresholds, trust_weights
+from negsim.model.holdout import Holdout, veto_players
+from negsim.model.valuation import (
+    RED_LINE_TOL,
+    contributions,
+    credibility,
+    pinned_issues,
+    red_line_bounds,
+    thresholds,
+    trust_weights,
+)
 
 
 @dataclass
@@ -30,7 +39,7 @@ class Veto:
     issue: str = ""
     rule: str = ""
     party: str = ""
-    reason: str = ""  # red_line | below_threshold | spoiler | not_positive
+    reason: str = ""  # red_line | below_threshold | below_aspiration | holdout | not_positive
 
 
 @dataclass
@@ -44,9 +53,11 @@ class TalksResult:
     pairs: np.ndarray = None  # P x N pact membership
     veto: Veto = field(default_factory=Veto)
     walkout_actor: str = ""
-    walkout_cause: str = ""  # spoiler (the state obstructs the talks whatever they offer) | substance | ""
+    walkout_cause: str = ""  # substance (no proposal reached its no-deal value) | ""
     packages_agreed: int = 0
     packages: int = 0
+    holdout: Holdout = field(default_factory=Holdout)
+    transfers: np.ndarray = None  # N side payments received (paid: negative), part of the deal's value
 
     @property
     def reached(self) -> bool:
@@ -61,7 +72,7 @@ def agenda(comp, world) -> list[np.ndarray]:
     if comp.agenda == "baby_steps":
         central_first = [0 if (comp.cascade_from and fronts[j] in (comp.cascade_from, "all")) else 1 for j in range(k)]
         order = sorted(range(k), key=lambda j: (central_first[j] if comp.cascade_from else 0, world.difficulty[j], j))
-        return [np.array([j]) for j in order]
+        return reciprocal_steps(comp, order)
     if comp.cascade_from:
         first = np.array([j for j in range(k) if fronts[j] in (comp.cascade_from, "all")], dtype=int)
         rest = []
@@ -73,6 +84,28 @@ def agenda(comp, world) -> list[np.ndarray]:
                 rest.append(idx)
         return ([first] if len(first) else []) + rest
     return [np.arange(k)]
+
+
+def reciprocal_steps(comp, order: list[int]) -> list[np.ndarray]:
+    """Baby steps as GRIT's reciprocated moves (Osgood 1962; 004's confidence building): each step pairs a move by each side.
+
+    Taking the issues in ``order`` (easiest first), an issue that every party owes (mutual) is a step of its own;
+    any other is paired with the next issue owed by other parties only, so neither side moves alone; an issue
+    left without a partner stands alone.
+    """
+    owed_by = [frozenset(comp.party_of[comp.obligor[j]].tolist()) for j in range(comp.k)]
+    left, steps = list(order), []
+    while left:
+        j = left.pop(0)
+        mate = None
+        if not comp.mutual[j]:
+            mate = next((q for q in left if not comp.mutual[q] and not (owed_by[q] & owed_by[j])), None)
+        if mate is not None:
+            left.remove(mate)
+            steps.append(np.array(sorted((j, mate), key=order.index)))
+        else:
+            steps.append(np.array([j]))
+    return steps
 
 
 def raise_trust(trust: np.ndarray, members: np.ndarray, gain: float) -> None:
@@ -88,11 +121,6 @@ def negotiate(m) -> TalksResult:
     """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.model.NegotiationModel`)."""
     comp, world = m.comp, m.world
     packages = agenda(comp, world)
-    # spoilers (002) decide once, before the talks, whether to obstruct them; an obstructing
-    # state refuses every proposal of every package
-    m.obstruct = m.rng.random(comp.n) < world.spoiler
-    if m.tracing and m.obstruct.any():
-        m.say(f"Spoilers set on obstructing the talks: {', '.join(comp.codes[i] for i in np.flatnonzero(m.obstruct))}.")
     if comp.sequencing == "parallel":
         partners = np.array([i for i in range(comp.n) if comp.signatory[i] and i != comp.counterpart], dtype=int)
         pairs = np.zeros((len(partners), comp.n), bool)
@@ -101,7 +129,11 @@ def negotiate(m) -> TalksResult:
     else:
         pairs = comp.signatory[None, :].copy()
     res = TalksResult(
-        x=np.zeros((len(pairs), comp.k)), agreed=np.zeros((len(pairs), comp.k), bool), pairs=pairs, packages=len(packages)
+        x=np.zeros((len(pairs), comp.k)),
+        agreed=np.zeros((len(pairs), comp.k), bool),
+        pairs=pairs,
+        packages=len(packages),
+        transfers=np.zeros(comp.n),
     )
     alive = np.ones(len(pairs), bool)
     bonus = 0.0  # cascade softening, applied to peripheral-front packages once the source front is settled
@@ -153,254 +185,295 @@ def _party_bands(comp, world) -> np.ndarray:
     return band
 
 
-def _votes(x, pos, sal, w, thr, lower, upper, band, spoil):
-    """Each actor's vote on package x; ``lower``/``upper`` are the red-line bounds widened by the tolerance."""
-    contrib = contributions(x, pos, sal, w)
+@dataclass
+class _Table:
+    """What the parties at the table of one package see: everything derived from the world, refreshed after an event."""
+
+    pkg: np.ndarray
+    stages: list
+    participants: np.ndarray  # N bool
+    w: np.ndarray  # N x K trust weights
+    thr: np.ndarray  # N base no-deal thresholds (before delay costs)
+    trust_bar: np.ndarray  # N mean trust in the other parties' states
+    pos: np.ndarray  # N x K ideal points (fixed through the talks)
+    sal: np.ndarray  # N x K
+    lower: np.ndarray  # N x K red-line bounds
+    upper: np.ndarray
+    band: np.ndarray  # N indifference bands
+    best: np.ndarray  # N the most each state could get from the package
+    veto: np.ndarray  # N bool veto players
+    parties: proposals.Parties
+    penalty: np.ndarray | None
+
+
+def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
+    """Derive the table of one package from the model's world (trust, thresholds, red lines, bands, Nash weights)."""
+    comp, world = m.comp, m.world
+    stages = comp.stages if comp.sequencing == "shuttle" else [comp.parties]
+    participants = comp.signatory.copy()
+    for d in (d for st in stages for d in st):
+        participants[d.members] = True
+    w = trust_weights(world.trust, comp.obligor[pkg], world.scal["verification"])
+    thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
+    other = (comp.party_of[None, :] != comp.party_of[:, None]) & participants[None, :]
+    trust_bar = (world.trust * other).sum(1) / np.maximum(other.sum(1), 1)
+    pos, sal = world.pos[:, pkg].copy(), world.sal[:, pkg]
+    red = world.red[:, pkg]
+    lower, upper = red_line_bounds(red, pos, pinned_issues(comp.frozen[:, pkg], red, comp.shape == CATEGORICAL))
+    band = _party_bands(comp, world)
+    specs = []
+    for d in (d for st in stages for d in st):
+        c = world.cap[d.members]
+        wts = c / c.sum() if c.sum() > 0 else np.full(len(d.members), 1 / len(d.members))
+        bd = band[d.members].max() if len(d.members) else 0.0
+        specs.append((d.members, d.rule in ("self", "consensus", "unanimity"), wts, bd, d.rule == "consensus" and d.silence))
+    penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
+    best = best_gain(pos, sal, w, lower, upper, proposals.GRID)
+    return _Table(
+        pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, band, best, veto_players(comp, stages),
+        proposals.Parties(specs, comp.n), penalty,
+    )  # fmt: skip
+
+
+@dataclass
+class _Votes:
+    """The votes on one proposal: gains, red-line crossings, who accepts, objects or holds out."""
+
+    x: np.ndarray
+    contrib: np.ndarray  # N x K
+    gain: np.ndarray  # N
+    asp: np.ndarray  # N what each asked for this round
+    res: np.ndarray  # N its no-deal value this round
+    viol_k: np.ndarray  # N x K
+    viol: np.ndarray  # N
+    hold: np.ndarray  # N holding out for a payment
+    accept: np.ndarray
+    object_: np.ndarray
+
+
+def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray) -> _Votes:
+    """Each state's vote on package x: it accepts when x gives it what it asks for this round and crosses none of its red lines."""
+    contrib = contributions(x, t.pos, t.sal, t.w)
     gain = contrib.sum(1)
-    viol_k = (x[None, :] < lower) | (x[None, :] > upper)
+    viol_k = (x[None, :] < t.lower - RED_LINE_TOL) | (x[None, :] > t.upper + RED_LINE_TOL)
     viol = viol_k.any(1)
-    accept = (gain >= thr) & ~viol & ~spoil
-    object_ = ~accept & (viol | spoil | (np.abs(gain) > band))
-    return contrib, gain, viol_k, viol, spoil, accept, object_
+    accept = (gain >= asp - 1e-12) & ~viol
+    object_ = ~accept & (viol | (np.abs(gain) > t.band))
+    return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(len(gain), bool), accept, object_)
 
 
-def _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_) -> tuple[str, str]:
-    """The reason actor i refused and the issue it refused on."""
-    if spoil[i]:
-        j = int(np.argmin(contrib[i]))
-        return "spoiler", comp.issues[pkg[j]]
-    if viol[i]:
-        j = int(np.flatnonzero(viol_k[i])[0])
-        return "red_line", comp.issues[pkg[j]]
-    j = int(np.argmin(contrib[i]))
-    return ("below_threshold" if object_[i] else "not_positive"), comp.issues[pkg[j]]
+def _why(comp, i: int, t: _Table, v: _Votes) -> tuple[str, str]:
+    """The reason state i refused and the issue it refused on."""
+    if v.hold[i]:
+        return "holdout", comp.issues[t.pkg[int(np.argmin(v.contrib[i]))]]
+    if v.viol[i]:
+        return "red_line", comp.issues[t.pkg[int(np.flatnonzero(v.viol_k[i])[0])]]
+    j = int(np.argmin(v.contrib[i]))
+    if not v.object_[i]:
+        return "not_positive", comp.issues[t.pkg[j]]
+    return ("below_threshold" if v.gain[i] < v.res[i] else "below_aspiration"), comp.issues[t.pkg[j]]
 
 
-def _decisive(comp, pkg, refusal) -> tuple[int, str, str, Veto]:
-    """The refusing member that decided a refusal (red lines first, spoilers last), its reason and issue."""
-    failed, blk, contrib, gain, thr, viol_k, viol, spoil, object_ = refusal
-    i = int(blk[np.argmin(gain[blk] - thr[blk] - 10 * viol[blk] + 20 * spoil[blk])])
-    reason, issue = _why(comp, i, pkg, contrib, viol_k, viol, spoil, gain, thr, object_)
+@dataclass
+class _Refusal:
+    """A round's refusal: the decider that said no, the members whose votes made it, and the votes."""
+
+    failed: object
+    blockers: np.ndarray
+    votes: _Votes
+
+
+def _decisive(comp, t: _Table, refusal: _Refusal) -> tuple[int, str, str, Veto]:
+    """The refusing member that decided a refusal (red lines first, holdouts last), its reason and issue."""
+    v, blk, failed = refusal.votes, refusal.blockers, refusal.failed
+    i = int(blk[np.argmin(v.gain[blk] - v.asp[blk] - 10 * v.viol[blk] + 20 * v.hold[blk])])
+    reason, issue = _why(comp, i, t, v)
     return i, reason, issue, Veto(comp.codes[i], issue, failed.rule if failed.rule != "self" else "party", failed.name, reason)
 
 
 def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> bool:
-    comp, world = m.comp, m.world
-    seq = comp.sequencing
-    stages = comp.stages if seq == "shuttle" else [comp.parties]
-    participants = np.zeros(comp.n, bool)
-    for st in stages:
-        for d in st:
-            participants[d.members] = True
-    participants |= comp.signatory
-    ob = comp.obligor[pkg]
-    w = trust_weights(world.trust, ob, world.scal["verification"])
-    thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
-    other = comp.party_of[None, :] != comp.party_of[:, None]
-    denom = np.maximum((other & participants[None, :]).sum(1), 1)
-    trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
-    pos = world.pos[:, pkg]  # a copy: written back after each concession
-    sal = world.sal[:, pkg]
-    lower, upper = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
-    frozen = comp.frozen[:, pkg]
-    band = _party_bands(comp, world)
-    nash_parties = []
-    for d in (d for st in stages for d in st):
-        c = world.cap[d.members]
-        wts = c / c.sum() if c.sum() > 0 else np.full(len(d.members), 1 / len(d.members))
-        veto = d.rule in ("self", "consensus", "unanimity")
-        nash_parties.append(
-            (d.members, veto, wts, band[d.members].max() if len(d.members) else 0.0, d.rule == "consensus" and d.silence)
-        )
-    nash_parties = proposals.Parties(nash_parties, comp.n)
-    nash_penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
-    spoil = participants & m.obstruct
-    fails = np.zeros(comp.n, int)
-    if proposals.KERNEL == "compiled" and not m.tracing and not comp.round_events:
-        played, outcome, x, accept, refusal, walker = _rounds_kernel(
-            m, pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, frozen, band, spoil, fails,
-            nash_parties, nash_penalty,
-        )  # fmt: skip
-        m.rounds += played
-        res.rounds += played
-    else:
-        played, outcome, x, accept, refusal, walker = _rounds_python(
-            m, pkg, stages, participants, w, thr, trust_bar, denom, ob, other, bonus, pos, sal, lower, upper, frozen,
-            band, spoil, fails, nash_parties, nash_penalty, res,
-        )  # fmt: skip
-    if refusal is not None:
-        res.end_cause = "veto"
+    """Negotiate one package among all parties at once (or stage by stage under shuttle sequencing)."""
+    comp = m.comp
+    t = _table(m, pkg, bonus)
+    played, outcome, votes, refusal, walker = _rounds(m, t, bonus, res)
     if outcome == "agreed":
-        if refusal is not None:  # the last refusal of this package is kept, as when it was reported each round
-            res.veto = _decisive(comp, pkg, refusal)[3]
-        res.x[0, pkg] = x
+        if refusal is not None:  # the last refusal of this package is kept
+            res.veto = _decisive(comp, t, refusal)[3]
+        res.x[0, pkg] = votes.x
         res.agreed[0, pkg] = True
+        # members of a bilateral body sign only for themselves: once the text is settled, bargaining is over
+        # and each signs if it beats its no-deal value
+        signs = (votes.gain >= votes.res) & ~votes.viol
         for d in comp.parties:
-            if d.rule == "bilateral":  # members of a bilateral body sign only for themselves
-                res.pairs[0, d.members[~accept[d.members]]] = False
+            if d.rule == "bilateral":
+                res.pairs[0, d.members[~signs[d.members]]] = False
         m.say(f"Round {played}: all parties accept; package agreed.")
         return True
     if outcome == "walkout":
         res.end_cause = "walkout"
         res.walkout_actor = comp.codes[walker]
-        res.walkout_cause = "spoiler" if m.obstruct[walker] else "substance"
-        res.veto = Veto(comp.codes[walker], _decisive(comp, pkg, refusal)[2], "walkout", comp.codes[walker], "walkout")
-        why = "a spoiler set on obstructing them" if res.walkout_cause == "spoiler" else "no proposal met its terms"
-        m.say(f"Round {played}: {comp.codes[walker]} walks out of the talks ({why}; {int(fails[walker])} refusals).")
+        res.walkout_cause = "substance"
+        res.veto = Veto(comp.codes[walker], _decisive(comp, t, refusal)[2], "walkout", comp.codes[walker], "walkout")
+        m.say(f"Round {played}: {comp.codes[walker]} walks out of the talks (no proposal reached its no-deal value).")
         return False
-    if refusal is not None:
-        res.veto = _decisive(comp, pkg, refusal)[3]
+    res.veto = _decisive(comp, t, refusal)[3]
     m.say(f"No agreement after {comp.max_rounds} rounds; the last refusal stands (veto by {res.veto.actor}).")
-    # a body's member blocking, or a red line, is a veto; a gap between states not closed in time is a deadlock
-    hard = res.veto.reason in ("red_line", "spoiler") or res.veto.rule not in ("party", "")
+    # a body's member blocking, a red line or a hold-up is a veto; a gap between states not closed in time is a deadlock
+    hard = res.veto.reason in ("red_line", "holdout") or res.veto.rule not in ("party", "")
     res.end_cause = "veto" if hard else "deadlock"
     return False
 
 
-def _rounds_python(
-    m, pkg, stages, participants, w, thr, trust_bar, denom, ob, other, bonus, pos, sal, lower, upper, frozen, band,
-    spoil, fails, nash_parties, nash_penalty, res,
-):  # fmt: skip
-    """The rounds of one package, in Python and numpy.
+class _Pace:
+    """Each state's concession so far (the share F of the way from its best to its no-deal value) and its demands."""
 
-    The reference of :func:`_rounds_kernel`, and the loop that traces and fires round events.
-    Updates ``pos``, ``fails`` and the model's positions. Returns (rounds played, outcome, x,
-    accept, refusal, walker): outcome "agreed", "walkout" or "exhausted"; the last package
-    proposed and who accepted it; the last refusal (for :func:`_decisive`; None if none); who
-    walked out (-1: nobody).
+    def __init__(self, n: int):
+        self.f = np.zeros(n)
+        self.others_last = np.zeros(n)  # the mean rise of the other participants' F last round
+        self.floor = np.full(n, -np.inf)  # a holdout's demand the next proposal must meet (linked concession)
+        self.fails = np.zeros(n, int)  # rounds each state found the proposal below its no-deal value
+
+    def advance(self, m, t: _Table, r: int) -> None:
+        """Concede for round r by each state's shape (reciprocal states answer the others' last moves)."""
+        comp, world = m.comp, m.world
+        f = conceded(m.shape, world.rate, r, comp.max_rounds, t.trust_bar, self.f, self.others_last)
+        rise = np.where(t.participants, f - self.f, 0.0)
+        n_others = np.maximum(t.participants.sum() - t.participants, 1)
+        self.others_last = (rise.sum() - rise) / n_others
+        self.f = f
+
+
+def _rounds(m, t: _Table, bonus: float, res: TalksResult):
+    """The rounds of one package: propose, vote, hold out or buy off, concede, walk out.
+
+    Returns (rounds played, outcome, the last votes, the last refusal or None, the walker or -1);
+    outcome "agreed", "walkout" or "exhausted".
     """
     comp, world, rng = m.comp, m.world, m.rng
-    lo_tol, up_tol = lower - RED_LINE_TOL, upper + RED_LINE_TOL
-    last_x, last_pos, changed = None, None, False
-    others_last = 0.0
-    refusal = None
+    pace = _Pace(comp.n)
+    refusal, votes = None, None
     for r in range(1, comp.max_rounds + 1):
         m.rounds += 1
         res.rounds += 1
-        if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: revalue
-            w = trust_weights(world.trust, ob, world.scal["verification"])
-            thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
-            trust_bar = (world.trust * (other & participants[None, :])).sum(1) / denom
-            pos[:] = world.pos[:, pkg]
-            sal = world.sal[:, pkg]
-            changed = True
-        # the Nash search is the costly step: reuse last round's package while positions have
-        # barely moved (below the search grid's resolution) and nothing else changed
-        if last_x is None or changed or np.abs(pos - last_pos).max() > 5e-3:
-            x = last_x = _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty)
-            last_pos = pos.copy()
-            changed = False
-        else:
-            x = last_x
+        if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: the table is derived again
+            t = _table(m, t.pkg, bonus)
+        pace.advance(m, t, r)
+        res_r = reservation(t.thr, world.threat, world.scal["delay_cost"], r)
+        asp = aspiration(t.best, res_r, pace.f)
+        if r < comp.max_rounds:  # holdouts' demands stand until the last round, when they give way or lose the deal
+            asp = np.maximum(asp, pace.floor)
+        x = _propose(m, t.pos, t.sal, t.participants, t.w, asp, t.lower, t.upper, t.parties, t.penalty)
+        if comp.mediator >= 0:  # the mediator's aspiration shapes its text; it then signs what beats its no-deal value
+            asp = asp.copy()
+            asp[comp.mediator] = res_r[comp.mediator]
+        votes = _votes(t, x, asp, res_r)
         if m.tracing:
-            who = "mediator " + comp.codes[comp.mediator] if comp.mediator >= 0 else "table"
-            m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, pkg, x)}.")
-        contrib, gain, viol_k, viol, spoil, accept, object_ = _votes(x, pos, sal, w, thr, lo_tol, up_tol, band, spoil)
-        failed, saw = None, np.zeros(comp.n, bool)
-        for st in stages:
-            for d in st:
-                saw[d.members] = True
-            failed = next((d for d in st if not rules.decide(d, accept, object_, world)), None)  # the first to refuse
-            if failed is not None:
-                break
+            _say_round(m, t, r, votes)
+        paid = _hold_up(m, t, votes, pace, res, r)
+        failed = _first_refusal(comp, t.stages, votes, world)
         if failed is None:
-            return r, "agreed", x, accept, refusal, -1
-        blk = rules.blockers(failed, accept, object_)
-        # who was decisive, and why, is worked out when it is reported: each round when tracing,
-        # else once, for the refusal that stands (the last)
-        refusal = (failed, blk, contrib, gain, thr, viol_k, viol, spoil, object_)
+            _settle(m, votes, pace, paid, res, r)
+            return r, "agreed", votes, refusal, -1
+        refusal = _Refusal(failed, rules.blockers(failed, votes.accept, votes.object_), votes)
         if m.tracing:
-            i, reason, issue, res.veto = _decisive(comp, pkg, refusal)
-            who = ", ".join(comp.codes[j] for j in blk[:8]) + (" ..." if len(blk) > 8 else "")
+            i, reason, issue, _ = _decisive(comp, t, refusal)
+            who = ", ".join(comp.codes[j] for j in refusal.blockers[:8]) + (" ..." if len(refusal.blockers) > 8 else "")
             m.say(f"Round {r}: {failed.name} refuses under its {failed.rule if failed.rule != 'self' else 'own'} rule; "
-                  f"decisive: {comp.codes[i]} ({_refusal(reason, issue, gain[i], thr[i])}). Refusing: {who}.")  # fmt: skip
-        movers = saw & object_ & participants  # those who object concede; the indifferent stay put
-        fails[movers] += 1
-        step = step_fraction(m.shape, world.rate, r, comp.max_rounds, trust_bar, others_last)
-        step = np.where(movers, step, 0.0)
-        stepped = step[movers]
-        others_last = float(stepped.sum() / stepped.size) if stepped.size else 0.0  # their mean step
-        pos += np.where(frozen, 0.0, step[:, None] * (x[None, :] - pos))
-        np.minimum(np.maximum(pos, lower, out=pos), upper, out=pos)  # np.clip, without its overhead
-        world.pos[:, pkg] = pos
-        if m.tracing and movers.any():
-            moved = [f"{comp.codes[j]} {_pct(step[j])}" for j in np.flatnonzero(movers & (step > 0))[:10]]
-            if moved:
-                m.say(f"Round {r}: conceding toward the proposal: {', '.join(moved)}.")
-        walk = participants & (fails >= comp.walk_after) & (rng.random(comp.n) < world.walk_hazard)
+                  f"decisive: {comp.codes[i]} ({_refusal(reason, issue, votes.gain[i], votes.asp[i])}). Refusing: {who}.")  # fmt: skip
+        pace.fails[t.participants & (votes.viol | (votes.gain < res_r))] += 1
+        walk = t.participants & (pace.fails >= comp.walk_after) & (rng.random(comp.n) < world.walk_hazard)
         if walk.any():
-            return r, "walkout", x, accept, refusal, int(np.flatnonzero(walk)[0])
-    return comp.max_rounds, "exhausted", x, accept, refusal, -1
+            return r, "walkout", votes, refusal, int(np.flatnonzero(walk)[0])
+    return comp.max_rounds, "exhausted", votes, refusal, -1
 
 
-def _deciders(comp, stages) -> tuple:
-    """The deciders of a package's stages, flat, for the compiled round loop (fixed for a scenario: cached on it)."""
-    ds = [d for st in stages for d in st]
-    ids = tuple(map(id, ds))
-    cached = comp.__dict__.get("_kernel_deciders")
-    if cached is not None and cached[0] == ids:
-        return cached[1]
-    sizes = [len(d.members) for d in ds]
-    stop = np.cumsum(sizes, dtype=np.int64)
-    flat = (
-        ds,
-        np.array([proposals.RULE_CODES[d.rule] for d in ds], dtype=np.int64),
-        stop - np.array(sizes, dtype=np.int64),
-        stop,
-        np.concatenate([np.asarray(d.members, dtype=np.int64) for d in ds]) if ds else np.zeros(0, np.int64),
-        np.array([d.silence for d in ds], dtype=np.uint8),
-        np.cumsum([len(st) for st in stages], dtype=np.int64),
-    )
-    comp.__dict__["_kernel_deciders"] = (ids, flat)
-    return flat
+def _first_refusal(comp, stages, v: _Votes, world):
+    """The first decider to refuse, stage by stage (None: every party accepts)."""
+    for st in stages:
+        failed = next((d for d in st if not rules.decide(d, v.accept, v.object_, world)), None)
+        if failed is not None:
+            return failed
+    return None
 
 
-def _rounds_kernel(
-    m, pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, frozen, band, spoil, fails,
-    nash_parties, nash_penalty,
-):  # fmt: skip
-    """The rounds of one package in the compiled loop (``negsim.model._nash.rounds``).
+def _hold_up(m, t: _Table, v: _Votes, pace: _Pace, res: TalksResult, r: int) -> tuple[int, np.ndarray | None]:
+    """Veto players that would accept hold out when it pays; the payer buys off what it can (see :mod:`holdout`).
 
-    The same results as :func:`_rounds_python` (and the same return), without tracing or round events.
+    The payer pays the smallest demands first, as far as its surplus goes. An unpaid holdout refuses, and the
+    next text must meet its demand on the issues (its demand floor); in the last round, with no text to come,
+    it gives way rather than lose the deal. Updates the votes. Returns (payer, N payments): (-1, None) if nobody is paid.
     """
     comp, world = m.comp, m.world
-    ds, rule, dstart, dstop, dmembers, silence, stage_stop = _deciders(comp, stages)
-    dparam = np.array([[d.param(world, "states"), d.param(world, "population"), d.param(world, "threshold")] for d in ds])
-    now_tab, before_tab, recip, categorical = kernel_tables(m.shape, comp.max_rounds)
-    pos = np.ascontiguousarray(pos)  # world.pos[:, pkg] may come out column-major
-    n, k = pos.shape
-    x = np.empty(k)
-    accept, object_ = np.empty(n, np.uint8), np.empty(n, np.uint8)
-    r_contrib, r_gain, r_viol_k = np.empty((n, k)), np.empty(n), np.empty((n, k), np.uint8)
-    r_viol, r_accept, r_object = np.empty(n, np.uint8), np.empty(n, np.uint8), np.empty(n, np.uint8)
-    info = np.empty(4, np.int64)
-    nash = comp.proposal == "nash"
-    pa = nash_parties
-    c, u8 = np.ascontiguousarray, (lambda a: np.ascontiguousarray(a).view(np.uint8))
-    proposals.rounds_compiled(
-        pos, fails, c(sal), c(w), c(thr, dtype=float), c(lower), c(upper), RED_LINE_TOL, c(band, dtype=float),
-        u8(spoil), u8(participants), u8(frozen), c(world.cap, dtype=float), c(world.pop, dtype=float),
-        comp.mediator, world.scal["mediator_bias"], nash, proposals.GRID,
-        c(nash_penalty) if nash else np.zeros((0, 0, 0)), pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band,
-        proposals.SWEEPS, 1.0 / proposals.TAU, rule, dstart, dstop, dmembers, silence, dparam, stage_stop,
-        now_tab, before_tab, c(world.rate, dtype=float), recip, categorical, c(trust_bar, dtype=float),
-        c(comp.walk_after, dtype=np.int64), c(world.walk_hazard, dtype=float), m.rng.random, comp.max_rounds,
-        x, accept, object_, r_contrib, r_gain, r_viol_k, r_viol, r_accept, r_object, info,
-    )  # fmt: skip
-    world.pos[:, pkg] = pos
-    outcome, played, walker, failed = ("agreed", "walkout", "exhausted")[info[0]], int(info[1]), int(info[2]), int(info[3])
-    refusal = None
-    if failed >= 0:
-        f = ds[failed]
-        r_accept, r_object, r_viol_k, r_viol = r_accept.view(bool), r_object.view(bool), r_viol_k.view(bool), r_viol.view(bool)
-        refusal = (f, rules.blockers(f, r_accept, r_object), r_contrib, r_gain, thr, r_viol_k, r_viol, spoil, r_object)
-    return played, outcome, x, accept.view(bool), refusal, walker
+    demand = holdout.demands(world.spoiler, t.best, v.gain)
+    cost = holdout.pressure(comp.allies, world.cap, world.cohesion, v.accept) + world.scal["delay_cost"] * world.threat
+    veto = t.veto & t.participants
+    if comp.mediator >= 0:
+        veto[comp.mediator] = False  # the mediator writes the text: its interests are in it already
+    hold = holdout.holdouts(veto, v.accept, demand, cost)
+    if not hold.any():
+        return -1, None
+    big = int(np.flatnonzero(hold)[np.argmax(demand[hold])])
+    if res.holdout.actor == "" or demand[big] >= res.holdout.demand:
+        res.holdout = Holdout(comp.codes[big], round(float(demand[big]), 6))
+    spare = np.where(v.accept, v.gain - v.res, -np.inf)  # a payer gives up to its whole surplus over no deal
+    who = holdout.payer(comp.mediator, hold, spare, t.participants)
+    paid = np.zeros(comp.n, bool)
+    if who >= 0:
+        budget = spare[who]
+        for i in np.flatnonzero(hold)[np.argsort(demand[hold], kind="stable")]:
+            if demand[i] <= budget:
+                paid[i], budget = True, budget - demand[i]
+    unpaid = hold & ~paid
+    if paid.any():
+        m.say(
+            f"Round {r}: {_codes(comp, paid)} hold(s) out for {demand[paid].sum():.3f}; {comp.codes[who]} offers it as a side payment."
+        )
+    if unpaid.any() and r == comp.max_rounds:
+        m.say(f"Round {r}: {_codes(comp, unpaid)} give(s) way: nobody can pay, and there is no round left to hold out for.")
+        if big in np.flatnonzero(unpaid):
+            res.holdout.how = "gave_way"
+    elif unpaid.any():
+        v.hold = unpaid
+        v.accept = v.accept & ~unpaid
+        v.object_ = v.object_ | unpaid
+        pace.floor[unpaid] = v.gain[unpaid] + demand[unpaid]  # the next text must give them their demand on the issues
+        m.say(f"Round {r}: {_codes(comp, unpaid)} hold(s) out, demanding {demand[unpaid].sum():.3f} more; nobody can pay it.")
+    return (who, np.where(paid, demand, 0.0)) if paid.any() else (-1, None)
+
+
+def _settle(m, v: _Votes, pace: _Pace, paid: tuple[int, np.ndarray], res: TalksResult, r: int) -> None:
+    """Record how the package's holdouts were bought off: a side payment this round, or a linked concession met on the issues."""
+    comp = m.comp
+    who, pay = paid
+    h = res.holdout
+    if who >= 0:
+        total = float(pay.sum())
+        res.transfers += pay
+        res.transfers[who] -= total
+        if pay[comp.idx[h.actor]] > 0:
+            h.bought_off, h.how, h.price, h.payer = True, "side_payment", round(total, 6), comp.codes[who]
+            return
+    met = np.isfinite(pace.floor) & v.accept
+    if met.any() and h.actor and not h.bought_off and h.how != "gave_way":
+        h.bought_off, h.how, h.price = True, "linked_concession", h.demand
+        m.say(f"Round {r}: the package now meets {_codes(comp, met)}'s demand on the issues (a linked concession).")
+
+
+def _codes(comp, mask: np.ndarray) -> str:
+    return ", ".join(comp.codes[i] for i in np.flatnonzero(mask))
+
+
+def _say_round(m, t: _Table, r: int, v: _Votes) -> None:
+    """Trace the proposal and what the parties asked for this round."""
+    comp = m.comp
+    who = "mediator " + comp.codes[comp.mediator] if comp.mediator >= 0 else "table"
+    m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, t.pkg, v.x)}.")
 
 
 def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty=None):
     comp, world = m.comp, m.world
     if comp.proposal == "nash":
-        x = proposals.nash(
+        x = proposals.nash_multistart(
             pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, parties=nash_parties, penalty=nash_penalty
         )
     else:
@@ -417,33 +490,29 @@ def _fmt_x(comp, pkg, x) -> str:
 
 @dataclass
 class _Bilateral:
-    """The state of the parallel bilateral talks on one package: the counterpart c and one row per partner."""
+    """The parallel bilateral talks on one package: the counterpart c (``_c``) and one row per partner (``_p``)."""
 
     partners: np.ndarray
-    w_c: np.ndarray
-    w_p: np.ndarray
+    x: np.ndarray  # npairs x K: each pair's text, the compromise of the two (positions stay fixed)
+    g_c: np.ndarray  # npairs: the counterpart's gain from each pair's text
+    g_p: np.ndarray
+    v_c: np.ndarray  # npairs: the text crosses the counterpart's (a partner's) red lines
+    v_p: np.ndarray
+    best_c: np.ndarray  # npairs: the most each side could get
+    best_p: np.ndarray
     thr_c: float
     thr_p: np.ndarray
-    pos_c: np.ndarray
-    pos_p: np.ndarray
-    sal_c: np.ndarray
-    sal_p: np.ndarray
-    lo_c: np.ndarray
-    up_c: np.ndarray
-    lo_p: np.ndarray
-    up_p: np.ndarray
-    spoil_p: np.ndarray
-
-
-def _bilateral_thresholds(m, partners, bonus: float) -> tuple:
-    """The no-deal thresholds of the counterpart and of each partner (who pays its cohesion: a pact outside the alliance, 000)."""
-    world = m.world
-    thr_all = thresholds(world, m.comp.region, bonus)
-    return thr_all[m.comp.counterpart], thr_all[partners] + world.cohesion[partners]
+    trust_c: np.ndarray  # npairs: the counterpart's trust in each partner, and each partner's in it
+    trust_p: np.ndarray
+    contrib_c: np.ndarray  # npairs x K
+    contrib_p: np.ndarray
 
 
 def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral:
-    """Set up one bilateral negotiation per (counterpart, partner) pair: weights, thresholds, positions, red lines."""
+    """Derive one bilateral negotiation per (counterpart, partner) pair: each pair's text, gains, red lines and bests.
+
+    A separate pact outside the alliance's common position costs a partner its cohesion (000).
+    """
     comp, world = m.comp, m.world
     c = comp.counterpart
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
@@ -452,102 +521,107 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     mutual = comp.mutual[pkg]
     w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
     w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
-    thr_c, thr_p = _bilateral_thresholds(m, partners, bonus)
-    lo_all, up_all = red_line_bounds(world.red[:, pkg], m.pos0[:, pkg])
+    thr_all = thresholds(world, comp.region, bonus)
+    pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
+    pos_p = world.pos[np.ix_(partners, pkg)]
+    sal_c, sal_p = np.repeat(world.sal[c, pkg][None, :], len(partners), 0), world.sal[np.ix_(partners, pkg)]
+    red = world.red[:, pkg]
+    lo_all, up_all = red_line_bounds(red, world.pos[:, pkg], pinned_issues(comp.frozen[:, pkg], red, comp.shape == CATEGORICAL))
+    lo_c, up_c = np.repeat(lo_all[[c]], len(partners), 0), np.repeat(up_all[[c]], len(partners), 0)
+    lo_p, up_p = lo_all[partners], up_all[partners]
+    wc, wp = world.cap[c] * sal_c, world.cap[partners][:, None] * sal_p
+    den = wc + wp
+    x = np.where(den > 0, (wc * pos_c + wp * pos_p) / np.where(den > 0, den, 1), 0.0)
+    bias = world.scal["mediator_bias"]
+    if comp.mediator >= 0 and bias > 0:
+        x = (1 - bias) * x + bias * world.pos[comp.mediator, pkg][None, :]
+    contrib_c, contrib_p = contributions(x, pos_c, sal_c, w_c), contributions(x, pos_p, sal_p, w_p)
     return _Bilateral(
-        partners, w_c, w_p, thr_c, thr_p,
-        pos_c=np.repeat(world.pos[c, pkg][None, :], len(partners), 0), pos_p=world.pos[np.ix_(partners, pkg)],
-        sal_c=world.sal[c, pkg][None, :], sal_p=world.sal[np.ix_(partners, pkg)],
-        lo_c=lo_all[c], up_c=up_all[c], lo_p=lo_all[partners], up_p=up_all[partners],
-        spoil_p=m.obstruct[partners],  # partners obstructing the talks
+        partners, x, contrib_c.sum(1), contrib_p.sum(1),
+        ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1), ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1),
+        best_gain(pos_c, sal_c, w_c, lo_c, up_c, proposals.GRID), best_gain(pos_p, sal_p, w_p, lo_p, up_p, proposals.GRID),
+        thr_all[c], thr_all[partners] + world.cohesion[partners], world.trust[c, partners], world.trust[partners, c],
+        contrib_c, contrib_p,
     )  # fmt: skip
 
 
+class _PairPace:
+    """Each side's concession so far in each pair's talks (the share F of the way to its no-deal value)."""
+
+    def __init__(self, npairs: int):
+        self.f_c, self.f_p = np.zeros(npairs), np.zeros(npairs)
+
+    def advance(self, m, b: _Bilateral, r: int) -> None:
+        """Concede for round r by each side's shape (a reciprocal side answers the other's last move in its pair)."""
+        comp, world = m.comp, m.world
+        c, p, T = comp.counterpart, b.partners, comp.max_rounds
+        shape_c, rate_c = np.full(len(p), m.shape[c]), np.full(len(p), world.rate[c])
+        f_c0 = conceded(shape_c, rate_c, r, T, b.trust_c, self.f_c, 0.0)
+        f_p0 = conceded(m.shape[p], world.rate[p], r, T, b.trust_p, self.f_p, 0.0)
+        last_c, last_p = f_c0 - self.f_c, f_p0 - self.f_p  # this round's pace, before answering the other side
+        self.f_c = conceded(shape_c, rate_c, r, T, b.trust_c, self.f_c, last_p)
+        self.f_p = conceded(m.shape[p], world.rate[p], r, T, b.trust_p, self.f_p, last_c)
+
+
 def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive: np.ndarray) -> np.ndarray:
-    """One bilateral negotiation per (counterpart, partner) pair, vectorised over pairs."""
+    """One bilateral negotiation per (counterpart, partner) pair, vectorised over pairs.
+
+    Each pair's text is the compromise of its two states (capability- and salience-weighted); a pair
+    signs in the first round its text gives both sides what they ask for (:mod:`negsim.model.concession`).
+    """
     comp, world = m.comp, m.world
     c = comp.counterpart
     b = _bilateral(m, pkg, bonus, res)
     partners, npairs = b.partners, len(b.partners)
-    cap_c, cap_p = world.cap[c], world.cap[partners][:, None]
     open_ = alive.copy()
     ok = np.zeros(npairs, bool)
-    fails_c = np.zeros(npairs, int)
-    fails_p = np.zeros(npairs, int)
-    last = [0.0, 0.0]  # the counterpart's last step, the partners' mean last step
+    fails_c, fails_p = np.zeros(npairs, int), np.zeros(npairs, int)
+    pace = _PairPace(npairs)
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():
             break
         m.rounds += 1
         res.rounds = max(res.rounds, r)
         if comp.round_events and fire_round(m, m.rounds):
-            b.thr_c, b.thr_p = _bilateral_thresholds(m, partners, bonus)
-        wc, wp = cap_c * b.sal_c, cap_p * b.sal_p
-        den = wc + wp
-        x = np.where(den > 0, (wc * b.pos_c + wp * b.pos_p) / np.where(den > 0, den, 1), 0.0)
-        bias = world.scal["mediator_bias"]
-        if comp.mediator >= 0 and bias > 0:
-            x = (1 - bias) * x + bias * world.pos[comp.mediator, pkg][None, :]
-        g_c = (b.sal_c * (b.pos_c - np.abs(b.w_c * x - b.pos_c))).sum(1)
-        g_p = (b.sal_p * (b.pos_p - np.abs(b.w_p * x - b.pos_p))).sum(1)
-        v_c = ((x < b.lo_c - RED_LINE_TOL) | (x > b.up_c + RED_LINE_TOL)).any(1)
-        v_p = ((x < b.lo_p - RED_LINE_TOL) | (x > b.up_p + RED_LINE_TOL)).any(1)
-        acc_c = (g_c >= b.thr_c) & ~v_c
-        acc_p = (g_p >= b.thr_p) & ~v_p & ~b.spoil_p
+            b = _bilateral(m, pkg, bonus, res)
+        pace.advance(m, b, r)
+        delay = world.scal["delay_cost"]
+        res_c = reservation(b.thr_c, world.threat[c], delay, r)
+        res_p = reservation(b.thr_p, world.threat[partners], delay, r)
+        acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c
+        acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p
         done = open_ & acc_c & acc_p
         if done.any():
-            res.x[np.ix_(done, pkg)] = x[done]
+            res.x[np.ix_(done, pkg)] = b.x[done]
             res.agreed[np.ix_(done, pkg)] = True
             ok |= done
             open_ &= ~done
             if m.tracing:
                 m.say(f"Round {r}: {comp.codes[c]} signs with {', '.join(comp.codes[p] for p in partners[done])}.")
-        refuse_c = open_ & ~acc_c
-        refuse_p = open_ & ~acc_p
+        refuse_c, refuse_p = open_ & ~acc_c, open_ & ~acc_p
         if (refuse_c | refuse_p).any():
-            res.veto = _bilateral_refusal(m, b, pkg, x, int(np.flatnonzero(refuse_c | refuse_p)[0]), refuse_c, v_c, v_p)
-        fails_c += refuse_c
-        fails_p += refuse_p
-        _bilateral_concede(m, b, pkg, x, r, refuse_c, refuse_p, last)
+            j = int(np.flatnonzero(refuse_c | refuse_p)[0])
+            res.veto = _bilateral_refusal(m, b, pkg, j, refuse_c, res_c, res_p)
+        fails_c += open_ & (b.v_c | (b.g_c < res_c))
+        fails_p += open_ & (b.v_p | (b.g_p < res_p))
         if _bilateral_walkouts(m, b, r, open_, fails_c, fails_p, res):
             break
-    world.pos[np.ix_(partners, pkg)] = b.pos_p
-    world.pos[c, pkg] = b.pos_c.mean(0)
     if not ok.any() and res.end_cause != "walkout":
-        res.end_cause = "veto" if res.veto.reason in ("red_line", "spoiler") else "deadlock"
+        res.end_cause = "veto" if res.veto.reason == "red_line" else "deadlock"
     m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
     return ok
 
 
-def _bilateral_refusal(m, b: _Bilateral, pkg, x, j: int, refuse_c, v_c, v_p) -> Veto:
-    """Why pair j's talks refused x this round: who refused, on which issue, for what reason."""
+def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) -> Veto:
+    """Why pair j's talks refused its text this round: who refused, on which issue, for what reason."""
     comp = m.comp
     c = comp.counterpart
-    who = c if refuse_c[j] else b.partners[j]
-    viol = v_c[j] if who == c else v_p[j]
-    contrib_j = (
-        b.sal_c[0] * (b.pos_c[j] - np.abs(b.w_c[j] * x[j] - b.pos_c[j]))
-        if who == c
-        else b.sal_p[j] * (b.pos_p[j] - np.abs(b.w_p[j] * x[j] - b.pos_p[j]))
-    )
-    issue_j = int(np.argmin(contrib_j))
-    reason = "red_line" if viol else ("spoiler" if who != c and b.spoil_p[j] else "below_threshold")
+    side_c = bool(refuse_c[j])
+    who = c if side_c else b.partners[j]
+    viol, gain, res = (b.v_c[j], b.g_c[j], res_c) if side_c else (b.v_p[j], b.g_p[j], res_p[j])
+    issue_j = int(np.argmin(b.contrib_c[j] if side_c else b.contrib_p[j]))
+    reason = "red_line" if viol else ("below_threshold" if gain < res else "below_aspiration")
     return Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[b.partners[j]]}", reason)
-
-
-def _bilateral_concede(m, b: _Bilateral, pkg, x, r: int, refuse_c, refuse_p, last: list) -> None:
-    """Those who refused move toward the proposal by their shapes (``last``: the sides' last steps, updated)."""
-    comp, world = m.comp, m.world
-    c, partners = comp.counterpart, b.partners
-    step_c = step_fraction(
-        m.shape[[c]], world.rate[[c]], r, comp.max_rounds, world.trust[c, partners].mean(keepdims=True), last[1]
-    )[0]
-    step_p = step_fraction(m.shape[partners], world.rate[partners], r, comp.max_rounds, world.trust[partners, c], last[0])
-    last[0], last[1] = step_c, float(step_p[refuse_p].mean()) if refuse_p.any() else 0.0
-    b.pos_c += np.where(comp.frozen[c, pkg][None, :], 0.0, np.where(refuse_c, step_c, 0.0)[:, None] * (x - b.pos_c))
-    b.pos_p += np.where(comp.frozen[np.ix_(partners, pkg)], 0.0, np.where(refuse_p, step_p, 0.0)[:, None] * (x - b.pos_p))
-    np.clip(b.pos_c, b.lo_c, b.up_c, out=b.pos_c)
-    np.clip(b.pos_p, b.lo_p, b.up_p, out=b.pos_p)
 
 
 def _bilateral_walkouts(m, b: _Bilateral, r: int, open_, fails_c, fails_p, res: TalksResult) -> bool:
@@ -557,16 +631,15 @@ def _bilateral_walkouts(m, b: _Bilateral, r: int, open_, fails_c, fails_p, res: 
     if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
         res.end_cause = "walkout"
         res.walkout_actor = comp.codes[c]
-        res.walkout_cause = "substance"  # the counterpart never obstructs bilateral talks (spoilers are partners)
+        res.walkout_cause = "substance"
         m.say(f"Round {r}: {comp.codes[c]} walks out of every open bilateral talk.")
         open_[:] = False
         return True
     walk_p = open_ & (fails_p >= comp.walk_after[partners]) & (rng.random(len(partners)) < world.walk_hazard[partners])
     if walk_p.any():
         if not res.walkout_actor:
-            first = int(np.flatnonzero(walk_p)[0])
-            res.walkout_actor = comp.codes[partners[first]]
-            res.walkout_cause = "spoiler" if b.spoil_p[first] else "substance"
+            res.walkout_actor = comp.codes[partners[int(np.flatnonzero(walk_p)[0])]]
+            res.walkout_cause = "substance"
         m.say(f"Round {r}: {', '.join(comp.codes[p] for p in partners[walk_p])} walk(s) out of the bilateral talks.")
     open_ &= ~walk_p
     return False
@@ -580,12 +653,12 @@ def _pct(frac: float) -> str:
 
 
 def _refusal(reason: str, issue: str, gain: float, thr: float) -> str:
-    """Why a state refuses, in words: a red line overrides any gain; otherwise the gain falls short."""
+    """Why a state refuses, in words: a red line overrides any gain; otherwise the gain falls short of what it asks (``thr``)."""
     if reason == "red_line":
         verdict = "would otherwise clear" if gain >= thr else "is also below"
         return f"red line on {issue}: the package crosses it; its gain {gain:+.3f} {verdict} the {thr:+.3f} it needs"
-    if reason == "spoiler":
-        return f"spoiler: it obstructs the talks whatever the package (drawn once per run); worst issue for it {issue}"
+    if reason == "holdout":
+        return f"holding out on {issue} for a payment: the package's gain {gain:+.3f} would clear what it asked, {thr:+.3f}"
     if gain < thr:
         return f"{reason.replace('_', ' ')}, on {issue}: gain {gain:+.3f}, below the {thr:+.3f} it needs"
     return f"{reason.replace('_', ' ')}, on {issue}: gain {gain:+.3f} against the {thr:+.3f} it needs"

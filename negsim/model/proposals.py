@@ -17,31 +17,26 @@ GRID = np.linspace(0.0, 1.0, 21)
 TAU = 0.02  # smoothing of the Nash product (in units of margin)
 SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
-#: the version of negsim/model/_nash.pyx's kernels (``ascent``, ``rounds``) this package calls (the module's ``ABI``)
-KERNEL_ABI = 3
+#: the version of negsim/model/_nash.pyx's kernel (``ascent``) this package calls (the module's ``ABI``)
+KERNEL_ABI = 4
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
     from negsim.model import _nash
 except ImportError:  # a source tree run without installing, or no C compiler at install
-    ascent_compiled = rounds_compiled = None
-    RULE_CODES: dict = {}
+    ascent_compiled = None
     KERNEL_NOTE = "negsim.model._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
     _current = getattr(_nash, "ABI", None) == KERNEL_ABI
     ascent_compiled = _nash.ascent if _current else None
-    rounds_compiled = _nash.rounds if _current else None  # the round loop (negotiation._multilateral_package)
-    RULE_CODES = getattr(_nash, "RULE_CODES", {})  # decision rules as the compiled loop numbers them
     if ascent_compiled is None:
         KERNEL_NOTE = "negsim.model._nash was built from an older negsim/model/_nash.pyx: rerun pip install -e ."
-        warnings.warn(
-            f"{KERNEL_NOTE}; using the slower numpy search and Python round loop meanwhile", RuntimeWarning, stacklevel=2
-        )
+        warnings.warn(f"{KERNEL_NOTE}; using the slower numpy search meanwhile", RuntimeWarning, stacklevel=2)
 if ascent_compiled is not None and os.environ.get("NEGSIM_KERNEL") == "numpy":
     KERNEL_NOTE = "NEGSIM_KERNEL=numpy is set"
 
-#: which Nash search and round loop run: "compiled" (negsim.model._nash), or "numpy" (the Python and numpy
-#: references: the same results, slower; see KERNEL_NOTE)
+#: which Nash search runs: "compiled" (negsim.model._nash), or "numpy" (the reference: the same results,
+#: slower; see KERNEL_NOTE)
 KERNEL = "numpy" if KERNEL_NOTE else "compiled"
 
 
@@ -181,6 +176,32 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
             pen_total += pen[k, :, g] - pen_now[k]
             pen_now[k] = pen[k, :, g]
     return x
+
+
+def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Parties) -> np.ndarray:
+    """The smoothed log Nash product that :func:`nash` maximises, at each package (row) of ``xs``."""
+    gains = np.stack([contributions(x, pos, sal, w).sum(1) for x in xs], 1)  # N x M
+    pen = 10.0 * np.stack([((x[None, :] < lower - RED_LINE_TOL) | (x[None, :] > upper + RED_LINE_TOL)).sum(1) for x in xs], 1)
+    margins = gains - thr[:, None] - pen
+    cand = [gains[members] for _, members, _ in parties.veto_bodies]
+    u = party_utilities(margins, np.zeros(len(thr)), cand, parties, np.empty((parties.n_parties, len(xs))))
+    z = u * (1.0 / TAU)
+    return np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
+
+
+def nash_multistart(pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, **_) -> np.ndarray:
+    """:func:`nash` from two starts, the compromise and the status quo, keeping the better package.
+
+    Coordinate ascent is local: from the compromise alone it misses a small package near the
+    status quo that every party accepts when the compromise is far from what some party needs.
+    """
+    kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty)
+    a = nash(pos, sal, cap, mask, **kw)
+    b = nash(pos, sal, cap, mask, start=np.zeros(pos.shape[1]), **kw)
+    if np.array_equal(a, b):
+        return a
+    fa, fb = nash_objectives(np.stack([a, b]), pos, sal, w, np.asarray(thr, dtype=float), lower, upper, parties)
+    return b if fb > fa else a
 
 
 RULES = {"compromise": compromise, "nash": nash}

@@ -31,8 +31,8 @@ class RatificationResult:
     members: np.ndarray = None  # P x N: who the pact binds once in force
 
 
-def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray) -> np.ndarray:
-    """P x N margin of each member over its no-deal threshold for its pact's package."""
+def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
+    """P x N margin of each member over its no-deal threshold for its pact's package (with the side payments of the deal)."""
     comp, world = m.comp, m.world
     thr = thresholds(world, comp.region)
     out = np.full(pairs.shape, np.nan)
@@ -41,6 +41,8 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray) -> np.
         ob[comp.mutual] = pairs[p]
         w = trust_weights(world.trust, ob, world.scal["verification"])
         gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
+        if transfers is not None:
+            gain = gain + transfers
         out[p, pairs[p]] = (gain - thr)[pairs[p]]
     return out
 
@@ -51,7 +53,7 @@ def ratify(m, talks) -> RatificationResult:
     signed = talks.agreed.any(1)
     pairs = talks.pairs & signed[:, None]
     sig = pairs.any(0)
-    margins = pact_margins(m, talks.x, pairs, talks.agreed)
+    margins = pact_margins(m, talks.x, pairs, talks.agreed, talks.transfers)
     cnt = pairs.sum(0)
     margin = np.where(pairs, margins, 0.0).sum(0) / np.maximum(cnt, 1)  # margins are nan exactly off the pacts
     support = np.clip(world.rat_support + world.rat_sens * margin + rng.normal(0, NOISE_SD, comp.n), 0, 1)

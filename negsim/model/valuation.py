@@ -56,13 +56,27 @@ def thresholds(world, region: np.ndarray, bonus: float = 0.0) -> np.ndarray:
     return world.reserve - world.softening * vulnerability(world, region) - bonus
 
 
-def red_line_bounds(red: np.ndarray, pos0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def red_line_bounds(red: np.ndarray, pos: np.ndarray, pinned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds on each issue's level that each actor's red lines allow.
 
     A red line r sits between the actor's ideal and the far side: an actor whose ideal is at
-    or below r refuses x > r; one whose ideal is above r refuses x < r.
+    or below r refuses x > r; one whose ideal is above r refuses x < r. Where ``pinned`` (N x K:
+    an issue the actor makes no concession on) the line moves to its ideal point, and an issue
+    with no red line gets one on both sides of the ideal.
     """
     has = ~np.isnan(red)
-    upper = np.where(has & (pos0 <= red), red, np.inf)
-    lower = np.where(has & (pos0 > red), red, -np.inf)
+    upper = np.where(has & (pos <= red), red, np.inf)
+    lower = np.where(has & (pos > red), red, -np.inf)
+    if pinned is not None and pinned.any():
+        upper = np.where(pinned & (~has | (pos <= red)), pos, upper)
+        lower = np.where(pinned & (~has | (pos > red)), pos, lower)
     return lower, upper
+
+
+def pinned_issues(frozen: np.ndarray, red: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+    """N x K: where each actor makes no concession.
+
+    A categorical actor on its red-line issues; any actor on its ``categorical_on`` issues
+    (``frozen`` marks every issue of a categorical actor, and those).
+    """
+    return frozen & (~np.isnan(red) | ~categorical[:, None])

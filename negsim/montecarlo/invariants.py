@@ -33,7 +33,7 @@ import numpy as np
 from negsim.scenario.schema import FRONTS
 
 END_CAUSES = ("agreement", "veto", "deadlock", "walkout")
-VETO_REASONS = ("red_line", "below_threshold", "spoiler", "not_positive", "walkout")
+VETO_REASONS = ("red_line", "below_threshold", "below_aspiration", "holdout", "not_positive", "walkout")
 BREAKDOWN_REASONS = {
     "withdrawal": ("gain_below_no_deal", "trust_collapsed"),
     "major_violation": ("detected_violation",),

@@ -17,7 +17,7 @@ from negsim.scenario.schema import FRONTS, SHAPES, Scenario
 from negsim.scenario.targets import Target, parse_target
 
 SCALARS = (
-    "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening",
+    "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening", "delay_cost",
     "base_hazard", "dilemma", "gain_weight", "trust_learning", "violation_drop", "major_share",
     "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop", "deterrence",
 )  # fmt: skip
@@ -136,6 +136,9 @@ class CompiledScenario:
         self.party_of = np.full(n, -1)
         for j, p in enumerate(self.parties):
             self.party_of[p.members[self.party_of[p.members] < 0]] = j
+        # allies: two different states of the same pact party (for the pressure on a holdout)
+        same = (self.party_of[:, None] == self.party_of[None, :]) & (self.party_of[:, None] >= 0)
+        self.allies = (same & ~np.eye(n, dtype=bool)).astype(float)
         self.stages = [[self.deciders[p] for p in st] for st in sc.talks.stages]
         # members of a body under the bilateral rule sign for themselves (cohesion applies)
         self.bilateral_member = np.zeros(n, bool)
@@ -248,8 +251,9 @@ class CompiledScenario:
             "step_trust_gain": t.step_trust_gain,
             "cascade_trust_gain": t.cascade.trust_gain if t.cascade else zero,
             "cascade_softening": t.cascade.softening if t.cascade else zero,
+            "delay_cost": t.delay_cost,
         }  # fmt: skip
-        for name in SCALARS[5:]:
+        for name in SCALARS[6:]:
             scal[name] = getattr(c, name)
         for bname in sorted(self.deciders):
             if self.deciders[bname].rule != "self":

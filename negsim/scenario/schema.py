@@ -192,6 +192,7 @@ class Talks(Frozen):
     counterpart: str | None = None
     agenda: Literal["grand_bargain", "baby_steps"] = "grand_bargain"
     step_trust_gain: P01 = parse_param(0.05)
+    delay_cost: P01 = parse_param(0.005)
     cascade: Cascade | None = None
     max_rounds: int = Field(default=12, ge=1, le=1000, strict=True)
 
