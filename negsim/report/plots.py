@@ -940,17 +940,7 @@ def plot(
 
     """
     res = _Result(result_dir)
-    if kind is not None and kind not in KINDS:
-        raise UsageError(f"unknown plot kind {kind!r}: choose from {', '.join(KINDS)}")
-    if kind is None:
-        kinds = default_kinds(res.path)
-    elif kind == "all":
-        if res.kind == "run":
-            kinds = ["outcomes", "survival", "blockers"]
-        else:
-            kinds = ["line", *(["heatmap"] if len(res.params()) >= 2 else []), "blockers"]
-    else:
-        kinds = [kind]
+    kinds = _kinds(res, kind)
     draw = {
         "outcomes": lambda: _fig_outcomes(res.path),
         "survival": lambda: _fig_survival(res.path),
@@ -958,27 +948,7 @@ def plot(
         "heatmap": lambda: _fig_sweep_heatmap(res.path, x=x, y=y, prob=prob),
         "blockers": lambda: _fig_blockers(res.path),
     }
-    out = Path(out) if out is not None else res.path / "plots"
-    if out.suffix.lower() in FORMATS:
-        if len(kinds) > 1:
-            raise UsageError(f"{len(kinds)} plots cannot go into one file {out}; give a folder, or one --kind")
-        wanted = {"." + str(f).lower().lstrip(".") for f in ([formats] if isinstance(formats, str) else formats or ())}
-        if wanted and wanted != {out.suffix.lower()}:
-            raise UsageError(f"--out {out} is a {out.suffix} file but --format asks for {', '.join(sorted(wanted))}; "
-                             "give a folder for several formats, or a file name with the format's suffix")  # fmt: skip
-        targets = [[out]]
-    elif out.suffix:
-        raise UsageError(f"cannot write a plot to {out}: the file name must end in .png, .svg or .pdf")
-    else:
-        suffixes = []
-        for f in [formats] if isinstance(formats, str) else (formats if formats is not None else ("png",)):
-            s = "." + str(f).lower().lstrip(".")
-            if s not in FORMATS:
-                raise UsageError(f"unknown plot format {f!r}: choose from png, svg, pdf")
-            suffixes.append(s)
-        if not suffixes:
-            raise UsageError("no plot format given: choose from png, svg, pdf")
-        targets = [[out / f"{k}{s}" for s in dict.fromkeys(suffixes)] for k in kinds]
+    targets = _targets(Path(out) if out is not None else res.path / "plots", kinds, formats)
     inside = _inside(res.path, [f for files in targets for f in files])
     names = {}
     if inside:  # plots written into the result folder are recorded in its manifest, and never replace a file of yours
@@ -992,6 +962,42 @@ def plot(
         for f in files:
             written.append(_save(fig, f, (res.path, names[f]) if f in names else None))
     return written
+
+
+def _kinds(res, kind: str | None) -> list[str]:
+    """The plots to draw for a result: the kind asked for, every one that fits (``all``), or the default."""
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"unknown plot kind {kind!r}: choose from {', '.join(KINDS)}")
+    if kind is None:
+        return default_kinds(res.path)
+    if kind == "all":
+        if res.kind == "run":
+            return ["outcomes", "survival", "blockers"]
+        return ["line", *(["heatmap"] if len(res.params()) >= 2 else []), "blockers"]
+    return [kind]
+
+
+def _targets(out: Path, kinds: list[str], formats) -> list[list[Path]]:
+    """The files each plot goes to: one file (``out`` with a plot suffix), or one per format in the folder ``out``."""
+    if out.suffix.lower() in FORMATS:
+        if len(kinds) > 1:
+            raise UsageError(f"{len(kinds)} plots cannot go into one file {out}; give a folder, or one --kind")
+        wanted = {"." + str(f).lower().lstrip(".") for f in ([formats] if isinstance(formats, str) else formats or ())}
+        if wanted and wanted != {out.suffix.lower()}:
+            raise UsageError(f"--out {out} is a {out.suffix} file but --format asks for {', '.join(sorted(wanted))}; "
+                             "give a folder for several formats, or a file name with the format's suffix")  # fmt: skip
+        return [[out]]
+    if out.suffix:
+        raise UsageError(f"cannot write a plot to {out}: the file name must end in .png, .svg or .pdf")
+    suffixes = []
+    for f in [formats] if isinstance(formats, str) else (formats if formats is not None else ("png",)):
+        s = "." + str(f).lower().lstrip(".")
+        if s not in FORMATS:
+            raise UsageError(f"unknown plot format {f!r}: choose from png, svg, pdf")
+        suffixes.append(s)
+    if not suffixes:
+        raise UsageError("no plot format given: choose from png, svg, pdf")
+    return [[out / f"{k}{s}" for s in dict.fromkeys(suffixes)] for k in kinds]
 
 
 def _inside(folder: Path, files: list[Path]) -> list[str]:

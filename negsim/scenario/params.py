@@ -114,6 +114,22 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
         raise ValueError("a parameter mapping needs exactly one of " + ", ".join(KINDS) + f", got {sorted(raw)}")
     kind = kinds[0]
     spec = raw[kind]
+    prov = _provenance(raw)
+    if "p" in raw and kind != "choice":
+        raise ValueError("'p' is only allowed with 'choice'")
+    if kind == "value":
+        x = _num(spec, "value")
+        _check_range(x, lo, hi, "value")
+        return Param("value", (x,), lo, hi, **prov)
+    if kind == "uniform":
+        return _uniform(spec, lo, hi, prov)
+    if kind in ("normal", "beta"):
+        return _normal_or_beta(kind, spec, lo, hi, prov)
+    return _choice(spec, raw.get("p"), lo, hi, prov)
+
+
+def _provenance(raw: dict) -> dict:
+    """A parameter mapping's ``source`` (claim ids) and ``assumption`` (a sentence), checked."""
     source = raw.get("source", ())
     if isinstance(source, str):
         source = (source,)
@@ -122,54 +138,56 @@ def parse_param(raw, lo: float = 0.0, hi: float = 1.0) -> Param:
     assumption = raw.get("assumption")
     if assumption is not None and not isinstance(assumption, str):
         raise ValueError("assumption must be a sentence (a string)")
-    prov = {"source": tuple(source), "assumption": assumption}
-    if "p" in raw and kind != "choice":
-        raise ValueError("'p' is only allowed with 'choice'")
-    if kind == "value":
-        x = _num(spec, "value")
-        _check_range(x, lo, hi, "value")
-        return Param("value", (x,), lo, hi, **prov)
-    if kind == "uniform":
-        if not isinstance(spec, list | tuple) or len(spec) != 2:
-            raise ValueError("uniform needs a list of two numbers: [low, high]")
-        a, b = _num(spec[0], "uniform low"), _num(spec[1], "uniform high")
-        if a > b:
-            raise ValueError(f"uniform low {a:g} is above high {b:g}")
-        if not math.isfinite(b - a):  # numpy's uniform refuses a span beyond the largest float
-            raise ValueError(f"uniform [{a:g}, {b:g}] spans more than the largest number")
-        _check_range(a, lo, hi, "uniform low")
-        _check_range(b, lo, hi, "uniform high")
-        return Param("uniform", (a, b), lo, hi, **prov) if a < b else Param("value", (a,), lo, hi, **prov)
-    if kind in ("normal", "beta"):
-        if not isinstance(spec, dict) or set(spec) != {"mean", "sd"}:
-            raise ValueError(f"{kind} needs a mapping with exactly 'mean' and 'sd'")
-        m, s = _num(spec["mean"], f"{kind} mean"), _num(spec["sd"], f"{kind} sd")
-        _check_range(m, lo, hi, f"{kind} mean")
-        if s < 0:
-            raise ValueError(f"{kind} sd must not be negative, got {s:g}")
-        if s == 0:
-            return Param("value", (m,), lo, hi, **prov)
-        if kind == "beta":
-            if not (math.isfinite(lo) and math.isfinite(hi)):
-                raise ValueError("beta needs a bounded parameter; use normal")
-            mu = (m - lo) / (hi - lo)
-            sd = s / (hi - lo)
-            if not 0 < mu < 1:
-                raise ValueError(f"beta mean {m:g} must lie strictly inside ({lo:g}, {hi:g})")
-            if sd**2 >= mu * (1 - mu):
-                limit = math.sqrt(mu * (1 - mu)) * (hi - lo)
-                raise ValueError(f"beta sd {s:g} is too large for mean {m:g} (must be below {limit:.3g})")
-            a, b = _beta_ab(np.array([mu]), np.array([sd]))
-            if not (0 < a[0] < math.inf and 0 < b[0] < math.inf):  # what numpy's beta needs; sd 1e-300 gave nan
-                raise ValueError(f"beta sd {s:g} is too small to draw from for mean {m:g}; write the value as a plain number")
-        return Param(kind, (m, s), lo, hi, **prov)
-    # choice
+    return {"source": tuple(source), "assumption": assumption}
+
+
+def _uniform(spec, lo: float, hi: float, prov: dict) -> Param:
+    """``uniform: [low, high]`` (a plain value when low == high)."""
+    if not isinstance(spec, list | tuple) or len(spec) != 2:
+        raise ValueError("uniform needs a list of two numbers: [low, high]")
+    a, b = _num(spec[0], "uniform low"), _num(spec[1], "uniform high")
+    if a > b:
+        raise ValueError(f"uniform low {a:g} is above high {b:g}")
+    if not math.isfinite(b - a):  # numpy's uniform refuses a span beyond the largest float
+        raise ValueError(f"uniform [{a:g}, {b:g}] spans more than the largest number")
+    _check_range(a, lo, hi, "uniform low")
+    _check_range(b, lo, hi, "uniform high")
+    return Param("uniform", (a, b), lo, hi, **prov) if a < b else Param("value", (a,), lo, hi, **prov)
+
+
+def _normal_or_beta(kind: str, spec, lo: float, hi: float, prov: dict) -> Param:
+    """``normal`` or ``beta`` with ``{mean, sd}`` (a plain value when sd == 0); a beta must be drawable."""
+    if not isinstance(spec, dict) or set(spec) != {"mean", "sd"}:
+        raise ValueError(f"{kind} needs a mapping with exactly 'mean' and 'sd'")
+    m, s = _num(spec["mean"], f"{kind} mean"), _num(spec["sd"], f"{kind} sd")
+    _check_range(m, lo, hi, f"{kind} mean")
+    if s < 0:
+        raise ValueError(f"{kind} sd must not be negative, got {s:g}")
+    if s == 0:
+        return Param("value", (m,), lo, hi, **prov)
+    if kind == "beta":
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError("beta needs a bounded parameter; use normal")
+        mu = (m - lo) / (hi - lo)
+        sd = s / (hi - lo)
+        if not 0 < mu < 1:
+            raise ValueError(f"beta mean {m:g} must lie strictly inside ({lo:g}, {hi:g})")
+        if sd**2 >= mu * (1 - mu):
+            limit = math.sqrt(mu * (1 - mu)) * (hi - lo)
+            raise ValueError(f"beta sd {s:g} is too large for mean {m:g} (must be below {limit:.3g})")
+        a, b = _beta_ab(np.array([mu]), np.array([sd]))
+        if not (0 < a[0] < math.inf and 0 < b[0] < math.inf):  # what numpy's beta needs; sd 1e-300 gave nan
+            raise ValueError(f"beta sd {s:g} is too small to draw from for mean {m:g}; write the value as a plain number")
+    return Param(kind, (m, s), lo, hi, **prov)
+
+
+def _choice(spec, p, lo: float, hi: float, prov: dict) -> Param:
+    """``choice: [values]`` with optional probabilities ``p``."""
     if not isinstance(spec, list | tuple) or not spec:
         raise ValueError("choice needs a non-empty list of numbers")
     vals = tuple(_num(v, "choice value") for v in spec)
     for v in vals:
         _check_range(v, lo, hi, "choice value")
-    p = raw.get("p")
     if p is not None:
         if not isinstance(p, list | tuple) or len(p) != len(vals):
             raise ValueError("choice 'p' must list one probability per value")
