@@ -196,16 +196,13 @@ def _run(
     stop, path, runs, seed, jobs, out, overrides, progress, force, write, allow_outside, precision, max_runs, scheduler, check
 ) -> RunResult:
     """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.montecarlo.runner.StopOnce`)."""
-    from negsim.montecarlo.pool import WorkerDied
-    from negsim.montecarlo.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor, chunks, interrupts_deferred
+    from negsim.montecarlo.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor
     from negsim.montecarlo.stats import Summary
-    from negsim.report.summary import format_summary
 
     _check_run_options(runs, seed, jobs)
     if precision is not None and not 0 < precision < 0.5:
         raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.01)")
-    if max_runs < runs:
-        max_runs = runs
+    max_runs = max(max_runs, runs)
     comp = load(path, overrides, allow_outside=allow_outside)
     for msg in shadowed_by_events(comp, [o.split("=", 1)[0].strip() for o in overrides or []]):
         print(f"negsim: warning: {msg}", file=sys.stderr)
@@ -218,14 +215,7 @@ def _run(
         raise
     acc = Summary()
     table = CSVRows(_fresh(out_dir / "outcomes.csv.tmp")) if out_dir else None
-    checker = None
-    if check:
-        from negsim.montecarlo.invariants import check_replicate
-
-        label = " ".join([str(path), *(f"--set {o!r}" for o in overrides or [])])
-
-        def checker(row: dict) -> None:
-            check_replicate(comp, seed, row["replicate"], row, scenario=label)
+    checker = _row_checker(comp, path, overrides, seed) if check else None
 
     def emit(row: dict) -> None:
         if checker:
@@ -235,14 +225,64 @@ def _run(
             table.write(row)
 
     order = InOrder(emit)
+    started = dt.datetime.now(dt.UTC)
+    complete, write_error, died = _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, comp.name if progress else None)
+    n = order.count
+    summary = acc.result() if n else {"replicates": 0}
+    summary["complete"] = complete
+    if precision is not None and n:
+        hw = _half_width(summary)
+        summary["precision"] = {"target": precision, "half_width": hw, "reached": hw < precision, "replicates": n}
+        summary["precision"]["max_runs"] = max_runs
+    text = _run_text(summary, comp, runs, n, complete, precision)
+    if out_dir:
+        try:
+            info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
+            info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
+            info["allow_outside"] = allow_outside
+            write_error = _finish_run(out_dir, table, summary, comp, info, write_error) or write_error
+        except OSError as e:
+            write_error = write_error or e
+        if write_error is not None:
+            raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {_kept_rows(out_dir)}")
+    if died is not None:
+        kept = (
+            f"the {n:,} finished replicates are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)" if out_dir else ""
+        )
+        raise UsageError(f"{died}; the run stopped" + (f": {kept}" if kept else ""))
+    return RunResult(summary, out_dir, complete, text)
+
+
+def _row_checker(comp, path, overrides, seed):
+    """A function that checks one outcome row against the model's invariants (``--check``), or raises."""
+    from negsim.montecarlo.invariants import check_replicate
+
+    label = " ".join([str(path), *(f"--set {o!r}" for o in overrides or [])])
+
+    def checker(row: dict) -> None:
+        check_replicate(comp, seed, row["replicate"], row, scenario=label)
+
+    return checker
+
+
+def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
+    """Run the replicates on ``ex`` into ``order``, with a progress bar when ``bar_label`` is given.
+
+    First ``runs`` replicates, then (with ``precision``) more in batches until every headline half-width is below it or
+    ``max_runs`` is reached.
+
+    Returns ``(complete, write_error, died)``: an interrupt, a failed write or a dead worker stops the run and is reported,
+    never raised, so that the rows already finished are saved.
+    """
+    from negsim.montecarlo.pool import WorkerDied
+    from negsim.montecarlo.runner import chunks, interrupts_deferred
+
     bar = None
-    if progress:
+    if bar_label is not None:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=runs, unit="rep", desc=comp.name, file=sys.stderr, dynamic_ncols=True)
-    complete = True
-    write_error = died = None
-    started = dt.datetime.now(dt.UTC)
+        bar = tqdm(total=runs, unit="rep", desc=bar_label, file=sys.stderr, dynamic_ncols=True)
+    complete, write_error, died = True, None, None
     done, batch, finished = 0, runs, False
     try:
         while batch > 0:
@@ -265,54 +305,38 @@ def _run(
     except KeyboardInterrupt:
         complete = False
     except OSError as e:  # disk full or the folder vanished: keep what was written, say so
-        complete = False
-        write_error = e
+        complete, write_error = False, e
     except WorkerDied as e:  # a worker killed from outside (the OOM killer): keep the finished rows, say so
-        complete = False
-        died = e
+        complete, died = False, e
     finally:
         stop.saving()  # a Ctrl-C from here on waits until the results are written
         ex.close(kill=not finished)  # after an interrupt or an error, the chunks in progress are dropped at once
         if bar:
             bar.close()
-    n = order.count
-    summary = acc.result() if n else {"replicates": 0}
-    summary["complete"] = complete
-    if precision is not None and n:
-        hw = _half_width(summary)
-        summary["precision"] = {
-            "target": precision,
-            "half_width": hw,
-            "reached": hw < precision,
-            "replicates": n,
-            "max_runs": max_runs,
-        }
-    title = comp.scenario.title or comp.name
-    text = format_summary(summary, title, comp.horizon, comp.period) if n else "no replicate finished"
-    if not complete and n:  # the header must not read as a full run
+    return complete, write_error, died
+
+
+def _run_text(summary, comp, runs, n, complete, precision) -> str:
+    """The summary text of a run of ``n`` replicates (of ``runs`` requested).
+
+    It is marked when the run was interrupted and followed by the precision reached when ``--precision`` was asked for.
+    """
+    from negsim.report.summary import format_summary
+
+    if not n:
+        return "no replicate finished"
+    text = format_summary(summary, comp.scenario.title or comp.name, comp.horizon, comp.period)
+    if not complete:  # the header must not read as a full run
         head, _, rest = text.partition("\n")
         text = f"{head} of {runs:,} requested (INTERRUPTED: the figures cover only these)\n{rest}"
-    if precision is not None and n:
+    if precision is not None:
         pr = summary["precision"]
         text += f"\n\nPrecision: every headline 95% half-width is {pr['half_width']:.4f} after {n:,} replicates " + (
-            "(target reached)." if pr["reached"] else f"(target {precision} NOT reached: stopped at --max-runs {max_runs:,})."
+            "(target reached)."
+            if pr["reached"]
+            else f"(target {precision} NOT reached: stopped at --max-runs {pr['max_runs']:,})."
         )
-    if out_dir:
-        try:
-            info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
-            info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
-            info["allow_outside"] = allow_outside
-            write_error = _finish_run(out_dir, table, summary, comp, info, write_error) or write_error
-        except OSError as e:
-            write_error = write_error or e
-        if write_error is not None:
-            raise UsageError(f"cannot write to {out_dir}: {write_error.strerror or write_error}; {_kept_rows(out_dir)}")
-    if died is not None:
-        kept = (
-            f"the {n:,} finished replicates are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)" if out_dir else ""
-        )
-        raise UsageError(f"{died}; the run stopped" + (f": {kept}" if kept else ""))
-    return RunResult(summary, out_dir, complete, text)
+    return text
 
 
 def _fresh(path: Path):

@@ -71,3 +71,18 @@ def test_no_module_imports_another_modules_private_names():
             ):
                 bad.append(f"{path.name}:{node.lineno} uses {imported[node.value.id]}.{node.attr}")
     assert not bad, "private names taken across modules:\n" + "\n".join(bad)
+
+
+MAX_FUNCTION_LINES = 80  # the compiled kernel (negsim/model/_nash.pyx) is Cython, outside this scan
+
+
+def test_no_function_is_longer_than_80_lines():
+    """Functions short enough to read at once: any def over the limit is named with its length."""
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "split these functions:\n" + "\n".join(long)

@@ -100,8 +100,21 @@ def check_row(row: dict, comp=None) -> list[str]:
     b = {k: _bool(row, k, p) for k in ("reached", "complete", "ratified", "in_force", "survived")}
     if any(v is None for v in b.values()):
         return p
+    _stages(row, b, p, comp)
+    _counts(row, b, p)
+    entry = _entry(row, b, p, comp)
+    _breakdown(row, b, p, comp, entry)
+    _end_of_talks(row, p)
+    _counters_and_trust(row, b, p)
+    if comp is not None:
+        _names(row, p, comp)
+    _fronts(row, b, p)
+    return p
+
+
+def _stages(row: dict, b: dict, p: list[str], comp) -> None:
+    """The stages nest (survived, in force, ratified, complete each need an agreement) and agree with the end of the talks."""
     reached, complete, ratified, in_force, survived = (b[k] for k in ("reached", "complete", "ratified", "in_force", "survived"))
-    # the stages nest
     if survived and not in_force:
         p.append("survived but not in force")
     if in_force and not reached:
@@ -124,7 +137,11 @@ def check_row(row: dict, comp=None) -> list[str]:
             p.append(f"reached is {reached} but issues_agreed is {issues}")
         if comp is not None and not 0 <= issues <= comp.k:
             p.append(f"issues_agreed is {issues}, outside 0..{comp.k}")
-    # counts nest
+
+
+def _counts(row: dict, b: dict, p: list[str]) -> None:
+    """The pact counts nest and agree with the flags; ratification fails only for something signed."""
+    reached, ratified, in_force, survived = b["reached"], b["ratified"], b["in_force"], b["survived"]
     signed, live, alive = (_int(row, k, p) for k in ("pacts_signed", "pacts_in_force", "pacts_surviving"))
     if None not in (signed, live, alive):
         if not signed >= live >= alive >= 0:
@@ -135,45 +152,57 @@ def check_row(row: dict, comp=None) -> list[str]:
             p.append(f"in_force is {in_force} but pacts_in_force is {live}")
         if survived != (alive > 0):
             p.append(f"survived is {survived} but pacts_surviving is {alive}")
-    # ratification
     failed = row.get("ratification_failed_actor", "")
     if ratified != (reached and not failed):
         p.append(f"ratified is {ratified} with reached {reached} and ratification_failed_actor {failed!r}")
     if failed and not reached:
         p.append(f"ratification failed in {failed} but nothing was signed")
-    # entry into force
+
+
+def _entry(row: dict, b: dict, p: list[str], comp) -> int | None:
+    """An entry period is set exactly when a pact entered into force, and lies before the horizon; returns it."""
     entry = _int(row, "entry_period", p, optional=True)
-    if in_force != _set(row, "entry_period"):
-        p.append(f"entry_period {row.get('entry_period')!r} with in_force {in_force}")
+    if b["in_force"] != _set(row, "entry_period"):
+        p.append(f"entry_period {row.get('entry_period')!r} with in_force {b['in_force']}")
     if entry is not None:
         if entry < 0:
             p.append(f"entry_period is {entry}")
         if comp is not None and entry >= comp.horizon:
             p.append(f"entry_period {entry} is not before the horizon {comp.horizon}")
-    # breakdown
+    return entry
+
+
+def _breakdown(row: dict, b: dict, p: list[str], comp, entry: int | None) -> None:
+    """The breakdown fields are set exactly when a pact in force broke down, after entry, for a known cause and reason."""
+    in_force, survived = b["in_force"], b["survived"]
     broke = in_force and not survived
     for key in BREAKDOWN_FIELDS:
         if key == "breakdown_issue":
             continue  # an incident ends a pact on no particular issue
         if _set(row, key) != broke:
             p.append(f"{key} is {row.get(key)!r} with in_force {in_force} and survived {survived}")
-    if broke and _set(row, "breakdown_period"):
-        period = _int(row, "breakdown_period", p)
-        if period is not None:
-            if entry is not None and period <= entry:
-                p.append(f"breakdown in period {period}, not after entry into force (period {entry})")
-            if period < 1 or (comp is not None and period > comp.horizon):
-                p.append(f"breakdown_period {period} is outside the compliance periods")
-        cause, reason = row.get("breakdown_cause"), row.get("breakdown_reason")
-        if cause not in BREAKDOWN_REASONS:
-            p.append(f"breakdown_cause {cause!r} is not one of {', '.join(BREAKDOWN_REASONS)}")
-        elif reason not in BREAKDOWN_REASONS[cause]:
-            p.append(f"breakdown_reason {reason!r} does not go with cause {cause!r}")
-        if cause != "incident" and not _set(row, "breakdown_issue"):
-            p.append(f"breakdown by {cause} names no issue")
-    elif _set(row, "breakdown_issue"):
-        p.append(f"breakdown_issue {row.get('breakdown_issue')!r} although no pact broke down")
-    # veto / walk-out
+    if not (broke and _set(row, "breakdown_period")):
+        if _set(row, "breakdown_issue"):
+            p.append(f"breakdown_issue {row.get('breakdown_issue')!r} although no pact broke down")
+        return
+    period = _int(row, "breakdown_period", p)
+    if period is not None:
+        if entry is not None and period <= entry:
+            p.append(f"breakdown in period {period}, not after entry into force (period {entry})")
+        if period < 1 or (comp is not None and period > comp.horizon):
+            p.append(f"breakdown_period {period} is outside the compliance periods")
+    cause, reason = row.get("breakdown_cause"), row.get("breakdown_reason")
+    if cause not in BREAKDOWN_REASONS:
+        p.append(f"breakdown_cause {cause!r} is not one of {', '.join(BREAKDOWN_REASONS)}")
+    elif reason not in BREAKDOWN_REASONS[cause]:
+        p.append(f"breakdown_reason {reason!r} does not go with cause {cause!r}")
+    if cause != "incident" and not _set(row, "breakdown_issue"):
+        p.append(f"breakdown by {cause} names no issue")
+
+
+def _end_of_talks(row: dict, p: list[str]) -> None:
+    """Talks that ended in agreement name no veto; talks that did not name who stopped them, on what, under which rule."""
+    end = row.get("end_cause")
     if end == "agreement":
         for key in VETO_FIELDS:
             if _set(row, key):
@@ -186,12 +215,14 @@ def check_row(row: dict, comp=None) -> list[str]:
             p.append(f"veto_reason {row['veto_reason']!r} is not one of {', '.join(VETO_REASONS)}")
     if end == "walkout" and not _set(row, "walkout_actor"):
         p.append("talks ended by walk-out but walkout_actor is empty")
-    # compliance counters
+
+
+def _counters_and_trust(row: dict, b: dict, p: list[str]) -> None:
+    """Compliance counters are non-negative and zero without a pact in force; the final trust is a share."""
     for key in COUNTERS:
         n = _int(row, key, p)
-        if n is not None and (n < 0 or (n > 0 and not in_force)):
-            p.append(f"{key} is {n} with in_force {in_force}")
-    # trust
+        if n is not None and (n < 0 or (n > 0 and not b["in_force"])):
+            p.append(f"{key} is {n} with in_force {b['in_force']}")
     if _set(row, "final_trust"):
         try:
             t = float(row["final_trust"])
@@ -200,16 +231,21 @@ def check_row(row: dict, comp=None) -> list[str]:
         else:
             if not 0.0 <= t <= 1.0:
                 p.append(f"final_trust {t} is outside [0, 1]")
-    # names exist
-    if comp is not None:
-        codes, names = set(comp.codes), set(comp.issues)
-        for key in ("veto_actor", "walkout_actor", "ratification_failed_actor"):
-            if _set(row, key) and row[key] not in codes:
-                p.append(f"{key} {row[key]!r} is not an actor of the scenario")
-        for key in ("veto_issue", "breakdown_issue"):
-            if _set(row, key) and row[key] not in names:
-                p.append(f"{key} {row[key]!r} is not an issue in play")
-    # fronts
+
+
+def _names(row: dict, p: list[str], comp) -> None:
+    """Every actor and issue a row names exists in the compiled scenario ``comp``."""
+    codes, names = set(comp.codes), set(comp.issues)
+    for key in ("veto_actor", "walkout_actor", "ratification_failed_actor"):
+        if _set(row, key) and row[key] not in codes:
+            p.append(f"{key} {row[key]!r} is not an actor of the scenario")
+    for key in ("veto_issue", "breakdown_issue"):
+        if _set(row, key) and row[key] not in names:
+            p.append(f"{key} {row[key]!r} is not an issue in play")
+
+
+def _fronts(row: dict, b: dict, p: list[str]) -> None:
+    """Each front's flags are set together and nest inside the row's own (agreed before survived, within the pact)."""
     for f in FRONTS:
         a_key, s_key = f"{f}_agreed", f"{f}_survived"
         if a_key not in row and s_key not in row:
@@ -224,13 +260,12 @@ def check_row(row: dict, comp=None) -> list[str]:
             continue
         if fs and not fa:
             p.append(f"front {f} survived but was never agreed")
-        if fa and not reached:
+        if fa and not b["reached"]:
             p.append(f"front {f} agreed but no agreement reached")
-        if fs and not survived:
+        if fs and not b["survived"]:
             p.append(f"front {f} survived but no pact did")
-        if complete and not fa:
+        if b["complete"] and not fa:
             p.append(f"every issue agreed but front {f} is not")
-    return p
 
 
 def _unit(name: str, a: np.ndarray, p: list[str], nan_ok: bool = False) -> None:

@@ -307,43 +307,13 @@ def sweep(
     name = base.name
     if precision is not None and not 0 < precision < 0.5:
         raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.02)")
-    # compile every point first: a bad value fails before any work starts
-    comps, problems = {}, []
-    for p, point in enumerate(points):
-        ov = list(overrides or []) + [f"{k}={_fmt(v)}" for k, v in point.items()]
-        try:
-            comps[p] = load_compiled(scenario, ov, allow_outside=allow_outside)
-        except ScenarioError as e:
-            problems += [
-                Problem(f"point {p} ({', '.join(f'{k}={v}' for k, v in point.items())})", q.path, q.message) for q in e.problems
-            ]
-    if problems:
-        raise ScenarioError(problems[:20])
+    comps = _compile_points(scenario, points, overrides, allow_outside)
     # the executor too: an unreachable --scheduler must not leave a results folder behind
     ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
     sig = _signature(str(scenario), specs, runs, seed, design, samples)
     sig["precision"] = precision
     sig["overrides"] = list(overrides or [])  # --resume with other --set changes would mix two sweeps
-    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    manifest = {
-        "kind": "sweep",
-        "negsim_version": __version__,
-        "scenario": str(scenario),
-        "scenario_name": name,
-        "signature": sig,
-        "params": [s.path for s in specs],
-        "points": points,
-        "runs": runs,
-        "seed": seed,
-        "design": design,
-        "common_random_numbers": True,
-        "complete": False,
-        "started": started,
-        "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
-        "files": {},
-        "writing": list(SWEEP_FILES),
-        "parts": PARTS_RULE,
-    }
+    manifest = _first_manifest(scenario, name, sig, specs, points, runs, seed, design)
     try:
         out, resumed = _prepare_dir(out, name, sig, resume, force, manifest)
         if not resumed or not os.path.lexists(out / "scenario.resolved.yaml"):  # a sweep killed before writing it gets it now
@@ -373,6 +343,50 @@ def sweep(
             f"free some space, then rerun with --resume --out {out}"
         ) from None
     return SweepResult(out, points, True, nrows, table)
+
+
+def _compile_points(scenario, points: list[dict], overrides, allow_outside: bool) -> dict:
+    """Every design point compiled (point index -> compiled scenario), so that a bad value fails before any work starts.
+
+    The problems of all points are reported together (the first 20).
+    """
+    from negsim.scenario.load import load_compiled
+
+    comps, problems = {}, []
+    for p, point in enumerate(points):
+        ov = list(overrides or []) + [f"{k}={_fmt(v)}" for k, v in point.items()]
+        try:
+            comps[p] = load_compiled(scenario, ov, allow_outside=allow_outside)
+        except ScenarioError as e:
+            problems += [
+                Problem(f"point {p} ({', '.join(f'{k}={v}' for k, v in point.items())})", q.path, q.message) for q in e.problems
+            ]
+    if problems:
+        raise ScenarioError(problems[:20])
+    return comps
+
+
+def _first_manifest(scenario, name: str, sig: dict, specs, points: list[dict], runs: int, seed: int, design: str) -> dict:
+    """The manifest a sweep writes before its first replicate (``complete`` false, no files yet)."""
+    return {
+        "kind": "sweep",
+        "negsim_version": __version__,
+        "scenario": str(scenario),
+        "scenario_name": name,
+        "signature": sig,
+        "params": [s.path for s in specs],
+        "points": points,
+        "runs": runs,
+        "seed": seed,
+        "design": design,
+        "common_random_numbers": True,
+        "complete": False,
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv and sys.argv[0] else "",
+        "files": {},
+        "writing": list(SWEEP_FILES),
+        "parts": PARTS_RULE,
+    }
 
 
 # what a sweep writes (besides manifest.json, parts/ and their .tmp temporaries)

@@ -204,7 +204,7 @@ class CompiledScenario:
 
     # -- parameters ------------------------------------------------------------------
     def _build_params(self, sc: Scenario) -> None:
-        n, k = self.n, self.k
+        """Collect every parameter with the array slot it fills, in draw order, then lay out the arrays."""
         params: list[Param] = []
         slots: list[tuple[str, tuple]] = []
 
@@ -212,7 +212,7 @@ class CompiledScenario:
             params.append(p)
             slots.append((array, index))
 
-        zero = parse_param(0.0)
+        n, k = self.n, self.k
         self._shapes = {
             "pos": (n, k),
             "sal": (n, k),
@@ -221,6 +221,24 @@ class CompiledScenario:
             "us_presence": (len(self.regions),),
             "difficulty": (k,),
         }
+        zero = parse_param(0.0)
+        self._actor_params(sc, add, zero)
+        self._scalar_params(sc, add, zero)
+        nact = self._event_params(sc, add, zero)
+        self._shapes.update(
+            {
+                "ev_value": (nact,),
+                "ev_hazard": (len(self.events),),
+                "ev_severity": (len(self.events),),
+                "scal": (len(self._scalar_names),),
+            }
+        )
+        for name in ACTOR_ARRAYS:
+            self._shapes[name] = (n,)
+        self._layout(params, slots)
+
+    def _actor_params(self, sc: Scenario, add, zero: Param) -> None:
+        """Each actor's traits, positions, saliences, red lines and trust; then US presence and difficulty."""
         for i, c in enumerate(self.codes):
             a = sc.actors[c]
             for name, p in (
@@ -245,6 +263,9 @@ class CompiledScenario:
             add("us_presence", (r,), sc.us_presence.get(reg, parse_param(1.0)))
         for j, iid in enumerate(self.issues):
             add("difficulty", (j,), sc.issues[iid].difficulty)
+
+    def _scalar_params(self, sc: Scenario, add, zero: Param) -> None:
+        """The scenario-wide scalars: pact, talks, compliance and each voting body's rule."""
         t, c = sc.talks, sc.compliance
         scal = {
             "verification": sc.pact.verification, "mediator_bias": t.mediator_bias,
@@ -263,7 +284,9 @@ class CompiledScenario:
         self._scalar_names = list(scal)
         for j, s in enumerate(self._scalar_names):
             add("scal", (j,), scal[s])
-        # events
+
+    def _event_params(self, sc: Scenario, add, zero: Param) -> int:
+        """Each event's values, hazard and severity; sets self.events and returns the number of actions."""
         events = []
         nact = 0
         for e_i, ev in enumerate(sc.events):
@@ -286,28 +309,27 @@ class CompiledScenario:
             events.append(EventSpec(e_i, ev.at, repeat, label, tuple(actions), inc, ev.round))
         self.events = events
         self.round_events = any(e.round is not None for e in events)
-        self._shapes.update(
-            {"ev_value": (nact,), "ev_hazard": (len(events),), "ev_severity": (len(events),), "scal": (len(self._scalar_names),)}
-        )
-        for name in ACTOR_ARRAYS:
-            self._shapes[name] = (n,)
+        return nact
+
+    def _layout(self, params: list[Param], slots: list[tuple[str, tuple]]) -> None:
+        """Base arrays hold the fixed values; the random ones are scattered in per replicate."""
+        n = self.n
         self.plan = SamplePlan(params)
         self._params = params
         self._slots = slots
-        # base arrays hold the fixed values; random ones are scattered in per replicate
         self._base = {name: np.zeros(shape) for name, shape in self._shapes.items()}
         self._base["red"][:] = np.nan
         self._base["trust"][np.diag_indices(n)] = 1.0
         for p, (arr, index) in zip(params, slots, strict=True):
             self._base[arr][index] = p.args[0] if p.fixed else np.nan
-        self._scatter = {}
+        scatter: dict[str, tuple[list, list]] = {}
         for v, (p, (arr, index)) in enumerate(zip(params, slots, strict=True)):
             if not p.fixed:
                 flat = np.ravel_multi_index(index, self._shapes[arr])
-                self._scatter.setdefault(arr, ([], []))
-                self._scatter[arr][0].append(flat)
-                self._scatter[arr][1].append(v)
-        self._scatter = {a: (np.array(f), np.array(v)) for a, (f, v) in self._scatter.items()}
+                scatter.setdefault(arr, ([], []))
+                scatter[arr][0].append(flat)
+                scatter[arr][1].append(v)
+        self._scatter = {a: (np.array(f), np.array(v)) for a, (f, v) in scatter.items()}
         self.n_random = sum(not p.fixed for p in params)
 
     def draw(self, rng: np.random.Generator) -> World:
