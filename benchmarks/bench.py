@@ -92,7 +92,7 @@ def bench_phases(n: int = 300) -> dict:
     from negsim.model.compliance import comply
     from negsim.model.model import NegotiationModel
     from negsim.model.negotiation import negotiate
-    from negsim.model.ratification import ratify
+    from negsim.model.ratification import sign
     from negsim.montecarlo.runner import CSVRows, replicate_rng, single_threaded_blas
     from negsim.montecarlo.stats import Summary
 
@@ -108,9 +108,9 @@ def bench_phases(n: int = 300) -> dict:
             t1 = time.perf_counter()
             talks = negotiate(m)
             t2 = time.perf_counter()
-            rat = ratify(m, talks) if talks.reached else None
+            rat = sign(m, talks) if talks.reached else None
             t3 = time.perf_counter()
-            if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any():
+            if rat is not None:  # the periods: the legislatures' votes as they fall due, then compliance
                 comply(m, talks, rat)
             t4 = time.perf_counter()
             # the outcome row as the runner builds it (this replays the replicate: only the

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from negsim import api  # noqa: E402
 from negsim.montecarlo.runner import run_many  # noqa: E402
-from negsim.montecarlo.stats import paired_difference, wilson  # noqa: E402
+from negsim.montecarlo.stats import Z95, paired_difference, wilson  # noqa: E402
 
 SCENARIOS = [
     "us_drawdown", "new_start_linkage", "polish_belarusian_limits", "draft_treaty_2021", "option_a_elections",
@@ -37,23 +37,38 @@ def _pct(k: int, n: int) -> str:
 
 def scenario_table(runs: int, seed: int) -> None:
     """Per scenario: agreement, first-round share, ratified given agreed, hold-ups."""
-    print(f"{'scenario':28} {'P(agreement in full)':24} {'round-1 share':22} {'P(ratified | agreed)':24} hold-ups")
+    print(f"{'scenario':28} {'P(agreement in full)':24} {'P(any part agreed)':24} {'round-1 share':22} "
+          f"{'P(ratified | any part)':24} {'legislature hold-up':22} hold-ups at the table")  # fmt: skip
     for name in SCENARIOS:
         rows = _rows(name, runs=runs, seed=seed)
-        agreed = [r for r in rows if r["complete"]]
+        full = [r for r in rows if r["complete"]]
+        agreed = [r for r in rows if r["reached"]]
         first = sum(r["rounds"] == 1 for r in agreed)
         ratified = sum(r["ratified"] for r in agreed)
+        leg = sum(bool(r["ratification_holdout_actor"]) for r in agreed)
         held = collections.Counter((r["holdout_actor"], r["holdout_how"] or "not bought off") for r in rows if r["holdout_actor"])
         top = ", ".join(f"{a} {how} {n / len(rows):.0%}" for (a, how), n in held.most_common(3)) or "-"
-        print(f"{name:28} {_pct(len(agreed), len(rows)):24} {_pct(first, len(agreed)):22} {_pct(ratified, len(agreed)):24} {top}")
+        print(f"{name:28} {_pct(len(full), len(rows)):24} {_pct(len(agreed), len(rows)):24} {_pct(first, len(agreed)):22} "
+              f"{_pct(ratified, len(agreed)):24} {_pct(leg, len(agreed)):22} {top}")  # fmt: skip
 
 
 def paired(name: str, a: list[str], b: list[str], runs: int, seed: int, label: str) -> None:
-    """P(agreement) under b minus under a, paired by replicate (the same draws up to the changed parameters)."""
+    """Each headline probability under b minus under a, paired by replicate (the same draws up to the changed parameters)."""
     ra, rb = _rows(name, a, runs, seed), _rows(name, b, runs, seed)
-    d = paired_difference([r["complete"] for r in ra], [r["complete"] for r in rb])
-    print(f"{label}: {d['a']:.1%} -> {d['b']:.1%}, paired difference {d['diff'] * 100:+.1f} pp "
-          f"[{d['lo'] * 100:+.1f}, {d['hi'] * 100:+.1f}] ({d['discordant']} discordant pairs)")  # fmt: skip
+    print(label + ":")
+    for key, what in (("complete", "P(agreement)"), ("reached", "P(any part agreed)"), ("ratified", "P(ratified)"),
+                      ("survived", "P(survives)")):  # fmt: skip
+        d = paired_difference([bool(r[key]) for r in ra], [bool(r[key]) for r in rb])
+        print(f"  {what:20} {d['a']:.1%} -> {d['b']:.1%}, paired difference {d['diff'] * 100:+.1f} pp "
+              f"[{d['lo'] * 100:+.1f}, {d['hi'] * 100:+.1f}] ({d['discordant']} discordant pairs)")  # fmt: skip
+    diff = [int(y["pacts_signed"]) - int(x["pacts_signed"]) for x, y in zip(ra, rb, strict=True)]
+    mean = sum(diff) / len(diff)
+    sd = (sum((v - mean) ** 2 for v in diff) / max(len(diff) - 1, 1)) ** 0.5
+    half = Z95 * sd / len(diff) ** 0.5
+    mean_a = sum(int(x["pacts_signed"]) for x in ra) / len(ra)
+    print(
+        f"  {'pacts signed (mean)':20} {mean_a:.2f} -> {mean_a + mean:.2f}, paired difference {mean:+.2f} [{mean - half:+.2f}, {mean + half:+.2f}]"
+    )
 
 
 def main(argv=None) -> int:

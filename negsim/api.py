@@ -21,6 +21,7 @@ from negsim.errors import ScenarioError, UsageError
 from negsim.montecarlo.folder import releases_locks as _releases_locks
 from negsim.montecarlo.folder import sha256, write_result
 from negsim.montecarlo.outdir import COMPARE_FILES, RUN_FILES, command_line, prepare_out_dir
+from negsim.montecarlo.stats import HEADLINE
 from negsim.paths import resolve_scenario_path, scenario_dirs
 from negsim.scenario.load import load_compiled as load
 from negsim.scenario.load import shadowed_by_events
@@ -125,7 +126,7 @@ def _check_run_options(runs: int, seed: int, jobs: int) -> None:
         raise UsageError("--seed must be a non-negative integer")
 
 
-HEADLINE_KEYS = ("reached", "ratified", "in_force", "survived")
+HEADLINE_KEYS = tuple(key for key, _ in HEADLINE)
 
 
 def _half_width(summary: dict) -> float:
@@ -480,7 +481,7 @@ def scenario_table(
         who = f"{top[0]} ({top[1] / runs:.0%})" if top else "-"
         question = (comp.scenario.question or comp.scenario.title).replace("|", "/")
         signed = f"{res.summary['pacts_signed_mean']:.1f} of {comp.n_pacts}"
-        rows.append(f"| `{comp.name}` | {question} | {_cell(pr['reached'])} | {_cell(pr['survived'])} | {signed} | {who} |")
+        rows.append(f"| `{comp.name}` | {question} | {_cell(pr['complete'])} | {_cell(pr['survived'])} | {signed} | {who} |")
     rows.append("")
     rows.append(
         f"_{runs:,} replicates per scenario, seed {seed}; regenerate with "
@@ -573,12 +574,7 @@ def compare(
     lines = [f"A: {Path(str(a)).stem}: {comp_a.scenario.title or comp_a.name}", f"B: {Path(str(b if b is not None else a)).stem}" + (f" with {' '.join(overrides_b)}" if overrides_b else f": {comp_b.scenario.title or comp_b.name}"),
              f"{runs:,} paired replicates (common random numbers, seed {seed})", "",
              f"  {'':<24} {'A':>7} {'B':>7} {'B - A':>8}   95% CI of the difference"]  # fmt: skip
-    for key, label in (
-        ("reached", "P(agreement)"),
-        ("ratified", "P(ratified)"),
-        ("in_force", "P(in force)"),
-        ("survived", "P(survives to horizon)"),
-    ):
+    for key, label in HEADLINE:
         d = paired_difference([bool(r[key]) for r in ra], [bool(r[key]) for r in rb])
         result["differences"][key] = d
         pa, pb, mean, lo, hi = d["a"], d["b"], d["diff"], d["lo"], d["hi"]

@@ -284,8 +284,9 @@ def _plot_parser(sub, sh: _Shared) -> None:
     pl.add_argument(
         "--prob",
         action="append",
-        choices=["reached", "ratified", "in_force", "survived", "complete"],
-        help="probability shown: the heatmap's (default survived); the line plot's, repeatable (default reached and survived)",
+        choices=["complete", "reached", "ratified", "in_force", "survived"],
+        help="probability shown: the heatmap's (default survived); the line plot's, repeatable (default complete and "
+        "survived). complete: the package agreed in full (P(agreement)); reached: any part agreed",
     )
 
 
@@ -409,7 +410,7 @@ def _cmd_plot(args) -> int:
         x=args.x,
         y=args.y,
         by=args.by,
-        probs=tuple(args.prob or ("reached", "survived")),
+        probs=tuple(args.prob or ("complete", "survived")),
         prob=args.prob[0] if args.prob else "survived",
     )
     for f in files:
@@ -638,6 +639,10 @@ def _verdict(row: dict) -> str:
         }
         how = paid.get(row["holdout_how"], "never bought off")
         parts.append(f"{row['holdout_actor']} held out for {float(row['holdout_demand']):.3f} ({how})")
+    if row.get("ratification_holdout_actor"):
+        got = "then was paid" if row["ratification_holdout_paid"] is True else "then gave way unpaid"
+        parts.append(f"{row['ratification_holdout_actor']}'s legislature held the signed text for "
+                     f"{float(row['ratification_holdout_periods']):.1f} periods ({got})")  # fmt: skip
     if not row["in_force"] and row["ratified"]:
         parts.append("ratified, but it would enter into force only after the horizon")
     elif not row["in_force"]:

@@ -60,9 +60,9 @@ def _aspirations(monkeypatch, comp, seed=3, i=0):
     seen = []
     votes = negotiation._votes
 
-    def spy(t, x, asp, res):
+    def spy(t, x, asp, res, lag):
         seen.append(asp.copy())
-        return votes(t, x, asp, res)
+        return votes(t, x, asp, res, lag)
 
     monkeypatch.setattr(negotiation, "_votes", spy)
     _, model = run_replicate(comp, seed, i, trace=True)
@@ -229,11 +229,56 @@ def test_protocol_variants_run(mini, ov):
 
 
 def test_ratification_failure_kills_pact_under_all_rule(mini):
-    ov = QUIET + ["actors.BBB.ratification={required: true, threshold: 0.99, support: 0.1, sensitivity: 0}"]
-    row, _ = one(mini, ov)
+    """An election between signature and the vote turns BBB's legislature against the signed text (two-level game)."""
+    ov = QUIET + [
+        "actors.BBB.ratification={required: true, threshold: 0.5, support: 0.9, sensitivity: 0.2, delay: 3}",
+        "events=[{at: 1, set: {actors.BBB.ratification.support: 0.1}, label: election}]",
+    ]
+    row, model = one(mini, ov)
     assert row["reached"] and not row["ratified"] and row["ratification_failed_actor"] == "BBB"
+    assert not row["in_force"]
+    assert any("BBB's legislature FAILS to ratify" in line for line in model.lines)
     row2, _ = one(mini, ov + ["pact.entry_into_force=ratifiers"])
     assert row2["in_force"]
+    calm, _ = one(
+        mini, QUIET + ["actors.BBB.ratification={required: true, threshold: 0.5, support: 0.9, sensitivity: 0.2, delay: 3}"]
+    )
+    assert calm["ratified"] and calm["in_force"]
+
+
+def test_executive_refuses_a_text_outside_its_legislatures_win_set(mini):
+    """A legislature that can never reach its threshold leaves an empty win-set: the executive refuses at the table."""
+    row, _ = one(mini, QUIET + ["actors.BBB.ratification={required: true, threshold: 0.99, support: 0.1, sensitivity: 0}"])
+    assert not row["reached"]
+    assert row["veto_reason"] == "outside_win_set" and row["veto_actor"] == "BBB"
+
+
+RAT_AAA = "actors.AAA.ratification={required: true, threshold: 0.5, support: 0.5, sensitivity: 1%s}"
+
+
+def _agreed_cap(mini, extra: str) -> float:
+    row, model = one(mini, QUIET + ["talks.proposal=nash", RAT_AAA % extra])
+    assert row["reached"], row
+    last = [line for line in model.lines if "proposes" in line][-1]
+    return float(last.split("cap=")[1].split(",")[0])
+
+
+def test_a_hawkish_legislature_ties_its_executives_hands(mini):
+    """AAA's legislature wants a lower cap on AAA than its executive (0.1 vs 0.2): the agreed cap moves toward it (Putnam)."""
+    assert _agreed_cap(mini, ", positions: {cap: 0.1}") <= _agreed_cap(mini, "") - 0.05
+
+
+def test_a_legislature_holds_the_signed_text_and_is_paid(mini):
+    """A legislature with a thin surplus holds the signed text (the Sweden precedent): its vote comes later, and it is paid."""
+    row, model = one(mini, QUIET + ["talks.proposal=nash", "actors.AAA.spoiler=0.3", "actors.AAA.cohesion=0", RAT_AAA % ""])
+    assert row["ratification_holdout_actor"] == "AAA" and row["ratification_holdout_paid"] is True
+    held = float(row["ratification_holdout_periods"])
+    assert held > 1.0
+    assert float(row["ratification_times"].split("AAA=")[1]) >= held
+    assert row["ratified"]
+    assert any("AAA's legislature holds the signed text" in line and "BBB pays it" in line for line in model.lines)
+    plain, _ = one(mini, QUIET + ["talks.proposal=nash", RAT_AAA % ""])
+    assert plain["ratification_holdout_actor"] == ""
 
 
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):

@@ -101,12 +101,12 @@ def test_outcomes_bars_are_the_summary_probabilities(run_dir):
     bars_ax, hist_ax = fig.axes[:2]
     summary = json.loads((run_dir / "summary.json").read_text())["probabilities"]
     heights = [p.get_height() for p in bars_ax.patches]
-    assert heights == pytest.approx([summary[k]["p"] for k in ("reached", "ratified", "in_force", "survived")])
+    assert heights == pytest.approx([summary[k]["p"] for k in ("complete", "reached", "ratified", "in_force", "survived")])
     # error bars span the Wilson interval
     bars = next(c for c in bars_ax.containers if hasattr(c, "errorbar"))
     segments = bars.errorbar.lines[2][0].get_segments()
     assert [(s[0][1], s[1][1]) for s in segments] == [
-        pytest.approx((summary[k]["lo"], summary[k]["hi"])) for k in ("reached", "ratified", "in_force", "survived")
+        pytest.approx((summary[k]["lo"], summary[k]["hi"])) for k in ("complete", "reached", "ratified", "in_force", "survived")
     ]
     assert "us_drawdown" in fig._suptitle.get_text() and "120 replicates" in fig._suptitle.get_text()
     assert bars_ax.get_ylabel() and hist_ax.get_ylabel()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim.model.events import fire_hazards, fire_timed, incident_trust
-from negsim.model.ratification import pact_margins
+from negsim.model.ratification import pact_margins, vote
 
 
 @dataclass
@@ -43,10 +43,10 @@ class ComplianceResult:
 
 
 def comply(m, talks, rat) -> ComplianceResult:
-    """Run the compliance periods 1..horizon for the pacts in force."""
+    """Run periods 1..horizon: events, the legislatures' votes that fall due, then compliance of the pacts in force."""
     comp, world, rng = m.comp, m.world, m.rng
     scal = world.scal
-    pairs = rat.members
+    pairs = rat.members  # updated in place as pacts enter into force (ratifiers only, under that rule)
     alive = rat.in_force & (rat.entry < comp.horizon)
     res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs))
     x = talks.x * talks.agreed
@@ -56,10 +56,16 @@ def comply(m, talks, rat) -> ComplianceResult:
         ob[comp.mutual] = pairs[p]
         owes[p] = (ob & (x[p] > 0)[:, None]).any(0)
     for t in range(1, comp.horizon + 1):
+        if not alive.any() and not rat.pending:
+            break
         m.period = t
-        m.broken_down = not alive.any()  # pacts entering after the horizon keep the loop going
+        m.broken_down = not alive.any() and any(b is not None for b in res.breakdowns)
         m.step()
         incidents = fire_timed(m, t) + fire_hazards(m, t)
+        if rat.pending:  # votes after this period's events: an election before the vote reaches it
+            was = rat.in_force.copy()
+            vote(m, talks, rat, t)
+            alive |= rat.in_force & ~was & (rat.entry < comp.horizon)
         live = alive & (rat.entry < t)
         if live.any():
             _period(m, t, pairs, live, alive, owes, x, talks, res)
@@ -71,8 +77,8 @@ def comply(m, talks, rat) -> ComplianceResult:
             if hit.any() and rng.random() < scal["incident_escalation"] * sev:
                 for p in np.flatnonzero(hit):
                     _break(m, res, alive, p, t, "incident", comp.codes[a] + "-" + comp.codes[b], "", "incident_escalated")
-        if not alive.any() and all(res.breakdowns[p] is not None or not rat.in_force[p] for p in range(len(pairs))):
-            break
+    if rat.pending:
+        vote(m, talks, rat, comp.horizon + 1)  # votes after the horizon still decide whether the pact was ratified
     return res
 
 

@@ -14,7 +14,8 @@ F_i(r) of the way down to its no-deal value ``res_i(r)``:
   offer; every time-dependent state reaches its no-deal value in the last round.
 - reciprocal (tit for tat, scaled by trust): opens at ``rate`` and gives up, each round, its mean
   trust in the other parties times what the others gave up last round (at least half the
-  linear pace); it reaches its no-deal value only if the others move.
+  linear pace) until the last round, when, like every shape, it accepts any text above its
+  no-deal value (a deal at the deadline beats no deal: Faratin et al.'s deadline rule).
 - categorical (003: "no concessions"): concedes at the linear pace on issues without a red
   line, but never on an issue it has drawn one on (its red line sits at its ideal point:
   :func:`negsim.model.valuation.red_line_bounds`).
@@ -54,6 +55,8 @@ def conceded(shape: np.ndarray, rate: np.ndarray, r: int, T: int, trust_bar: np.
         pace = np.maximum(others_last, (1.0 - rate) / (2 * max(T - 1, 1)))
         rise = np.clip(trust_bar * pace, 0.0, 1.0)
         f = np.where(recip, np.where(r > 1, np.minimum(before + rise, 1.0), rate), f)
+        if r >= T:  # the last chance: a text above its no-deal value beats no deal (Faratin et al.'s deadline)
+            f = np.where(recip, 1.0, f)
     return f
 
 

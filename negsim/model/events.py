@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 #: value ranges the model keeps each array in when an event moves it
-RANGES = {"reserve": (-1.0, 1.0), "softening": (-1.0, 2.0)}
+RANGES = {"reserve": (-1.0, 1.0), "softening": (-1.0, 2.0), "rat_sens": (0.0, 10.0)}
 
 
 def apply_actions(m, ev) -> list[str]:

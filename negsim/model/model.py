@@ -13,7 +13,7 @@ from negsim.model import _mesa
 from negsim.model.compliance import comply
 from negsim.model.events import fire_timed, incident_trust
 from negsim.model.negotiation import negotiate
-from negsim.model.ratification import ratify
+from negsim.model.ratification import sign
 from negsim.scenario.schema import FRONTS, SHAPES
 
 Model, Agent = _mesa.load()  # mesa.Model and mesa.Agent, without mesa's pandas/scipy/networkx parts
@@ -138,8 +138,8 @@ class NegotiationModel(Model):
             "holdout_price": talks.holdout.price if talks.holdout.bought_off else "",
             "holdout_payer": talks.holdout.payer,
         }
-        rat = ratify(self, talks) if talks.reached else None
-        comp_res = comply(self, talks, rat) if rat is not None and (rat.in_force & (rat.entry < comp.horizon)).any() else None
+        rat = sign(self, talks) if talks.reached else None
+        comp_res = comply(self, talks, rat) if rat is not None else None
         signed = talks.agreed.any(1) if talks.reached else np.zeros(len(talks.pairs), bool)
         out["pacts_signed"] = int(signed.sum())
         # states of the parties that signed nothing (parallel talks, bilateral bodies): who stayed out
@@ -149,10 +149,13 @@ class NegotiationModel(Model):
             candidates[comp.counterpart] = False
         per_state = comp.sequencing == "parallel" or comp.bilateral_member.any()  # states sign one by one
         out["holdouts"] = ";".join(comp.codes[i] for i in np.flatnonzero(candidates & ~signers)) if per_state else ""
+        # agreed in full: every issue, and every state that could sign did (partial: some steps, some of many pacts)
+        out["complete"] = out["complete"] and not out["holdouts"] and bool(signed.all())
         # ratified: every signatory whose legislature must approve did; in force: under the
         # entry-into-force rule, before the horizon
         out["ratified"] = bool(rat is not None and not rat.failed_actor)
         out["ratification_failed_actor"] = rat.failed_actor if rat is not None else ""
+        out.update(_ratification_columns(comp, rat))
         live = rat.in_force & (rat.entry < comp.horizon) if rat is not None else np.zeros(0, bool)
         out["in_force"] = bool(live.any())
         out["entry_period"] = int(rat.entry[live].min()) if out["in_force"] else ""
@@ -190,3 +193,19 @@ class NegotiationModel(Model):
                 out[f"{f}_survived"] = bool(surviving_issues[idx].all())
         out["events_fired"] = ";".join(sorted({label for _, label in self.event_log}))
         return out
+
+
+def _ratification_columns(comp, rat) -> dict:
+    """Each legislature's time to ratify (periods after signature) and the longest hold-up of the signed text."""
+    if rat is None:
+        return {"ratification_times": "", "ratification_holdout_actor": "", "ratification_holdout_demand": "",
+                "ratification_holdout_periods": "", "ratification_holdout_paid": ""}  # fmt: skip
+    h = rat.holdout
+    times = ";".join(f"{comp.codes[i]}={rat.time[i]:.2f}" for i in np.flatnonzero(rat.required))
+    return {
+        "ratification_times": times,
+        "ratification_holdout_actor": h.actor,
+        "ratification_holdout_demand": h.demand if h.actor else "",
+        "ratification_holdout_periods": h.periods if h.actor else "",
+        "ratification_holdout_paid": h.paid if h.actor else "",
+    }

@@ -20,6 +20,7 @@ from negsim.model import holdout, proposals, rules
 from negsim.model.concession import CATEGORICAL, aspiration, best_gain, conceded, reservation
 from negsim.model.events import fire_round
 from negsim.model.holdout import Holdout, veto_players
+from negsim.model.ratification import legislatures, winset_floor
 from negsim.model.valuation import (
     RED_LINE_TOL,
     contributions,
@@ -39,7 +40,7 @@ class Veto:
     issue: str = ""
     rule: str = ""
     party: str = ""
-    reason: str = ""  # red_line | below_threshold | below_aspiration | holdout | not_positive
+    reason: str = ""  # red_line | below_threshold | below_aspiration | outside_win_set | holdout | not_positive
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TalksResult:
     packages: int = 0
     holdout: Holdout = field(default_factory=Holdout)
     transfers: np.ndarray = None  # N side payments received (paid: negative), part of the deal's value
+    delay: np.ndarray = None  # N how far delay had lowered each state's no-deal value when it last agreed a package
 
     @property
     def reached(self) -> bool:
@@ -134,6 +136,7 @@ def negotiate(m) -> TalksResult:
         pairs=pairs,
         packages=len(packages),
         transfers=np.zeros(comp.n),
+        delay=np.zeros(comp.n),
     )
     alive = np.ones(len(pairs), bool)
     bonus = 0.0  # cascade softening, applied to peripheral-front packages once the source front is settled
@@ -204,6 +207,45 @@ class _Table:
     veto: np.ndarray  # N bool veto players
     parties: proposals.Parties
     penalty: np.ndarray | None
+    floor: np.ndarray  # N the gain each legislature must see for the text to be inside its win-set (-inf: none)
+    leg: _Legislature | None  # the legislatures with preferences of their own, as extra rows of the search
+    start: np.ndarray | None = None  # the compromise, the Nash search's first start (fixed while the table stands)
+
+
+@dataclass
+class _Legislature:
+    """Legislatures with preferences of their own (``rows``, their states): extra members of their states' parties in the search.
+
+    A legislature that shares its executive's preferences needs no row: its win-set is a floor on its executive's gain.
+    """
+
+    rows: np.ndarray  # L state indices
+    pos: np.ndarray  # L x K
+    sal: np.ndarray
+    w: np.ndarray
+    floor: np.ndarray  # L
+
+
+def _own_legislatures(m, pkg: np.ndarray, floor: np.ndarray) -> _Legislature | None:
+    """The ratifying legislatures at the table whose ideal points, salience or trust differ from their executive's."""
+    world = m.world
+    own = (~np.isnan(world.leg_pos[:, pkg])).any(1) | (~np.isnan(world.leg_sal[:, pkg])).any(1)
+    own |= (~np.isnan(world.leg_trust)).any(1)
+    rows = np.flatnonzero(own & np.isfinite(floor))
+    if not len(rows):
+        return None
+    leg = legislatures(world)
+    w = trust_weights(leg.trust, m.comp.obligor[pkg], world.scal["verification"])
+    return _Legislature(rows, leg.pos[np.ix_(rows, pkg)], leg.sal[np.ix_(rows, pkg)], w[rows], floor[rows])
+
+
+def _extend(specs: list, rows: np.ndarray, n: int) -> list:
+    """The parties' specs with each own-preference legislature added to the veto parties its state belongs to."""
+    out = []
+    for members, veto, wts, bd, silence in specs:
+        extra = [n + li for li, i in enumerate(rows) if i in set(members.tolist())] if veto else []
+        out.append((np.concatenate([members, np.array(extra, dtype=int)]) if extra else members, veto, wts, bd, silence))
+    return out
 
 
 def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
@@ -227,11 +269,18 @@ def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
         wts = c / c.sum() if c.sum() > 0 else np.full(len(d.members), 1 / len(d.members))
         bd = band[d.members].max() if len(d.members) else 0.0
         specs.append((d.members, d.rule in ("self", "consensus", "unanimity"), wts, bd, d.rule == "consensus" and d.silence))
-    penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
     best = best_gain(pos, sal, w, lower, upper, proposals.GRID)
+    floor = np.where(participants, np.minimum(winset_floor(world, comp, pkg, thr), 1e3), -np.inf)  # two-level: Putnam
+    leg = _own_legislatures(m, pkg, floor)
+    if leg is not None:  # the search sees them as members of their states' parties; the votes check them apart
+        floor[leg.rows] = -np.inf
+        pos, sal, w = np.vstack([pos, leg.pos]), np.vstack([sal, leg.sal]), np.vstack([w, leg.w])
+        lower, upper = np.vstack([lower, lower[leg.rows]]), np.vstack([upper, upper[leg.rows]])
+        specs = _extend(specs, leg.rows, comp.n)
+    penalty = proposals.red_line_penalty(lower, upper) if comp.proposal == "nash" else None
     return _Table(
         pkg, stages, participants, w, thr, trust_bar, pos, sal, lower, upper, band, best, veto_players(comp, stages),
-        proposals.Parties(specs, comp.n), penalty,
+        proposals.Parties(specs, len(pos)), penalty, floor, leg,
     )  # fmt: skip
 
 
@@ -249,17 +298,33 @@ class _Votes:
     hold: np.ndarray  # N holding out for a payment
     accept: np.ndarray
     object_: np.ndarray
+    outside: np.ndarray  # N outside its legislature's win-set (it would accept on its own lights)
 
 
-def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray) -> _Votes:
-    """Each state's vote on package x: it accepts when x gives it what it asks for this round and crosses none of its red lines."""
-    contrib = contributions(x, t.pos, t.sal, t.w)
+def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray, lag: np.ndarray) -> _Votes:
+    """Each state's vote on package x.
+
+    It accepts when x gives it what it asks for this round, crosses none of its red lines, and lies
+    inside its legislature's win-set (two-level: the executive anticipates its legislature). ``lag``
+    (N) is how far delay has lowered each state's no-deal value this round: its legislature's too.
+    """
+    n = len(asp)
+    contrib = contributions(x, t.pos[:n], t.sal[:n], t.w[:n])
     gain = contrib.sum(1)
-    viol_k = (x[None, :] < t.lower - RED_LINE_TOL) | (x[None, :] > t.upper + RED_LINE_TOL)
+    viol_k = (x[None, :] < t.lower[:n] - RED_LINE_TOL) | (x[None, :] > t.upper[:n] + RED_LINE_TOL)
     viol = viol_k.any(1)
-    accept = (gain >= asp - 1e-12) & ~viol
+    own = gain >= asp - 1e-12
+    outside = gain < t.floor - lag - 1e-12
+    if t.leg is not None:
+        leg_gain = contributions(x, t.leg.pos, t.leg.sal, t.leg.w).sum(1)
+        outside[t.leg.rows] = leg_gain < t.leg.floor - lag[t.leg.rows] - 1e-12
+    accept = own & ~viol & ~outside
+    # under a silence procedure a state whose gain is inside the indifference band stays silent even when its
+    # legislature would reject the text: the search drops it too (docs/model.md, section 4, item 11), and the
+    # legislature may then refuse to ratify what its executive let pass (an involuntary defection: Putnam)
     object_ = ~accept & (viol | (np.abs(gain) > t.band))
-    return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(len(gain), bool), accept, object_)
+    outside &= own & ~viol  # the reason only when the legislature alone stands in the way
+    return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(n, bool), accept, object_, outside)
 
 
 def _why(comp, i: int, t: _Table, v: _Votes) -> tuple[str, str]:
@@ -269,6 +334,8 @@ def _why(comp, i: int, t: _Table, v: _Votes) -> tuple[str, str]:
     if v.viol[i]:
         return "red_line", comp.issues[t.pkg[int(np.flatnonzero(v.viol_k[i])[0])]]
     j = int(np.argmin(v.contrib[i]))
+    if v.outside[i]:
+        return "outside_win_set", comp.issues[t.pkg[j]]
     if not v.object_[i]:
         return "not_positive", comp.issues[t.pkg[j]]
     return ("below_threshold" if v.gain[i] < v.res[i] else "below_aspiration"), comp.issues[t.pkg[j]]
@@ -303,7 +370,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         res.agreed[0, pkg] = True
         # members of a bilateral body sign only for themselves: once the text is settled, bargaining is over
         # and each signs if it beats its no-deal value
-        signs = (votes.gain >= votes.res) & ~votes.viol
+        signs = (votes.gain >= votes.res) & ~votes.viol & ~votes.outside & (votes.gain >= t.floor - res.delay - 1e-12)
         for d in comp.parties:
             if d.rule == "bilateral":
                 res.pairs[0, d.members[~signs[d.members]]] = False
@@ -362,17 +429,19 @@ def _rounds(m, t: _Table, bonus: float, res: TalksResult):
         asp = aspiration(t.best, res_r, pace.f)
         if r < comp.max_rounds:  # holdouts' demands stand until the last round, when they give way or lose the deal
             asp = np.maximum(asp, pace.floor)
-        x = _propose(m, t.pos, t.sal, t.participants, t.w, asp, t.lower, t.upper, t.parties, t.penalty)
+        lag = t.thr - res_r  # delay lowers the no-deal value of the state, its legislature's as well as its executive's
+        x = _propose(m, t, np.maximum(asp, t.floor - lag), lag)
         if comp.mediator >= 0:  # the mediator's aspiration shapes its text; it then signs what beats its no-deal value
             asp = asp.copy()
             asp[comp.mediator] = res_r[comp.mediator]
-        votes = _votes(t, x, asp, res_r)
+        votes = _votes(t, x, asp, res_r, lag)
         if m.tracing:
             _say_round(m, t, r, votes)
         paid = _hold_up(m, t, votes, pace, res, r)
         failed = _first_refusal(comp, t.stages, votes, world)
         if failed is None:
             _settle(m, votes, pace, paid, res, r)
+            res.delay = np.where(t.participants, lag, res.delay)
             return r, "agreed", votes, refusal, -1
         refusal = _Refusal(failed, rules.blockers(failed, votes.accept, votes.object_), votes)
         if m.tracing:
@@ -405,10 +474,13 @@ def _hold_up(m, t: _Table, v: _Votes, pace: _Pace, res: TalksResult, r: int) -> 
     """
     comp, world = m.comp, m.world
     demand = holdout.demands(world.spoiler, t.best, v.gain)
-    cost = holdout.pressure(comp.allies, world.cap, world.cohesion, v.accept) + world.scal["delay_cost"] * world.threat
+    delay = world.scal["delay_cost"] * world.threat
     veto = t.veto & t.participants
     if comp.mediator >= 0:
         veto[comp.mediator] = False  # the mediator writes the text: its interests are in it already
+    if not holdout.holdouts(veto, v.accept, demand, delay).any():  # the allies' pressure only adds to the cost
+        return -1, None
+    cost = holdout.pressure(comp.allies, world.cap, world.cohesion, v.accept) + delay
     hold = holdout.holdouts(veto, v.accept, demand, cost)
     if not hold.any():
         return -1, None
@@ -470,14 +542,25 @@ def _say_round(m, t: _Table, r: int, v: _Votes) -> None:
     m.say(f"Round {r}: the {who} proposes {_fmt_x(comp, t.pkg, v.x)}.")
 
 
-def _propose(m, pos, sal, participants, w, thr, lower, upper, nash_parties, nash_penalty=None):
+def _propose(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """The mediator's (or the table's) text for this round, against each state's aspiration and its legislature's win-set."""
     comp, world = m.comp, m.world
+    n = comp.n
     if comp.proposal == "nash":
+        cap, mask, thr = world.cap, t.participants, asp
+        if t.leg is not None:  # legislatures with their own lights are members of the search, with no weight in its start
+            extra = len(t.leg.rows)
+            cap, mask = np.concatenate([cap, np.zeros(extra)]), np.concatenate([mask, np.zeros(extra, bool)])
+            thr = np.concatenate([asp, t.leg.floor - lag[t.leg.rows]])
+        if t.start is None:
+            t.start = proposals.compromise(t.pos, t.sal, cap, mask)
         x = proposals.nash_multistart(
-            pos, sal, world.cap, participants, w=w, thr=thr, lower=lower, upper=upper, parties=nash_parties, penalty=nash_penalty
-        )
+            t.pos, t.sal, cap, mask, w=t.w, thr=thr, lower=t.lower, upper=t.upper, parties=t.parties, penalty=t.penalty,
+            start=t.start,
+        )  # fmt: skip
     else:
-        x = proposals.compromise(pos, sal, world.cap, participants)
+        x = proposals.compromise(t.pos[:n], t.sal[:n], world.cap, t.participants)
+    pos = t.pos
     b = world.scal["mediator_bias"]
     if comp.mediator >= 0 and b > 0:
         x = (1 - b) * x + b * pos[comp.mediator]
@@ -506,6 +589,8 @@ class _Bilateral:
     trust_p: np.ndarray
     contrib_c: np.ndarray  # npairs x K
     contrib_p: np.ndarray
+    floor_c: float  # the gain the counterpart's (each partner's) legislature needs: its win-set (-inf: no vote)
+    floor_p: np.ndarray
 
 
 def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral:
@@ -522,6 +607,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
     w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
+    floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # on the executive's lights in parallel talks
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
     pos_p = world.pos[np.ix_(partners, pkg)]
     sal_c, sal_p = np.repeat(world.sal[c, pkg][None, :], len(partners), 0), world.sal[np.ix_(partners, pkg)]
@@ -541,7 +627,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
         ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1), ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1),
         best_gain(pos_c, sal_c, w_c, lo_c, up_c, proposals.GRID), best_gain(pos_p, sal_p, w_p, lo_p, up_p, proposals.GRID),
         thr_all[c], thr_all[partners] + world.cohesion[partners], world.trust[c, partners], world.trust[partners, c],
-        contrib_c, contrib_p,
+        contrib_c, contrib_p, floor[c], floor[partners],
     )  # fmt: skip
 
 
@@ -588,10 +674,13 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         delay = world.scal["delay_cost"]
         res_c = reservation(b.thr_c, world.threat[c], delay, r)
         res_p = reservation(b.thr_p, world.threat[partners], delay, r)
-        acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c
-        acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p
+        lag_c, lag_p = b.thr_c - res_c, b.thr_p - res_p  # delay lowers the legislatures' no-deal values too
+        acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c & (b.g_c >= b.floor_c - lag_c - 1e-12)
+        acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p & (b.g_p >= b.floor_p - lag_p - 1e-12)
         done = open_ & acc_c & acc_p
         if done.any():
+            res.delay[c] = b.thr_c - res_c
+            res.delay[partners[done]] = (b.thr_p - res_p)[done]
             res.x[np.ix_(done, pkg)] = b.x[done]
             res.agreed[np.ix_(done, pkg)] = True
             ok |= done
@@ -620,7 +709,10 @@ def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) ->
     who = c if side_c else b.partners[j]
     viol, gain, res = (b.v_c[j], b.g_c[j], res_c) if side_c else (b.v_p[j], b.g_p[j], res_p[j])
     issue_j = int(np.argmin(b.contrib_c[j] if side_c else b.contrib_p[j]))
-    reason = "red_line" if viol else ("below_threshold" if gain < res else "below_aspiration")
+    floor = b.floor_c if side_c else b.floor_p[j]
+    reason = (
+        "red_line" if viol else ("below_threshold" if gain < res else "outside_win_set" if gain < floor else "below_aspiration")
+    )
     return Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[b.partners[j]]}", reason)
 
 

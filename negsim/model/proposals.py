@@ -180,8 +180,9 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
 
 def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Parties) -> np.ndarray:
     """The smoothed log Nash product that :func:`nash` maximises, at each package (row) of ``xs``."""
-    gains = np.stack([contributions(x, pos, sal, w).sum(1) for x in xs], 1)  # N x M
-    pen = 10.0 * np.stack([((x[None, :] < lower - RED_LINE_TOL) | (x[None, :] > upper + RED_LINE_TOL)).sum(1) for x in xs], 1)
+    lv = xs[:, None, :]  # M x 1 x K against N x K: every package at once
+    gains = (sal * (pos - np.abs(w * lv - pos))).sum(2).T  # N x M
+    pen = 10.0 * ((lv < lower - RED_LINE_TOL) | (lv > upper + RED_LINE_TOL)).sum(2).T
     margins = gains - thr[:, None] - pen
     cand = [gains[members] for _, members, _ in parties.veto_bodies]
     u = party_utilities(margins, np.zeros(len(thr)), cand, parties, np.empty((parties.n_parties, len(xs))))
@@ -189,14 +190,15 @@ def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Par
     return np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
 
 
-def nash_multistart(pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, **_) -> np.ndarray:
+def nash_multistart(pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, start=None, **_) -> np.ndarray:
     """:func:`nash` from two starts, the compromise and the status quo, keeping the better package.
 
     Coordinate ascent is local: from the compromise alone it misses a small package near the
     status quo that every party accepts when the compromise is far from what some party needs.
+    ``start`` is the compromise, when the caller has it already.
     """
     kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty)
-    a = nash(pos, sal, cap, mask, **kw)
+    a = nash(pos, sal, cap, mask, start=start, **kw)
     b = nash(pos, sal, cap, mask, start=np.zeros(pos.shape[1]), **kw)
     if np.array_equal(a, b):
         return a

@@ -1,34 +1,136 @@
-"""Signature and ratification.
+"""Signature and ratification: a two-level game (Putnam 1988).
 
-Each signatory whose legislature must approve draws its legislative support around its base
-level, moved by its gain from the pact (support = base + sensitivity x margin + noise) and
-ratifies when support reaches its threshold (national legislatures: 000; the US Senate's two
-thirds: the DOMAIN brief, not the sources), after a random
-delay (exponential with the actor's mean delay, in periods: the Sweden precedent). The
-entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers``
-leaves it in force among those who ratified, as long as every party keeps a ratifying member.
+Each ratifying state has a legislature with its own lights: its ideal points, salience and
+trust (``ratification.positions``, ``salience``, ``trust``: a domestic median; its executive's
+wherever the scenario gives none), judged against the same no-deal value as its executive (as the talks' delay left it: 3.6). Its
+support for a text is its base support moved by its relative margin:
+
+    margin_L = (gain_L(x) + transfer - threshold_i) / scale_L,   scale_L = sum_k s_Lk * p_Lk
+    support_L = base_L + sensitivity_L * margin_L (+ noise at the vote, sd NOISE_SD)
+
+(``scale_L`` is what the legislature would get from its ideal point on every issue, so the
+margin is a share of its best). It ratifies when support reaches its threshold (the US Senate's
+two thirds; simple majorities: 000's national legislatures). Support falls below its base when
+the text leaves the legislature short of its no-deal value.
+
+**Win-sets.** Executives anticipate their legislatures at the table (:func:`winset_floor`): a
+text is inside state i's win-set when its legislature's expected support reaches the threshold
+plus one noise sd (``WINSET_SAFETY``, an *assumption*: an executive does not sign what it expects to
+lose). The legislature is a member of its state's party in the Nash search, and the executive
+refuses a text outside the win-set ("outside_win_set").
+
+**Delay from politics.** A legislature's procedure takes an exponential time (mean
+``ratification.delay``, in periods); a legislature that would ratify may also hold the signed
+text to extract a concession (the Sweden precedent: Türkiye's and Hungary's parliaments, 000). Its
+demand is its spoiler share of what the text leaves it short of its best, as at the table
+(:mod:`negsim.model.holdout`); it holds while holding costs it less than it asks, i.e. for
+``demand / cost`` periods, where ``cost`` is a period's pressure of its allies who signed (cohesion x
+their capability share), the cost of delay, and the period's share of the pact's value it
+forgoes (its margin over no deal spread evenly over the horizon: *assumption*); then the member with most to spare pays it as a side payment
+(it gives way unpaid when nobody can). That is a war of attrition in reduced form (*assumption*).
+
+**Votes fall in their period.** Each legislature votes in the period its time to ratify ends,
+after that period's events, so an election between signature and ratification (an event on
+``actors.X.ratification.support``, ``positions`` or ``trust``) reaches the vote. The
+entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers`` leaves
+it in force among those who ratified, as long as every party keeps a ratifying member.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from negsim.model import holdout
 from negsim.model.valuation import contributions, thresholds, trust_weights
 
 NOISE_SD = 0.05
+#: support an executive wants to expect above its legislature's threshold before it signs (one noise sd)
+WINSET_SAFETY = NOISE_SD
+
+
+@dataclass
+class Legislatures:
+    """N rows: each legislature's own ideal points, salience and trust (its executive's where the scenario gives none)."""
+
+    pos: np.ndarray
+    sal: np.ndarray
+    trust: np.ndarray
+
+
+def legislatures(world) -> Legislatures:
+    """The legislatures' preferences in the world as it is now (events on the executive's reach them where shared)."""
+    return Legislatures(
+        np.where(np.isnan(world.leg_pos), world.pos, world.leg_pos),
+        np.where(np.isnan(world.leg_sal), world.sal, world.leg_sal),
+        np.where(np.isnan(world.leg_trust), world.trust, world.leg_trust),
+    )
+
+
+def scale(leg: Legislatures, issues: np.ndarray) -> np.ndarray:
+    """N: the most each legislature could get from ``issues`` (its ideal point on each), the unit of its margin."""
+    return np.maximum((leg.sal[:, issues] * leg.pos[:, issues]).sum(1), 1e-9)
+
+
+def needed_margin(world) -> np.ndarray:
+    """N: the relative margin each legislature must see for its expected support to clear threshold + WINSET_SAFETY."""
+    gap = world.rat_threshold + WINSET_SAFETY - world.rat_support
+    sens = world.rat_sens
+    return np.where(sens > 0, gap / np.where(sens > 0, sens, 1.0), np.where(gap > 0, np.inf, -np.inf))
+
+
+def winset_floor(world, comp, issues: np.ndarray, thr: np.ndarray) -> np.ndarray:
+    """N: the gain (on the legislature's own valuation) a text on ``issues`` must give it to be inside the win-set.
+
+    ``thr`` is the no-deal threshold. -inf for states whose legislature need not ratify.
+    """
+    leg = legislatures(world)
+    floor = thr + needed_margin(world) * scale(leg, issues)
+    return np.where(comp.rat_required, floor, -np.inf)
+
+
+def legislature_gains(world, comp, x: np.ndarray, issues: np.ndarray, obligor: np.ndarray) -> np.ndarray:
+    """N: each legislature's gain from levels ``x`` on ``issues`` (obligors ``obligor``, K' x N), on its own lights."""
+    leg = legislatures(world)
+    w = trust_weights(leg.trust, obligor, world.scal["verification"])
+    return contributions(x, leg.pos[:, issues], leg.sal[:, issues], w).sum(1)
+
+
+@dataclass
+class RatificationHoldout:
+    """The longest hold-up of a signed text by a legislature: who, what it asked, how long, whether it was paid."""
+
+    actor: str = ""
+    demand: float = 0.0
+    periods: float = 0.0
+    paid: bool = False
+    payer: str = ""
 
 
 @dataclass
 class RatificationResult:
-    """Who ratified, when each pact enters into force, and who failed."""
+    """Who ratified, when each pact enters into force, and who failed. Filled in as the votes fall (:meth:`vote`)."""
 
-    ratified: np.ndarray  # N bool (non-signatories False)
+    signed: np.ndarray  # P bool
+    pairs: np.ndarray  # P x N signatories of each signed pact
+    required: np.ndarray  # N bool: signatories whose legislature must vote
+    time: np.ndarray  # N periods from signature to each legislature's vote (procedure + hold-up)
+    due: np.ndarray  # N period of each vote (0: at signature)
+    voted: np.ndarray  # N bool
+    ratified: np.ndarray  # N bool (non-signatories False; signatories without a vote True)
+    support: np.ndarray  # N support at the vote (nan: no vote yet)
     in_force: np.ndarray  # P bool
-    entry: np.ndarray  # P int period of entry into force
+    entry: np.ndarray  # P int period of entry into force (horizon when it never enters)
+    members: np.ndarray  # P x N who each pact binds once in force
+    decided: np.ndarray  # P bool: every vote the pact waits on has fallen
     failed_actor: str = ""
-    members: np.ndarray = None  # P x N: who the pact binds once in force
+    holdout: RatificationHoldout = field(default_factory=RatificationHoldout)
+
+    @property
+    def pending(self) -> bool:
+        """Some pact still waits on a vote."""
+        return bool((self.signed & ~self.decided).any())
 
 
 def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
@@ -47,85 +149,149 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transf
     return out
 
 
-def ratify(m, talks) -> RatificationResult:
-    """Run signature and ratification for the pacts the talks produced."""
+def _legislature_margins(m, talks, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """N each signatory's legislature: (relative margin, gain, scale) for the pact it signed (its first, in parallel talks)."""
+    comp, world = m.comp, m.world
+    thr = thresholds(world, comp.region) - talks.delay  # the no-deal value as the talks' delay left it
+    issues = np.flatnonzero(talks.agreed.any(0))
+    gain = np.zeros(comp.n)
+    leg = legislatures(world)
+    unit = scale(leg, issues) if len(issues) else np.ones(comp.n)
+    for p in range(len(pairs))[::-1]:  # the first pact a state signed wins
+        if not pairs[p].any():
+            continue
+        ob = comp.obligor.copy()
+        ob[comp.mutual] = pairs[p]
+        g = legislature_gains(world, comp, talks.x[p, issues] * talks.agreed[p, issues], issues, ob[issues]) + talks.transfers
+        gain = np.where(pairs[p], g, gain)
+    return (gain - thr) / unit, gain, unit
+
+
+def sign(m, talks) -> RatificationResult:
+    """Signature: schedule each legislature's vote (its procedure time plus any hold-up of the signed text)."""
     comp, world, rng = m.comp, m.world, m.rng
     signed = talks.agreed.any(1)
     pairs = talks.pairs & signed[:, None]
     sig = pairs.any(0)
-    margins = pact_margins(m, talks.x, pairs, talks.agreed, talks.transfers)
-    cnt = pairs.sum(0)
-    margin = np.where(pairs, margins, 0.0).sum(0) / np.maximum(cnt, 1)  # margins are nan exactly off the pacts
-    support = np.clip(world.rat_support + world.rat_sens * margin + rng.normal(0, NOISE_SD, comp.n), 0, 1)
     required = comp.rat_required & sig
-    yes = sig & (~required | (support >= world.rat_threshold))
-    delay = np.where(required, rng.exponential(np.maximum(world.rat_delay, 1e-9)), 0.0)
+    time = np.where(required, rng.exponential(np.maximum(world.rat_delay, 1e-9)), 0.0)
+    res = RatificationResult(
+        signed, pairs, required, time, np.zeros(comp.n, int), ~required, sig & ~required, np.full(comp.n, np.nan),
+        np.zeros(len(pairs), bool), np.full(len(pairs), comp.horizon), pairs.copy(), ~signed,
+    )  # fmt: skip
+    _hold_signed_text(m, talks, res)
+    res.due = np.ceil(res.time).astype(int)
     if m.tracing:
-        _say_votes(m, np.flatnonzero(required), yes, support, delay)
-    failed = sig & ~yes
-    failed_actor = ""
-    if failed.any():
-        f = np.flatnonzero(failed)
-        failed_actor = comp.codes[int(f[np.argmin(support[f] - world.rat_threshold[f])])]
-    members = pairs & yes[None, :]
-    if comp.entry_rule == "all":
-        in_force = signed & ~(pairs & ~yes[None, :]).any(1)
-        members = np.where(in_force[:, None], pairs, False)
-    else:
-        in_force = signed.copy()
-        for p in np.flatnonzero(signed):
-            for d in comp.parties:
-                if pairs[p, d.members].any() and not members[p, d.members].any():
-                    in_force[p] = False
-            if members[p].sum() < 2:
-                in_force[p] = False
-    entry = np.zeros(len(pairs), int)
-    for p in np.flatnonzero(in_force):
-        entry[p] = int(np.ceil(delay[members[p]].max())) if members[p].any() else 0
-    if m.tracing and signed.any():
-        _say_entry(m, in_force, entry, failed_actor, np.ceil(delay[required]).max(initial=0))
-    return RatificationResult(yes, in_force, entry, failed_actor, members)
+        for i in np.flatnonzero(required):
+            m.say(f"At signature: {comp.codes[i]}'s legislature will vote in {_when(res.due[i])} "
+                  f"({res.time[i]:.1f} {comp.period}s after signature).", at=0.2)  # fmt: skip
+    vote(m, talks, res, 0)
+    return res
 
 
-def _vote_period(delay: float) -> int:
-    """The period in which a vote taking ``delay`` periods after signature falls (0: at signature)."""
-    return int(np.ceil(delay))
-
-
-def _vote_time(delay: float) -> float:
-    """Where a vote goes in the trace's time order.
-
-    A vote at signature comes after the talks (time 0); a vote in period t after period t - 1's
-    entries into force (t - 0.5) and before period t's events (t), earlier votes first.
-    """
-    t = _vote_period(delay)
-    return 0.25 if t == 0 else t - 0.5 + 0.4 * (delay - t + 1)
-
-
-def _say_votes(m, required: np.ndarray, yes: np.ndarray, support: np.ndarray, delay: np.ndarray) -> None:
-    """Trace each legislature's vote in the period it falls in, before that period's events."""
+def _hold_signed_text(m, talks, res: RatificationResult) -> None:
+    """Legislatures that would ratify hold the signed text when their demand beats the cost of holding (Sweden precedent)."""
     comp, world = m.comp, m.world
-    for i in required:
-        t = _vote_period(delay[i])
-        verdict = "ratifies" if yes[i] else "FAILS to ratify"
-        m.say(f"{'At signature' if t == 0 else f'Period {t}'}: {comp.codes[i]} {verdict} the pact "
-              f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed; "
-              f"{delay[i]:.1f} {comp.period}s after signature).", at=_vote_time(delay[i]))  # fmt: skip
-
-
-def _say_entry(m, in_force: np.ndarray, entry: np.ndarray, failed_actor: str, last_vote: float) -> None:
-    """Trace entry into force in the period it happens (after that period's events), or the pact's failure."""
-    comp = m.comp
-    rule = f"entry rule {comp.entry_rule}"
-    if not in_force.any():
-        m.say(f"Entry into force ({rule}): the pact fails; {failed_actor} did not ratify.", at=last_vote + 0.5)
+    rel, gain, unit = _legislature_margins(m, talks, res.pairs)
+    would = res.required & (world.rat_support + world.rat_sens * rel >= world.rat_threshold)
+    demand = holdout.demands(world.spoiler, unit, gain)
+    margins = pact_margins(m, talks.x, res.pairs, talks.agreed, talks.transfers)
+    surplus = np.where(res.pairs, margins, -np.inf).max(0)  # margins are nan exactly off the pacts
+    # a period of holding costs the allies' pressure, the delay, and that period's share of the pact's value
+    cost = (
+        holdout.pressure(comp.allies, world.cap, world.cohesion, res.pairs.any(0))
+        + world.scal["delay_cost"] * world.threat
+        + np.maximum(np.where(np.isfinite(surplus), surplus, 0.0), 0.0) / comp.horizon
+    )
+    hold = would & (demand > cost)
+    if not hold.any():
         return
-    for e in np.unique(entry[in_force]):
-        k = int((in_force & (entry == e)).sum())
-        what = "the pact enters" if len(in_force) == 1 else f"{k} pact{'s' if k > 1 else ''} enter"
-        when = "At signature" if e == 0 else f"Period {e}"
-        if e >= comp.horizon:
-            then = f"after the horizon of {comp.horizon} {comp.period}s, so it is never tested"
-        else:
-            then = f"compliance is checked from period {e + 1}"
-        m.say(f"{when}: {what} into force ({rule}); {then}.", at=e + 0.5)
+    spare = np.where(res.pairs.any(0) & ~hold, surplus, -np.inf)  # a co-signatory gives up to its surplus over no deal
+    periods = np.where(hold, demand / np.maximum(cost, 1e-9), 0.0)
+    periods = np.minimum(periods, comp.horizon)
+    res.time += periods
+    big = int(np.flatnonzero(hold)[np.argmax(periods[hold])])
+    who = holdout.payer(comp.mediator, hold, spare, res.pairs.any(0))
+    paid = np.zeros(comp.n, bool)
+    if who >= 0:  # the payer buys off the smallest demands first, as far as its surplus goes
+        budget = spare[who]
+        for i in np.flatnonzero(hold)[np.argsort(demand[hold], kind="stable")]:
+            if demand[i] <= budget:
+                paid[i], budget = True, budget - demand[i]
+        talks.transfers += np.where(paid, demand, 0.0)
+        talks.transfers[who] -= demand[paid].sum()
+    res.holdout = RatificationHoldout(comp.codes[big], round(float(demand[big]), 6), round(float(periods[big]), 3),
+                                      bool(paid[big]), comp.codes[who] if paid[big] else "")  # fmt: skip
+    for i in np.flatnonzero(hold):
+        got = f"then {comp.codes[who]} pays it" if paid[i] else "then gives way unpaid"
+        m.say(f"At signature: {comp.codes[i]}'s legislature holds the signed text for {periods[i]:.1f} {comp.period}s, "
+              f"demanding {demand[i]:.3f}; {got}.", at=0.2)  # fmt: skip
+
+
+def vote(m, talks, res: RatificationResult, t: int) -> None:
+    """The votes due by period t (all remaining ones when t is past the horizon), then entry into force of decided pacts."""
+    comp, world, rng = m.comp, m.world, m.rng
+    due = res.required & ~res.voted & ((res.due <= t) | (t > comp.horizon))
+    if due.any():
+        rel, _, _ = _legislature_margins(m, talks, res.pairs)
+        noise = rng.normal(0, NOISE_SD, comp.n)
+        support = np.clip(world.rat_support + world.rat_sens * rel + noise, 0, 1)
+        res.support[due] = support[due]
+        res.ratified[due] = support[due] >= world.rat_threshold[due]
+        res.voted |= due
+        if m.tracing:
+            for i in np.flatnonzero(due):
+                verdict = "ratifies" if res.ratified[i] else "FAILS to ratify"
+                m.say(f"{_when_vote(t, comp.horizon).capitalize()}: {comp.codes[i]}'s legislature {verdict} the pact "
+                      f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}).")  # fmt: skip
+    failed = res.required & res.voted & ~res.ratified
+    if failed.any() and not res.failed_actor:
+        f = np.flatnonzero(failed)
+        res.failed_actor = comp.codes[int(f[np.argmin(res.support[f] - world.rat_threshold[f])])]
+    for p in np.flatnonzero(res.signed & ~res.decided):
+        _decide(m, res, p, t)
+
+
+def _decide(m, res: RatificationResult, p: int, t: int) -> None:
+    """Pact p enters into force, or fails, once the votes it waits on have fallen (by the entry-into-force rule)."""
+    comp = m.comp
+    mem = res.pairs[p]
+    waiting = mem & res.required & ~res.voted
+    no = mem & res.required & res.voted & ~res.ratified
+    if comp.entry_rule == "all":
+        if no.any():
+            res.decided[p] = True
+            m.say(f"{_when(t).capitalize()}: {_pact(res, p)} fails (entry rule all); {res.failed_actor} did not ratify.")
+            return
+        if waiting.any():
+            return
+        ok = True
+    else:
+        if waiting.any():
+            return
+        yes = mem & res.ratified
+        ok = all(not mem[d.members].any() or yes[d.members].any() for d in comp.parties) and yes.sum() >= 2
+        res.members[p] = yes
+    res.decided[p] = True
+    res.in_force[p] = ok
+    res.entry[p] = min(t, comp.horizon) if ok else comp.horizon
+    if not ok:
+        m.say(f"{_when(t).capitalize()}: {_pact(res, p)} fails (entry rule ratifiers); too few ratified.")
+    elif t >= comp.horizon:
+        m.say(f"{_pact(res, p).capitalize()} enters into force only after the horizon of {comp.horizon} {comp.period}s, "
+              "so it is never tested.", at=comp.horizon + 0.5)  # fmt: skip
+    else:
+        m.say(f"{_when(t).capitalize()}: {_pact(res, p)} enters into force (entry rule {comp.entry_rule}); "
+              f"compliance is checked from period {t + 1}.", at=t + 0.5)  # fmt: skip
+
+
+def _pact(res: RatificationResult, p: int) -> str:
+    return "the pact" if len(res.signed) == 1 else f"pact {p + 1}"
+
+
+def _when(t: int) -> str:
+    return "at signature" if t == 0 else f"period {t}"
+
+
+def _when_vote(t: int, horizon: int) -> str:
+    return "after the horizon" if t > horizon else _when(t)

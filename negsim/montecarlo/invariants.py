@@ -9,7 +9,7 @@ Both return a list of problems (empty when all is well). A violation is a bug in
 The contract of a row (derived from :meth:`negsim.model.model.NegotiationModel.run`):
 
 * stages nest: survived => in force => reached; ratified => reached; complete => reached;
-  ``complete`` is exactly ``end_cause == "agreement"``; reached <=> issues_agreed > 0 <=>
+  ``complete`` (agreed in full) needs ``end_cause == "agreement"`` and no holdouts; reached <=> issues_agreed > 0 <=>
   pacts_signed > 0; ratified <=> reached and no ratification failure recorded;
 * counts nest: pacts_signed >= pacts_in_force >= pacts_surviving, with in_force <=>
   pacts_in_force > 0 and survived <=> pacts_surviving > 0;
@@ -33,7 +33,7 @@ import numpy as np
 from negsim.scenario.schema import FRONTS
 
 END_CAUSES = ("agreement", "veto", "deadlock", "walkout")
-VETO_REASONS = ("red_line", "below_threshold", "below_aspiration", "holdout", "not_positive", "walkout")
+VETO_REASONS = ("red_line", "below_threshold", "below_aspiration", "outside_win_set", "holdout", "not_positive", "walkout")
 BREAKDOWN_REASONS = {
     "withdrawal": ("gain_below_no_deal", "trust_collapsed"),
     "major_violation": ("detected_violation",),
@@ -126,8 +126,10 @@ def _stages(row: dict, b: dict, p: list[str], comp) -> None:
     end = row.get("end_cause")
     if end not in END_CAUSES:
         p.append(f"end_cause {end!r} is not one of {', '.join(END_CAUSES)}")
-    if complete != (end == "agreement"):
+    if complete and end != "agreement":
         p.append(f"complete is {complete} but end_cause is {end!r}")
+    if complete and row.get("holdouts"):
+        p.append(f"complete, yet {row['holdouts']} signed nothing")
     rounds = _int(row, "rounds", p)
     if rounds is not None and rounds < 1:
         p.append(f"rounds is {rounds} (at least one round is always played)")

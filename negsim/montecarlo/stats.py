@@ -11,12 +11,16 @@ import numpy as np
 from negsim.scenario.schema import FRONTS
 
 Z95 = 1.959963984540054
+#: the headline probabilities in the order printed: "P(agreement)" is the package agreed in full (every
+#: issue, every pact); "P(any part agreed)" also counts partial agreement (some baby steps, some of many pacts)
 HEADLINE = (
-    ("reached", "P(agreement)"),
+    ("complete", "P(agreement)"),
+    ("reached", "P(any part agreed)"),
     ("ratified", "P(ratified)"),
     ("in_force", "P(in force)"),
     ("survived", "P(survives to horizon)"),
 )
+LABELS = dict(HEADLINE)
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:

@@ -674,7 +674,7 @@ def format_points(out: str | Path, limit: int = 40) -> str:
     lines = [head]
     for r in rows[:limit]:
         cells = "  ".join(f"{r[p]:>18}" for p in params)
-        a = f"{float(r['p_reached']):.1%} [{float(r['lo_reached']):.0%},{float(r['hi_reached']):.0%}]"
+        a = f"{float(r['p_complete']):.1%} [{float(r['lo_complete']):.0%},{float(r['hi_complete']):.0%}]"
         s = f"{float(r['p_survived']):.1%} [{float(r['lo_survived']):.0%},{float(r['hi_survived']):.0%}]"
         lines.append(f"{cells}  {a:>22}  {s:>22}")
     if len(rows) > limit:

@@ -23,16 +23,10 @@ from matplotlib.figure import Figure
 
 from negsim.errors import UsageError
 from negsim.montecarlo.folder import holdings, in_the_way, lock, refuse_in_the_way, releases_locks, write_atomic, write_recorded
-from negsim.montecarlo.stats import wilson
+from negsim.montecarlo.stats import LABELS, wilson
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
-PROB_LABELS = {
-    "reached": "P(agreement)",
-    "ratified": "P(ratified)",
-    "in_force": "P(in force)",
-    "survived": "P(survives to horizon)",
-    "complete": "P(every issue agreed)",
-}
+PROB_LABELS = dict(LABELS)
 KINDS = ("outcomes", "survival", "line", "heatmap", "blockers", "all")
 FORMATS = (".png", ".svg", ".pdf")
 DPI = 150
@@ -309,12 +303,12 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
     """The outcomes figure: headline probabilities with 95% intervals, and breakdown periods."""
     res = _Result(run_dir)
     res.require("run", "outcomes")
-    df = res.rows(["reached", "ratified", "in_force", "survived", "breakdown_period"])
+    df = res.rows(["complete", "reached", "ratified", "in_force", "survived", "breakdown_period"])
     n = len(df)
     summary = {}
     if (res.path / "summary.json").exists():
         summary = json.loads((res.path / "summary.json").read_text()).get("probabilities", {})
-    keys = ("reached", "ratified", "in_force", "survived")
+    keys = ("complete", "reached", "ratified", "in_force", "survived")
     probs = [summary.get(k) or _probability(int(_truthy(df[k]).sum()), n) for k in keys]
     p = np.array([q["p"] for q in probs])
     err = np.clip(
@@ -324,7 +318,7 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
     fig = _figure(9.0, 3.8)
     ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     fig.suptitle(f"{res.name}: outcomes of {n:,} replicates")
-    labels = ["Agreement\nreached", "Ratified", "In force", "Survived to\nhorizon"]
+    labels = ["Agreed\nin full", "Any part\nagreed", "Ratified", "In force", "Survived to\nhorizon"]
     bars = ax.bar(
         range(len(keys)),
         p,
@@ -545,7 +539,7 @@ def _sweep_title(res: _Result, what: str, pooled: list[str]) -> str:
 
 
 @_styled
-def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None = None, probs=("reached", "survived")) -> Figure:
+def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None = None, probs=("complete", "survived")) -> Figure:
     """The line figure of probabilities against a swept parameter."""
     res = _Result(sweep_dir)
     res.require("sweep", "line")
@@ -608,7 +602,7 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
 
 
 def plot_sweep_line(
-    sweep_dir: str | Path, out: str | Path, x: str | None = None, by: str | None = None, probs=("reached", "survived")
+    sweep_dir: str | Path, out: str | Path, x: str | None = None, by: str | None = None, probs=("complete", "survived")
 ) -> Path:
     """Plot probabilities against a swept parameter, with 95% bands.
 
@@ -622,7 +616,8 @@ def plot_sweep_line(
         out: The file to write; its suffix (.png, .svg or .pdf) picks the format.
         x: The parameter on the x axis (default: the sweep's first parameter).
         by: The parameter whose levels make separate lines (default: the other parameter, if any).
-        probs: The probabilities to show, from reached, ratified, in_force, survived, complete.
+        probs: The probabilities to show, from complete (agreed in full), reached (any part agreed), ratified,
+            in_force, survived.
 
     Returns:
         The path of the file written.
@@ -913,7 +908,7 @@ def plot(
     x: str | None = None,
     y: str | None = None,
     by: str | None = None,
-    probs=("reached", "survived"),
+    probs=("complete", "survived"),
     prob: str = "survived",
 ) -> list[Path]:
     """Draw the plots of a run or sweep result folder.
@@ -1024,8 +1019,9 @@ def plot_compare(comparison: dict, out: str | Path, record_in: Path | None = Non
     """
     out = Path(out)
     diffs = comparison["differences"]
-    keys = [k for k in ("reached", "ratified", "in_force", "survived") if k in diffs]
-    labels = {"reached": "Agreement reached", "ratified": "Ratified", "in_force": "In force", "survived": "Survived to horizon"}
+    keys = [k for k in ("complete", "reached", "ratified", "in_force", "survived") if k in diffs]
+    labels = {"complete": "Agreed in full", "reached": "Any part agreed", "ratified": "Ratified", "in_force": "In force",
+              "survived": "Survived to horizon"}  # fmt: skip
     d = np.array([diffs[k]["diff"] for k in keys])
     err = np.clip(np.array([d - [diffs[k]["lo"] for k in keys], [diffs[k]["hi"] for k in keys] - d]), 0.0, None)
     fig = _figure(6.5, 3.2)

@@ -9,7 +9,7 @@ def format_summary(s: dict, title: str = "", horizon: int | None = None, period:
     """The summary as the plain text ``negsim run`` prints."""
     n = s["replicates"]
     lines = [f"{title} — {n:,} replicates" if title else f"{n:,} replicates", ""]
-    for key, label in HEADLINE + (("complete", "P(every issue agreed)"),):
+    for key, label in HEADLINE:
         p = s["probabilities"][key]
         lines.append(f"  {label:<24} {p['p']:6.1%}   95% CI [{p['lo']:.1%}, {p['hi']:.1%}]")
     b = s["breakdown"]

@@ -36,6 +36,9 @@ class World:
     sal: np.ndarray  # N x K salience
     red: np.ndarray  # N x K red-line levels (nan = none)
     trust: np.ndarray  # N x N, row i's trust in column j
+    leg_pos: np.ndarray  # N x K the legislature's own ideal points (nan: its executive's)
+    leg_sal: np.ndarray  # N x K the legislature's own salience (nan: its executive's)
+    leg_trust: np.ndarray  # N x N the legislature's own trust in each state (nan: its executive's)
     us_presence: np.ndarray  # R
     difficulty: np.ndarray  # K
     ev_value: np.ndarray  # one per event action
@@ -218,6 +221,9 @@ class CompiledScenario:
             "sal": (n, k),
             "red": (n, k),
             "trust": (n, n),
+            "leg_pos": (n, k),
+            "leg_sal": (n, k),
+            "leg_trust": (n, n),
             "us_presence": (len(self.regions),),
             "difficulty": (k,),
         }
@@ -259,6 +265,14 @@ class CompiledScenario:
             for jj, other in enumerate(self.codes):
                 if jj != i:
                     add("trust", (i, jj), a.trust.get(other, default))
+            leg = a.ratification  # the legislature's own preferences, only where the scenario gives them
+            for part, arr in (("positions", "leg_pos"), ("salience", "leg_sal")):
+                for iid, p in getattr(leg, part).items():
+                    if iid in self.kidx:
+                        add(arr, (i, self.kidx[iid]), p)
+            for other, p in leg.trust.items():
+                if other != c:
+                    add("leg_trust", (i, self.idx[other]), p)
         for r, reg in enumerate(self.regions):
             add("us_presence", (r,), sc.us_presence.get(reg, parse_param(1.0)))
         for j, iid in enumerate(self.issues):
@@ -318,7 +332,8 @@ class CompiledScenario:
         self._params = params
         self._slots = slots
         self._base = {name: np.zeros(shape) for name, shape in self._shapes.items()}
-        self._base["red"][:] = np.nan
+        for name in ("red", "leg_pos", "leg_sal", "leg_trust"):
+            self._base[name][:] = np.nan
         self._base["trust"][np.diag_indices(n)] = 1.0
         for p, (arr, index) in zip(params, slots, strict=True):
             self._base[arr][index] = p.args[0] if p.fixed else np.nan

@@ -131,6 +131,12 @@ def _check_actors(c: _Checker, actors: dict, pools, us_presence: dict | None) ->
         for part in ("positions", "salience", "red_lines"):
             for k in _map(a.get(part)) or {}:
                 c.ref(("actors", code, part, k), k, pools.issues, "issue")
+        rat = a.get("ratification") if isinstance(a.get("ratification"), dict) else {}
+        for k in _map(rat.get("trust")) or {}:
+            c.ref(("actors", code, "ratification", "trust", k), k, pools.actors, "actor")
+        for part in ("positions", "salience"):
+            for k in _map(rat.get(part)) or {}:
+                c.ref(("actors", code, "ratification", part, k), k, pools.issues, "issue")
         concession = a.get("concession") if isinstance(a.get("concession"), dict) else {}
         for j, k in enumerate(_names(concession.get("categorical_on")) or []):
             c.ref(("actors", code, "concession", "categorical_on", j), k, pools.issues, "issue")

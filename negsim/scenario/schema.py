@@ -112,13 +112,20 @@ class Concession(Frozen):
 
 
 class Ratification(Frozen):
-    """Whether and how the actor's legislature must approve a signed pact."""
+    """Whether and how the actor's legislature must approve a signed pact (a two-level game: negsim.model.ratification).
+
+    ``positions``, ``salience`` and ``trust`` are the legislature's own where they differ from its
+    executive's (a domestic median); on every issue or state left out it shares the executive's.
+    """
 
     required: bool = False
     threshold: P01 = parse_param(0.5)
     support: P01 = parse_param(0.6)
     sensitivity: PSens = parse_param(1.0)
     delay: Annotated[Param, _p(0.0, 50.0)] = parse_param(1.0)
+    positions: dict[str, P01] = Field(default_factory=dict)
+    salience: dict[str, P01] = Field(default_factory=dict)
+    trust: dict[str, P01] = Field(default_factory=dict)
 
 
 class Walkout(Frozen):

@@ -15,6 +15,8 @@ ACTOR_SCALARS = {
     "opportunism": "opportunism",
     "cohesion": "cohesion",
 }
+#: an actor's legislature parameters an event may change (an election that changes a legislature)
+RATIFICATION_SCALARS = {"support": "rat_support", "threshold": "rat_threshold", "sensitivity": "rat_sens"}
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,15 @@ def parse_target(path: str, sc) -> Target:
         raise ValueError(
             f"cannot set {path!r}: settable paths are us_presence.REGION, pact.verification, "
             "actors.A.trust.B, actors.A.positions.ISSUE, actors.A.salience.ISSUE, "
-            "actors.A.{" + ",".join(ACTOR_SCALARS) + "}"
+            "actors.A.{" + ",".join(ACTOR_SCALARS) + "}, actors.A.ratification.{" + ",".join(RATIFICATION_SCALARS) + "}"
         )
     actor = parts[1]
     if actor != "*" and actor not in sc.actors:
         raise ValueError(f"actor {actor!r} is not defined (use * for every actor)")
     if len(parts) == 3 and parts[2] in ACTOR_SCALARS:
         return Target(ACTOR_SCALARS[parts[2]], actor)
+    if len(parts) == 4 and parts[2] == "ratification" and parts[3] in RATIFICATION_SCALARS:
+        return Target(RATIFICATION_SCALARS[parts[3]], actor)
     if len(parts) == 4 and parts[2] == "trust":
         if parts[3] != "*" and parts[3] not in sc.actors:
             raise ValueError(f"actor {parts[3]!r} is not defined")
@@ -58,5 +62,5 @@ def parse_target(path: str, sc) -> Target:
         return Target("pos" if parts[2] == "positions" else "sal", actor, parts[3])
     raise ValueError(
         f"cannot set {path!r}: an actor's settable parameters are trust.B, positions.ISSUE, "
-        "salience.ISSUE, " + ", ".join(ACTOR_SCALARS)
+        "salience.ISSUE, ratification.{" + ",".join(RATIFICATION_SCALARS) + "}, " + ", ".join(ACTOR_SCALARS)
     )
