@@ -106,12 +106,12 @@ def bench_phases(n: int = 300) -> dict:
             t0 = time.perf_counter()
             m = NegotiationModel(comp, replicate_rng(1, i))
             t1 = time.perf_counter()
-            talks = negotiate(m)
+            talks = m.play(negotiate(m))
             t2 = time.perf_counter()
             rat = sign(m, talks) if talks.reached else None
             t3 = time.perf_counter()
             if rat is not None:  # the periods: the legislatures' votes as they fall due, then compliance
-                comply(m, talks, rat)
+                m.play(comply(m, talks, rat))
             t4 = time.perf_counter()
             # the outcome row as the runner builds it (this replays the replicate: only the
             # difference from the phases above is the cost of assembling the row)

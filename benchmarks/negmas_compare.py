@@ -96,7 +96,7 @@ def negsim_time(n: int, k: int, replicates: int, seed: int) -> dict:
     for i in range(replicates + 3):
         m = NegotiationModel(comp, replicate_rng(seed, i))
         t0 = time.perf_counter()
-        res = negotiate(m)
+        res = m.play(negotiate(m))
         dt = time.perf_counter() - t0
         if i >= 3:  # the first few warm up caches
             times.append(dt)

@@ -91,7 +91,8 @@ def test_categorical_actor_refuses_any_text_past_its_ideal_on_a_red_line_issue(m
     assert t.upper[r, k] == m.world.pos[r, k]  # the line moved to its ideal (0.2), not 0.3
     assert np.isinf(t.upper[r, comp.kidx["cap"]])  # no red line there: it concedes on cap
     for i in range(10):
-        talks = negotiation.negotiate(NegotiationModel(comp, replicate_rng(1, i)))
+        mi = NegotiationModel(comp, replicate_rng(1, i))
+        talks = mi.play(negotiation.negotiate(mi))
         assert not talks.reached or talks.x[0, k] <= m.world.pos[r, k] + 0.005
 
 
@@ -105,7 +106,8 @@ def test_no_agreed_package_crosses_a_red_line(mini):
     comp = compile_file(mini, ov)
     reached = 0
     for i in range(20):
-        talks = negotiate(NegotiationModel(comp, replicate_rng(3, i)))
+        mi = NegotiationModel(comp, replicate_rng(3, i))
+        talks = mi.play(negotiate(mi))
         reached += talks.reached
         assert not talks.reached or talks.x[0, comp.kidx["withdraw"]] <= 0.3 + 0.005
     assert reached, "the test needs agreements to check"
@@ -334,7 +336,7 @@ def test_bilateral_body_binds_only_members_who_accept(mini):
 
     comp = compile_file(mini, ov)
     m = NegotiationModel(comp, replicate_rng(1, 0))
-    talks = negotiate(m)
+    talks = m.play(negotiate(m))
     assert not talks.pairs[0, comp.idx["CCC"]] and talks.pairs[0, comp.idx["AAA"]]
 
 
@@ -353,3 +355,26 @@ def test_set_with_a_wildcard_changes_every_actor_and_adds_none(mini):
     assert np.all(w.spoiler == 0.5)
     with pytest.raises(Exception, match="matches nothing"):
         compile_file(mini, ["nothing.*.x=1"])
+
+
+def test_the_model_steps_through_its_calendar(mini):
+    """step() advances one round of the talks or one period; running turns False at the end, with the same row as run()."""
+    from negsim.model.model import NegotiationModel
+    from negsim.montecarlo.runner import replicate_rng
+
+    ov = QUIET + ["actors.BBB.ratification={required: true, threshold: 0.5, support: 0.9, sensitivity: 0.2, delay: 3}"]
+    comp = compile_file(mini, ov)
+    m = NegotiationModel(comp, replicate_rng(1, 0))
+    seen = []
+    while m.running:
+        m.step()
+        seen.append((m.rounds, m.period))
+    row = NegotiationModel(comp, replicate_rng(1, 0)).run()
+    assert m.outcome == row
+    talks = [s for s in seen if s[1] == 0]
+    assert [r for r, _ in talks] == list(range(1, row["rounds"] + 1))  # one step per round of the talks
+    periods = [p for _, p in seen if p > 0]
+    assert periods == list(range(1, len(periods) + 1)) and len(periods) >= 1  # then one step per period
+    assert len(seen) == row["rounds"] + len(periods)
+    m.step()  # a finished model stays finished
+    assert not m.running and m.outcome == row

@@ -42,8 +42,13 @@ class ComplianceResult:
     subversions: int = 0
 
 
-def comply(m, talks, rat) -> ComplianceResult:
-    """Run periods 1..horizon: events, the legislatures' votes that fall due, then compliance of the pacts in force."""
+def comply(m, talks, rat):
+    """Periods 1..horizon: events, the legislatures' votes that fall due, then compliance of the pacts in force.
+
+    A generator: it yields ``("period", (t, broken_down))`` before period t, so the model drives the
+    periods (its ``step()`` moves its calendar to t, then lets the period run); it returns the
+    :class:`ComplianceResult`.
+    """
     comp, world, rng = m.comp, m.world, m.rng
     scal = world.scal
     pairs = rat.members  # updated in place as pacts enter into force (ratifiers only, under that rule)
@@ -58,9 +63,7 @@ def comply(m, talks, rat) -> ComplianceResult:
     for t in range(1, comp.horizon + 1):
         if not alive.any() and not rat.pending:
             break
-        m.period = t
-        m.broken_down = not alive.any() and any(b is not None for b in res.breakdowns)
-        m.step()
+        yield "period", (t, not alive.any() and any(b is not None for b in res.breakdowns))
         incidents = fire_timed(m, t) + fire_hazards(m, t)
         if rat.pending:  # votes after this period's events: an election before the vote reaches it
             was = rat.in_force.copy()
@@ -93,8 +96,6 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     others = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
     trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
     member = pairs[live].any(0)
-    if m.trust_at_entry is None:
-        m.trust_at_entry = np.full(comp.n, np.nan)
     fresh = member & np.isnan(m.trust_at_entry)
     m.trust_at_entry[fresh] = trust_bar[fresh]  # what each party believed when its pact took effect
     _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res)

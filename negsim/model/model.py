@@ -2,7 +2,9 @@
 
 The model holds the state as numpy arrays (:class:`~negsim.scenario.compile.World`) and runs each
 phase vectorised across actors; :class:`StateAgent` objects are the named, inspectable view
-of that state (``model.agents``). One ``step()`` is one compliance period.
+of that state (``model.agents``). One ``step()`` is one step of the calendar: a round of the
+talks, or a period of ratification and compliance; ``running`` turns False at the end, as Mesa
+models do, and :meth:`NegotiationModel.run` steps to the end and returns the outcome row.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class NegotiationModel(Model):
         self.fired: set[int] = set()
         self.rounds = 0
         self.period = 0
-        self.trust_at_entry = None  # set when the pact takes effect (compliance)
+        self.trust_at_entry = np.full(comp.n, np.nan)  # each state's trust when its pact took effect (compliance)
         self.world = comp.draw(self.rng)
         self.shape = comp.shape
         for i in range(comp.n):
@@ -71,6 +73,10 @@ class NegotiationModel(Model):
         for ev, sev in fire_timed(self, 0):  # incidents before the talks: trust falls both ways
             incident_trust(self, ev, sev, "Before the talks")
         self.pos0 = self.world.pos.copy()
+        self.running = True
+        self.outcome: dict | None = None  # the outcome row, once the last step is done
+        self._gen = None  # the phases (see _phases), started by the first step
+        self._next = None  # the calendar move the phases asked for, made at the start of the next step
 
     def release(self) -> None:
         """Let Python free this model.
@@ -111,13 +117,65 @@ class NegotiationModel(Model):
         """The agent of a state by its code."""
         return self.agents.select(lambda a: a.code == code)[0]
 
+    def _phases(self):
+        """The replicate's phases in order, as one generator of calendar steps (see :meth:`step`)."""
+        talks = yield from negotiate(self)
+        rat = sign(self, talks) if talks.reached else None
+        comp_res = (yield from comply(self, talks, rat)) if rat is not None else None
+        return self._outcome(talks, rat, comp_res)
+
+    def _advance(self, request) -> None:
+        """Move the calendar as a phase asks: to the next round of the talks, or to the next period."""
+        kind, value = request
+        if kind == "round":
+            self.rounds = value
+        else:
+            self.period, self.broken_down = value
+
     def step(self) -> None:
-        """One compliance period (the phases drive the work; see :func:`negsim.model.compliance.comply`)."""
+        """Advance one step of the calendar: a round of the talks, or a period (votes due, then compliance).
+
+        Signature comes at the end of the talks' last round. ``running`` turns False after the last
+        step, and :attr:`outcome` then holds the replicate's outcome row.
+        """
+        if not self.running:
+            return
+        if self._gen is None:  # the first step: the phases start (the agenda, the first package's table)
+            self._gen = self._phases()
+            self._next = self._resume()
+        if self._next is not None:
+            self._advance(self._next)
+            self._next = self._resume()  # this step's round or period runs, up to the next calendar move
+
+    def play(self, phase):
+        """Run one phase generator (``negotiate``, ``comply``) to its end, moving the calendar as it asks.
+
+        Returns the phase's result. For tests and benchmarks that time or inspect a phase alone.
+        """
+        try:
+            while True:
+                self._advance(next(phase))
+        except StopIteration as done:
+            return done.value
+
+    def _resume(self):
+        """Run the phases up to their next calendar move (None when they are over)."""
+        try:
+            return next(self._gen)
+        except StopIteration as done:
+            self.outcome = done.value
+            self.running = False
+            return None
 
     def run(self) -> dict:
-        """Play the replicate to the end and return its outcome row."""
+        """Play the replicate to the end (step by step) and return its outcome row."""
+        while self.running:
+            self.step()
+        return self.outcome
+
+    def _outcome(self, talks, rat, comp_res) -> dict:
+        """The replicate's outcome row (docs/model.md, 3.11)."""
         comp = self.comp
-        talks = negotiate(self)
         out = {
             "reached": talks.reached,
             "complete": talks.end_cause == "agreement",
@@ -138,8 +196,6 @@ class NegotiationModel(Model):
             "holdout_price": talks.holdout.price if talks.holdout.bought_off else "",
             "holdout_payer": talks.holdout.payer,
         }
-        rat = sign(self, talks) if talks.reached else None
-        comp_res = comply(self, talks, rat) if rat is not None else None
         signed = talks.agreed.any(1) if talks.reached else np.zeros(len(talks.pairs), bool)
         out["pacts_signed"] = int(signed.sum())
         # states of the parties that signed nothing (parallel talks, bilateral bodies): who stayed out

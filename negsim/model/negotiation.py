@@ -119,8 +119,13 @@ def raise_trust(trust: np.ndarray, members: np.ndarray, gain: float) -> None:
     np.fill_diagonal(trust, 1.0)
 
 
-def negotiate(m) -> TalksResult:
-    """Run the whole negotiation phase on model ``m`` (a :class:`~negsim.model.model.NegotiationModel`)."""
+def negotiate(m):
+    """The negotiation phase on model ``m`` (a :class:`~negsim.model.model.NegotiationModel`), as a generator.
+
+    It yields ``("round", n)`` before round n of the talks (counted over every package), so the
+    model drives the talks round by round (its ``step()`` counts the round, then lets it run);
+    it returns the :class:`TalksResult`.
+    """
     comp, world = m.comp, m.world
     packages = agenda(comp, world)
     if comp.sequencing == "parallel":
@@ -150,9 +155,9 @@ def negotiate(m) -> TalksResult:
         peripheral = source_front is not None and not source_front[pkg].any()
         pkg_bonus = bonus if peripheral else 0.0
         if comp.sequencing == "parallel":
-            ok = _parallel_package(m, pkg, pkg_bonus, res, alive)
+            ok = yield from _parallel_package(m, pkg, pkg_bonus, res, alive)
         else:
-            ok = np.array([_multilateral_package(m, pkg, pkg_bonus, res)])
+            ok = np.array([(yield from _multilateral_package(m, pkg, pkg_bonus, res))])
         alive &= ok
         if not alive.any():
             break
@@ -362,7 +367,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
     """Negotiate one package among all parties at once (or stage by stage under shuttle sequencing)."""
     comp = m.comp
     t = _table(m, pkg, bonus)
-    played, outcome, votes, refusal, walker = _rounds(m, t, bonus, res)
+    played, outcome, votes, refusal, walker = yield from _rounds(m, t, bonus, res)
     if outcome == "agreed":
         if refusal is not None:  # the last refusal of this package is kept
             res.veto = _decisive(comp, t, refusal)[3]
@@ -414,13 +419,13 @@ def _rounds(m, t: _Table, bonus: float, res: TalksResult):
     """The rounds of one package: propose, vote, hold out or buy off, concede, walk out.
 
     Returns (rounds played, outcome, the last votes, the last refusal or None, the walker or -1);
-    outcome "agreed", "walkout" or "exhausted".
+    outcome "agreed", "walkout" or "exhausted". A generator: see :func:`negotiate`.
     """
     comp, world, rng = m.comp, m.world, m.rng
     pace = _Pace(comp.n)
     refusal, votes = None, None
     for r in range(1, comp.max_rounds + 1):
-        m.rounds += 1
+        yield "round", m.rounds + 1  # a step of the model's calendar: it counts the round, then the round runs
         res.rounds += 1
         if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: the table is derived again
             t = _table(m, t.pkg, bonus)
@@ -666,7 +671,7 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():
             break
-        m.rounds += 1
+        yield "round", m.rounds + 1
         res.rounds = max(res.rounds, r)
         if comp.round_events and fire_round(m, m.rounds):
             b = _bilateral(m, pkg, bonus, res)
