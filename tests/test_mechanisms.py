@@ -378,3 +378,15 @@ def test_the_model_steps_through_its_calendar(mini):
     assert len(seen) == row["rounds"] + len(periods)
     m.step()  # a finished model stays finished
     assert not m.running and m.outcome == row
+
+
+def test_talks_and_periods_share_one_calendar_in_months(mini):
+    """Rounds last talks.round_months and periods pact.period_months, counted from signature."""
+    ov = QUIET + ["actors.BBB.ratification={required: true, threshold: 0.5, support: 0.9, sensitivity: 0.2, delay: 3}"]
+    row, _ = one(mini, ov)
+    assert row["in_force"]
+    assert row["talks_months"] == row["rounds"] * 1.0
+    assert row["entry_month"] == row["talks_months"] + row["entry_period"] * 12.0
+    slow, _ = one(mini, ov + ["talks.round_months=3", "pact.period_months=6"])
+    assert slow["rounds"] == row["rounds"] and slow["talks_months"] == 3.0 * row["rounds"]
+    assert slow["entry_month"] == slow["talks_months"] + slow["entry_period"] * 6.0

@@ -75,6 +75,8 @@ class NegotiationModel(Model):
         self.pos0 = self.world.pos.copy()
         self.running = True
         self.outcome: dict | None = None  # the outcome row, once the last step is done
+        self.month = 0.0  # the calendar, in months since the talks opened
+        self.signature_month = 0.0  # when the talks ended (the periods count from here)
         self._gen = None  # the phases (see _phases), started by the first step
         self._next = None  # the calendar move the phases asked for, made at the start of the next step
 
@@ -120,6 +122,7 @@ class NegotiationModel(Model):
     def _phases(self):
         """The replicate's phases in order, as one generator of calendar steps (see :meth:`step`)."""
         talks = yield from negotiate(self)
+        self.signature_month = self.month
         rat = sign(self, talks) if talks.reached else None
         comp_res = (yield from comply(self, talks, rat)) if rat is not None else None
         return self._outcome(talks, rat, comp_res)
@@ -129,8 +132,10 @@ class NegotiationModel(Model):
         kind, value = request
         if kind == "round":
             self.rounds = value
+            self.month = self.rounds * self.comp.round_months
         else:
             self.period, self.broken_down = value
+            self.month = self.signature_month + self.period * self.comp.period_months
 
     def step(self) -> None:
         """Advance one step of the calendar: a round of the talks, or a period (votes due, then compliance).
@@ -215,6 +220,8 @@ class NegotiationModel(Model):
         live = rat.in_force & (rat.entry < comp.horizon) if rat is not None else np.zeros(0, bool)
         out["in_force"] = bool(live.any())
         out["entry_period"] = int(rat.entry[live].min()) if out["in_force"] else ""
+        out["talks_months"] = round(self.signature_month, 3)  # the talks' length on the calendar
+        out["entry_month"] = round(self.signature_month + out["entry_period"] * comp.period_months, 3) if out["in_force"] else ""
         alive = comp_res.alive if comp_res else np.zeros(len(talks.pairs), bool)
         out["pacts_in_force"] = int(live.sum()) if rat is not None else 0
         out["pacts_surviving"] = int(alive.sum())

@@ -379,7 +379,7 @@ def _multilateral_package(m, pkg: np.ndarray, bonus: float, res: TalksResult) ->
         for d in comp.parties:
             if d.rule == "bilateral":
                 res.pairs[0, d.members[~signs[d.members]]] = False
-        m.say(f"Round {played}: all parties accept; package agreed.")
+        m.say(f"Round {played}: all parties accept; package agreed (month {m.month:g} of the talks).")
         return True
     if outcome == "walkout":
         res.end_cause = "walkout"

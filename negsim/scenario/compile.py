@@ -21,6 +21,8 @@ SCALARS = (
     "base_hazard", "dilemma", "gain_weight", "trust_learning", "violation_drop", "major_share",
     "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop", "deterrence",
 )  # fmt: skip
+#: months in a period named by ``pact.period`` when ``pact.period_months`` is not given (12 for any other name)
+PERIOD_MONTHS = {"year": 12.0, "half-year": 6.0, "quarter": 3.0, "month": 1.0, "week": 12 / 52}
 ACTOR_ARRAYS = (
     "cap", "pop", "us_reliance", "threat", "softening", "reserve", "spoiler", "opportunism",
     "rate", "rat_threshold", "rat_support", "rat_sens", "rat_delay", "walk_hazard", "cohesion",
@@ -155,6 +157,9 @@ class CompiledScenario:
         self.max_rounds = t.max_rounds
         self.cascade_from = t.cascade.from_front if t.cascade else None
         self.horizon, self.period = sc.pact.horizon, sc.pact.period
+        # the calendar shared by the talks and the periods, in months (docs/model.md 1.3)
+        self.round_months = t.round_months
+        self.period_months = sc.pact.period_months or PERIOD_MONTHS.get(sc.pact.period, 12.0)
         self.entry_rule = sc.pact.entry_into_force
         # obligors: K x N; "mutual" = every signatory
         self.obligor = np.zeros((k, n), bool)

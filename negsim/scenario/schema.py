@@ -202,6 +202,7 @@ class Talks(Frozen):
     delay_cost: P01 = parse_param(0.005)
     cascade: Cascade | None = None
     max_rounds: int = Field(default=12, ge=1, le=1000, strict=True)
+    round_months: float = Field(default=1.0, gt=0, le=120)  # a round's length on the calendar, in months
 
 
 class Pact(Frozen):
@@ -212,6 +213,7 @@ class Pact(Frozen):
     verification: P01 = parse_param(0.5)
     horizon: int = Field(default=20, ge=1, le=10_000, strict=True)
     period: str = "year"
+    period_months: float | None = Field(default=None, gt=0, le=1200)  # a period in months (default: from `period`)
 
     @field_validator("parties")
     @classmethod
