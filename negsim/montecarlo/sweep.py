@@ -2,7 +2,9 @@
 
 Every point of a sweep runs the same replicate seeds (``SeedSequence(seed, spawn_key=(i,))``
 for replicate ``i``): common random numbers, so the difference between two points is not
-seed noise (the draws coincide until the changed parameter changes what the model does).
+seed noise. Each parameter draws from its own stream (:mod:`negsim.scenario.streams`), so
+every draw but the swept parameter's coincides across points, and the model's own draws
+coincide until the changed parameter changes what the model does.
 
 Work is cut into fixed chunks of replicates per point; each finished chunk is written to
 ``parts/`` atomically (temporary file, then rename). A sweep killed at any moment and rerun

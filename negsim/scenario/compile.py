@@ -14,6 +14,7 @@ import numpy as np
 
 from negsim.scenario.params import Param, SamplePlan, parse_param
 from negsim.scenario.schema import FRONTS, SHAPES, Scenario
+from negsim.scenario.streams import replicate_key
 from negsim.scenario.targets import Target, parse_target
 
 SCALARS = (
@@ -215,10 +216,12 @@ class CompiledScenario:
         """Collect every parameter with the array slot it fills, in draw order, then lay out the arrays."""
         params: list[Param] = []
         slots: list[tuple[str, tuple]] = []
+        names: list[str] = []
 
-        def add(array: str, index, p: Param) -> None:
+        def add(array: str, index, p: Param, name: str | None = None) -> None:
             params.append(p)
             slots.append((array, index))
+            names.append(name or self._slot_name(array, index))
 
         n, k = self.n, self.k
         self._shapes = {
@@ -246,7 +249,24 @@ class CompiledScenario:
         )
         for name in ACTOR_ARRAYS:
             self._shapes[name] = (n,)
-        self._layout(params, slots)
+        self._layout(params, slots, names)
+
+    def _slot_name(self, array: str, index: tuple) -> str:
+        """The name that keys a parameter's random stream: its place, by actor, issue, region or scalar name."""
+        if array == "scal":
+            return f"scal.{self._scalar_names[index[0]]}"
+        if array == "us_presence":
+            return f"us_presence.{self.regions[index[0]]}"
+        if array == "difficulty":
+            return f"issues.{self.issues[index[0]]}.difficulty"
+        if array in ("ev_hazard", "ev_severity"):
+            return f"events.{index[0]}.{array}"
+        actor = self.codes[index[0]]
+        if array in ("trust", "leg_trust"):
+            return f"actors.{actor}.{array}.{self.codes[index[1]]}"
+        if len(index) == 2:
+            return f"actors.{actor}.{array}.{self.issues[index[1]]}"
+        return f"actors.{actor}.{array}"
 
     def _actor_params(self, sc: Scenario, add, zero: Param) -> None:
         """Each actor's traits, positions, saliences, red lines and trust; then US presence and difficulty."""
@@ -313,7 +333,7 @@ class CompiledScenario:
             for op in ("set", "shift"):
                 for path, p in getattr(ev, op).items():
                     tgt = parse_target(path, sc)
-                    add("ev_value", (nact,), p)
+                    add("ev_value", (nact,), p, f"events.{e_i}.{op}.{path}")
                     actions.append((op, tgt, nact))
                     nact += 1
             add("ev_hazard", (e_i,), ev.hazard if ev.hazard is not None else zero)
@@ -330,10 +350,10 @@ class CompiledScenario:
         self.round_events = any(e.round is not None for e in events)
         return nact
 
-    def _layout(self, params: list[Param], slots: list[tuple[str, tuple]]) -> None:
+    def _layout(self, params: list[Param], slots: list[tuple[str, tuple]], names: list[str]) -> None:
         """Base arrays hold the fixed values; the random ones are scattered in per replicate."""
         n = self.n
-        self.plan = SamplePlan(params)
+        self.plan = SamplePlan(params, names)
         self._params = params
         self._slots = slots
         self._base = {name: np.zeros(shape) for name, shape in self._shapes.items()}
@@ -353,8 +373,12 @@ class CompiledScenario:
         self.n_random = sum(not p.fixed for p in params)
 
     def draw(self, rng: np.random.Generator) -> World:
-        """Draw one replicate's world (every distribution sampled once)."""
-        values = self.plan.draw(rng) if self.n_random else None
+        """Draw one replicate's world (every distribution sampled once, each from its own stream).
+
+        The streams' key comes from ``rng``'s SeedSequence without drawing from it
+        (:func:`~negsim.scenario.streams.replicate_key`), so the same generator gives the same world.
+        """
+        values = self.plan.draw(replicate_key(rng)) if self.n_random else None
         arrays = {name: a.copy() for name, a in self._base.items()}
         if values is not None:
             for arr, (flat, v) in self._scatter.items():

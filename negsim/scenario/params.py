@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from negsim.scenario.streams import BetaShapes, betas, name_hash, truncated_normals, uniforms
+
 KINDS = ("value", "uniform", "normal", "beta", "choice")
 PROVENANCE = ("source", "assumption")
 
@@ -69,7 +71,7 @@ class Param:
         return out
 
     def sample(self, rng: np.random.Generator) -> float:
-        """Draw one value (fixed parameters return their value)."""
+        """Draw one value (fixed parameters return their value); each call takes a new stream key from ``rng``."""
         return float(sample_many([self], rng)[0])
 
 
@@ -214,53 +216,72 @@ def _beta_ab(m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_many(params: list[Param], rng: np.random.Generator) -> np.ndarray:
-    """Draw one value for each parameter, in a fixed order (vectorised by kind)."""
-    return SamplePlan(params).draw(rng)
+    """Draw one value for each parameter (the key of their streams is two draws from ``rng``)."""
+    key = tuple(int(w) for w in rng.integers(0, 2**32, size=2, dtype=np.uint64))
+    return SamplePlan(params).draw(key)
 
 
 class SamplePlan:
     """Pre-grouped parameters so a replicate draws all of them with a few numpy calls.
 
-    The draw order is fixed by the plan, so the same generator state gives the same values.
+    Each random parameter draws from its own stream (:mod:`negsim.scenario.streams`), placed by
+    its name (``names``; by default its position), so its value in a replicate depends on its
+    own distribution, its name and the replicate's key only.
     """
 
-    def __init__(self, params: list[Param]):
+    def __init__(self, params: list[Param], names: list[str] | None = None):
+        names = names if names is not None else [f"param{i}" for i in range(len(params))]
+        if len(names) != len(params) or len(set(names)) != len(names):
+            raise ValueError("a sample plan needs one distinct name per parameter")
         self.n = len(params)
         self.fixed = np.array([p.args[0] if p.fixed else np.nan for p in params], dtype=float)
+        self.random_idx = np.array([i for i, p in enumerate(params) if not p.fixed], dtype=int)
+        hashes = np.array([name_hash(names[i]) for i in self.random_idx], dtype=np.uint64).reshape(-1, 2)
+        self.h0, self.h1 = hashes[:, 0].copy(), hashes[:, 1].copy()
+        pos = {int(i): r for r, i in enumerate(self.random_idx)}  # parameter index -> row of the block
         idx = {k: [i for i, p in enumerate(params) if p.kind == k] for k in KINDS}
         self.uniform_idx = np.array(idx["uniform"], dtype=int)
+        self.uniform_row = np.array([pos[i] for i in idx["uniform"]], dtype=int)
         self.uniform_lo = np.array([params[i].args[0] for i in idx["uniform"]], dtype=float)
         self.uniform_hi = np.array([params[i].args[1] for i in idx["uniform"]], dtype=float)
         self.beta_idx = np.array(idx["beta"], dtype=int)
+        self.beta_row = np.array([pos[i] for i in idx["beta"]], dtype=int)
         lo = np.array([params[i].lo for i in idx["beta"]], dtype=float)
         hi = np.array([params[i].hi for i in idx["beta"]], dtype=float)
         m = (np.array([params[i].args[0] for i in idx["beta"]], dtype=float) - lo) / np.where(hi > lo, hi - lo, 1)
         s = np.array([params[i].args[1] for i in idx["beta"]], dtype=float) / np.where(hi > lo, hi - lo, 1)
         self.beta_a, self.beta_b = _beta_ab(m, s) if len(m) else (m, s)
         self.beta_lo, self.beta_span = lo, hi - lo
+        self.shapes = BetaShapes(self.beta_a, self.beta_b)
+        self.beta_h0, self.beta_h1 = self.h0[self.beta_row], self.h1[self.beta_row]
         self.normal_idx = np.array(idx["normal"], dtype=int)
+        self.normal_row = np.array([pos[i] for i in idx["normal"]], dtype=int)
         self.normal_m = np.array([params[i].args[0] for i in idx["normal"]], dtype=float)
         self.normal_s = np.array([params[i].args[1] for i in idx["normal"]], dtype=float)
         self.normal_lo = np.array([params[i].lo for i in idx["normal"]], dtype=float)
         self.normal_hi = np.array([params[i].hi for i in idx["normal"]], dtype=float)
-        self.choices = [(i, np.array(params[i].args), params[i].p) for i in idx["choice"]]
+        self.choices = [
+            (i, pos[i], np.array(params[i].args), np.cumsum(params[i].p) if params[i].p else None) for i in idx["choice"]
+        ]
 
-    def draw(self, rng: np.random.Generator) -> np.ndarray:
-        """Return an array of one draw per parameter."""
+    def draw(self, key: tuple[int, int]) -> np.ndarray:
+        """Return an array of one draw per parameter, for the replicate whose streams have ``key``."""
         out = self.fixed.copy()
+        if not len(self.random_idx):
+            return out
+        u = uniforms(self.h0, self.h1, 0, key)  # block 0 of every stream
         if len(self.uniform_idx):
-            out[self.uniform_idx] = rng.uniform(self.uniform_lo, self.uniform_hi)
+            out[self.uniform_idx] = self.uniform_lo + (self.uniform_hi - self.uniform_lo) * u[self.uniform_row, 0]
         if len(self.beta_idx):
-            out[self.beta_idx] = self.beta_lo + self.beta_span * rng.beta(self.beta_a, self.beta_b)
+            rows = self.beta_row
+            frac = betas(u[rows], self.shapes, self.beta_h0, self.beta_h1, key)
+            out[self.beta_idx] = self.beta_lo + self.beta_span * frac
         if len(self.normal_idx):
-            x = rng.normal(self.normal_m, self.normal_s)
-            # truncation by resampling the out-of-range draws (a few passes), then clipping
-            for _ in range(8):
-                bad = (x < self.normal_lo) | (x > self.normal_hi)
-                if not bad.any():
-                    break
-                x[bad] = rng.normal(self.normal_m[bad], self.normal_s[bad])
-            out[self.normal_idx] = np.clip(x, self.normal_lo, self.normal_hi)
-        for i, vals, p in self.choices:
-            out[i] = vals[rng.choice(len(vals), p=p)]
+            rows = self.normal_row
+            out[self.normal_idx] = truncated_normals(
+                self.h0[rows], self.h1[rows], key, self.normal_m, self.normal_s, self.normal_lo, self.normal_hi
+            )
+        for i, row, vals, cum in self.choices:
+            j = int(u[row, 0] * len(vals)) if cum is None else int(np.searchsorted(cum, u[row, 0] * cum[-1], side="right"))
+            out[i] = vals[min(j, len(vals) - 1)]
         return out
