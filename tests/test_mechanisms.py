@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import compile_file
+from conftest import ROOT, compile_file
 
 from negsim.model.valuation import thresholds
 from negsim.montecarlo.runner import run_many, run_replicate
@@ -271,15 +271,22 @@ def test_a_hawkish_legislature_ties_its_executives_hands(mini):
 
 
 def test_a_legislature_holds_the_signed_text_and_is_paid(mini):
-    """A legislature with a thin surplus holds the signed text (the Sweden precedent): its vote comes later, and it is paid."""
-    row, model = one(mini, QUIET + ["talks.proposal=nash", "actors.AAA.spoiler=0.3", "actors.AAA.cohesion=0", RAT_AAA % ""])
+    """A legislature with a thin surplus holds the signed text (the Sweden precedent): its vote comes later, and it is paid.
+
+    The allies trust Russia more than in mini (0.7 for AAA, 1 for BBB and CCC), so the text leaves AAA a
+    surplus to risk and the mediator BBB one to pay from (each commitment is worth the trust in its obligor).
+    """
+    trusting = ["actors.AAA.trust.RUS=0.7", "actors.BBB.trust.RUS=1", "actors.CCC.trust.RUS=1"]
+    row, model = one(
+        mini, QUIET + trusting + ["talks.proposal=nash", "actors.AAA.spoiler=0.3", "actors.AAA.cohesion=0", RAT_AAA % ""]
+    )
     assert row["ratification_holdout_actor"] == "AAA" and row["ratification_holdout_paid"] is True
     held = float(row["ratification_holdout_periods"])
     assert held > 1.0
     assert float(row["ratification_times"].split("AAA=")[1]) >= held
     assert row["ratified"]
     assert any("AAA's legislature holds the signed text" in line and "BBB pays it" in line for line in model.lines)
-    plain, _ = one(mini, QUIET + ["talks.proposal=nash", RAT_AAA % ""])
+    plain, _ = one(mini, QUIET + trusting + ["talks.proposal=nash", RAT_AAA % ""])
     assert plain["ratification_holdout_actor"] == ""
 
 
@@ -390,3 +397,79 @@ def test_talks_and_periods_share_one_calendar_in_months(mini):
     slow, _ = one(mini, ov + ["talks.round_months=3", "pact.period_months=6"])
     assert slow["rounds"] == row["rounds"] and slow["talks_months"] == 3.0 * row["rounds"]
     assert slow["entry_month"] == slow["talks_months"] + slow["entry_period"] * 6.0
+
+
+# -- issue 16, items 1-2: each commitment at the trust in who owes it; verification deters, it does not deliver
+
+
+def test_a_commitment_is_valued_at_the_trust_in_its_obligor_not_in_the_allies():
+    """Poland's weight on Russia's pledge is its trust in Russia (and Belarus, the same side), never its trust in its allies."""
+    from negsim.model.valuation import trust_weights
+
+    comp = compile_file(ROOT / "scenarios" / "us_drawdown.yaml", ["compliance.deterrence=0"])
+    world = comp.draw(np.random.default_rng(0))
+    w = trust_weights(world.trust, comp.obligor, comp.mutual, comp.same_side, world.cap)
+    pol, rus, blr, usa = (comp.idx[c] for c in ("POL", "RUS", "BLR", "USA"))
+    other = [rus, blr]
+    expect = (world.cap[other] * world.trust[pol, other]).sum() / world.cap[other].sum()
+    for k in np.flatnonzero(comp.mutual):
+        assert w[pol, k] == pytest.approx(expect)
+        assert w[rus, k] < 1  # Russia's weight is its trust in NATO's members, the US above all
+    assert comp.same_side[pol, usa] and comp.same_side[rus, blr] and not comp.same_side[pol, rus]
+    cap = comp.issues.index("poland_force_cap")
+    assert w[pol, cap] == 1.0  # its own commitment is certain to it
+    assert w[rus, cap] == pytest.approx(world.trust[rus, pol])
+
+
+def test_verification_deters_it_does_not_deliver():
+    """With deterrence 0, verification leaves every weight at trust; with deterrence d, w = t + (1 - t) * d * v."""
+    from negsim.model.valuation import delivery_weights
+
+    path = ROOT / "scenarios" / "us_drawdown.yaml"
+    rng = np.random.default_rng(1)
+    base = compile_file(path, ["compliance.deterrence=0", "pact.verification=0.2"])
+    seen = compile_file(path, ["compliance.deterrence=0", "pact.verification=0.9"])
+    k = np.arange(base.k)
+    wa, wb = delivery_weights(base.draw(rng), base, k), delivery_weights(seen.draw(rng), seen, k)
+    assert np.array_equal(wa, wb)
+    deter = compile_file(path, ["compliance.deterrence=0.5", "pact.verification=0.9"])
+    wd = delivery_weights(deter.draw(rng), deter, k)
+    owed = wa < 1
+    assert np.allclose(wd[owed], wa[owed] + (1 - wa[owed]) * 0.45)
+
+
+def test_a_breach_is_seen_by_the_issue_verification_and_an_overt_act_by_all(mini):
+    """Per-issue verification: a state cheats where it is least seen; an overt act is seen without any regime."""
+    from negsim.model.compliance import breach_visibility
+    from negsim.model.model import NegotiationModel
+    from negsim.montecarlo.runner import replicate_rng
+
+    comp = compile_file(mini, ["pact.verification=0", "issues.withdraw.verification=0.8", "issues.hotline.overt=true"])
+    m = NegotiationModel(comp, replicate_rng(1, 0))
+    owed = np.zeros((comp.k, comp.n), bool)
+    rus, aaa = comp.idx["RUS"], comp.idx["AAA"]
+    w, h, c = (comp.issues.index(i) for i in ("withdraw", "hotline", "cap"))
+    owed[[w, h], rus] = True  # Russia owes the verified withdrawal and the overt hotline pledge
+    owed[[c, h], aaa] = True  # AAA owes the unverified cap and the hotline
+    seen = breach_visibility(m, owed)
+    assert seen[rus] == pytest.approx(0.8) and seen[aaa] == 0.0
+    owed[:, aaa] = False
+    owed[h, aaa] = True
+    assert breach_visibility(m, owed)[aaa] == 1.0
+
+
+def test_more_trust_in_the_other_side_raises_agreement_on_common_random_numbers(tmp_path):
+    """Comparative statics (issue 16, item 7): trust between the sides raises P(agreement) in parallel_pacts, paired.
+
+    Each commitment is worth the trust in who owes it, so France's and Germany's pacts with Russia
+    are worth more when each side trusts the other (22.5% -> 100% at 200 replicates, seed 0).
+    """
+    from negsim.api import run
+
+    def p(t):
+        over = [f"actors.*.trust.RUS={t}", f"actors.RUS.trust.default={t}"]
+        r = run(ROOT / "scenarios" / "parallel_pacts.yaml", runs=60, seed=0, write=False, overrides=over)
+        return r.summary["probabilities"]["complete"]
+
+    low, high = p(0.3), p(0.6)
+    assert high["lo"] > low["hi"], (low, high)

@@ -16,7 +16,7 @@ import numpy as np
 
 #: bumped with every change of the kernels' arguments: negsim.model.proposals ignores a module built from
 #: an older negsim/model/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
-ABI = 4
+ABI = 5
 
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 
@@ -81,7 +81,7 @@ cdef void _ascent(
     for k in range(K):
         for i in range(N):
             for g in range(G):  # each member's gain per level (as valuation.contributions)
-                cand[k, i, g] = sal[i, k] * (pos[i, k] - fabs(w[i, k] * grid[g] - pos[i, k]))
+                cand[k, i, g] = (w[i, k] * sal[i, k]) * (pos[i, k] - fabs(grid[g] - pos[i, k]))
             pk = 10.0 if (x[k] < lower[i, k] - tol or x[k] > upper[i, k] + tol) else 0.0
             pen_now[k, i] = pk
             pen_total[i] = pen_total[i] + pk

@@ -17,6 +17,7 @@ import numpy as np
 
 from negsim.model.events import fire_hazards, fire_timed, incident_trust
 from negsim.model.ratification import pact_margins, vote
+from negsim.model.valuation import issue_verification
 
 
 @dataclass
@@ -55,11 +56,11 @@ def comply(m, talks, rat):
     alive = rat.in_force & (rat.entry < comp.horizon)
     res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs))
     x = talks.x * talks.agreed
-    owes = np.zeros((len(pairs), comp.n), bool)
+    owes = np.zeros((len(pairs), comp.k, comp.n), bool)  # what each member owes under each pact
     for p in range(len(pairs)):
         ob = comp.obligor.copy()
         ob[comp.mutual] = pairs[p]
-        owes[p] = (ob & (x[p] > 0)[:, None]).any(0)
+        owes[p] = ob & (x[p] > 0)[:, None]
     for t in range(1, comp.horizon + 1):
         if not alive.any() and not rat.pending:
             break
@@ -73,7 +74,7 @@ def comply(m, talks, rat):
         if live.any():
             _period(m, t, pairs, live, alive, owes, x, talks, res)
         for ev, sev in incidents:
-            res.incidents += 1
+            res.incidents += int(live.any())  # counted while a pact is in force (its trust effect applies always)
             a, b = ev.incident
             incident_trust(m, ev, sev, m.when(t))
             hit = alive & (rat.entry < t) & pairs[:, a] & pairs[:, b]
@@ -142,8 +143,10 @@ def _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member,
     scal, trust = world.scal, world.trust
     margin_i = np.where(pairs & live[:, None], margins, -np.inf).max(0)  # margins are nan exactly off those pacts
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
-    owing = (owes & live[:, None]).any(0) & member
-    deterred = 1 - scal["deterrence"] * scal["verification"]  # the chance of being caught deters
+    owed = (owes & live[:, None, None]).any(0)  # K x N
+    owing = owed.any(0) & member
+    seen = breach_visibility(m, owed)
+    deterred = 1 - scal["deterrence"] * seen  # the chance of being caught deters
     h = (
         scal["base_hazard"]
         * world.opportunism
@@ -152,7 +155,7 @@ def _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member,
         * deterred
     )
     defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))
-    detected = defect & (rng.random(comp.n) < scal["verification"])
+    detected = defect & (rng.random(comp.n) < seen)
     major = detected & (rng.random(comp.n) < scal["major_share"])
     res.detected += int(detected.sum())
     res.undetected += int((defect & ~detected).sum())
@@ -164,13 +167,23 @@ def _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member,
         )
     looks_ok = member & ~detected
     if looks_ok.any():
-        gain = scal["trust_learning"] * scal["verification"]
+        gain = scal["trust_learning"] * seen[looks_ok]  # compliance seen through verification builds trust
         obs = comembers[:, looks_ok]
-        trust[:, looks_ok] += np.where(obs, gain * (1 - trust[:, looks_ok]), 0.0)
+        trust[:, looks_ok] += np.where(obs, gain[None, :] * (1 - trust[:, looks_ok]), 0.0)
     for i in np.flatnonzero(major):
         for p in np.flatnonzero(live & pairs[:, i] & alive):
             _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]), "detected_violation")
     return defect, detected
+
+
+def breach_visibility(m, owed: np.ndarray) -> np.ndarray:
+    """N: the chance each state's breach is seen: the least verified issue it owes (where it would cheat), else the pact's.
+
+    Each issue's verification, 1 for an overt act (``issues.K.overt``): issue 16, item 2.
+    """
+    v = issue_verification(m.world, m.comp)[:, None]  # K x 1
+    least = np.where(owed, v, np.inf).min(0)
+    return np.where(np.isfinite(least), least, m.world.scal["verification"])
 
 
 def _subversion(m, t, comembers, alive, res) -> None:

@@ -73,6 +73,6 @@ def aspiration(best: np.ndarray, res: np.ndarray, f: np.ndarray) -> np.ndarray:
 def best_gain(pos: np.ndarray, sal: np.ndarray, w: np.ndarray, lower: np.ndarray, upper: np.ndarray,
               grid: np.ndarray) -> np.ndarray:  # fmt: skip
     """N: the most each actor could get from the package's issues, each set to the grid level best for it within its red lines."""
-    g = sal[:, :, None] * (pos[:, :, None] - np.abs(w[:, :, None] * grid - pos[:, :, None]))  # N x K x G
+    g = (w * sal)[:, :, None] * (pos[:, :, None] - np.abs(grid - pos[:, :, None]))  # N x K x G
     allowed = (grid >= lower[:, :, None] - 0.005) & (grid <= upper[:, :, None] + 0.005)
     return np.where(allowed, g, -np.inf).max(2).clip(min=0.0).sum(1)

@@ -24,11 +24,11 @@ from negsim.model.ratification import legislatures, winset_floor
 from negsim.model.valuation import (
     RED_LINE_TOL,
     contributions,
-    credibility,
+    delivery_weights,
+    deterred_share,
     pinned_issues,
     red_line_bounds,
     thresholds,
-    trust_weights,
 )
 
 
@@ -240,7 +240,7 @@ def _own_legislatures(m, pkg: np.ndarray, floor: np.ndarray) -> _Legislature | N
     if not len(rows):
         return None
     leg = legislatures(world)
-    w = trust_weights(leg.trust, m.comp.obligor[pkg], world.scal["verification"])
+    w = delivery_weights(world, m.comp, pkg, trust=leg.trust)
     return _Legislature(rows, leg.pos[np.ix_(rows, pkg)], leg.sal[np.ix_(rows, pkg)], w[rows], floor[rows])
 
 
@@ -260,7 +260,7 @@ def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
     participants = comp.signatory.copy()
     for d in (d for st in stages for d in st):
         participants[d.members] = True
-    w = trust_weights(world.trust, comp.obligor[pkg], world.scal["verification"])
+    w = delivery_weights(world, comp, pkg)
     thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
     other = (comp.party_of[None, :] != comp.party_of[:, None]) & participants[None, :]
     trust_bar = (world.trust * other).sum(1) / np.maximum(other.sum(1), 1)
@@ -606,11 +606,12 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     comp, world = m.comp, m.world
     c = comp.counterpart
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
-    v = world.scal["verification"]
-    wg = trust_weights(world.trust, comp.obligor[pkg], v)
     mutual = comp.mutual[pkg]
-    w_c = np.where(mutual[None, :], credibility(world.trust[c, partners], v)[:, None], wg[c][None, :])
-    w_p = np.where(mutual[None, :], credibility(world.trust[partners, c], v)[:, None], wg[partners])
+    wg = delivery_weights(world, comp, pkg)
+    deter = deterred_share(world, comp)[pkg][None, :]
+    t_c, t_p = world.trust[c, partners][:, None], world.trust[partners, c][:, None]  # a pair's mutual pledge: the partner's
+    w_c = np.where(mutual[None, :], t_c + (1 - t_c) * deter, wg[c][None, :])
+    w_p = np.where(mutual[None, :], t_p + (1 - t_p) * deter, wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # on the executive's lights in parallel talks
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)

@@ -18,7 +18,7 @@ TAU = 0.02  # smoothing of the Nash product (in units of margin)
 SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
 #: the version of negsim/model/_nash.pyx's kernel (``ascent``) this package calls (the module's ``ABI``)
-KERNEL_ABI = 4
+KERNEL_ABI = 5
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
@@ -144,7 +144,7 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
         return x
     # issue-major (K x N x G) for numpy: each coordinate step reads contiguous blocks
     p3 = pos.T[:, :, None]
-    cand = np.ascontiguousarray(sal.T[:, :, None] * (p3 - np.abs(w.T[:, :, None] * GRID - p3)))  # gains per level
+    cand = np.ascontiguousarray((w.T * sal.T)[:, :, None] * (p3 - np.abs(GRID - p3)))  # gains per level
     pen = np.ascontiguousarray(penalty.transpose(1, 0, 2))
     pen_now = np.ascontiguousarray(10.0 * ((x[:, None] < lower.T - RED_LINE_TOL) | (x[:, None] > upper.T + RED_LINE_TOL)))
     return ascent_numpy(x, cand, pen, contrib.T.copy(), total, pen_now, pen_now.sum(0), thr, parties, sweeps)
@@ -181,7 +181,7 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
 def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Parties) -> np.ndarray:
     """The smoothed log Nash product that :func:`nash` maximises, at each package (row) of ``xs``."""
     lv = xs[:, None, :]  # M x 1 x K against N x K: every package at once
-    gains = (sal * (pos - np.abs(w * lv - pos))).sum(2).T  # N x M
+    gains = (w * sal * (pos - np.abs(lv - pos))).sum(2).T  # N x M
     pen = 10.0 * ((lv < lower - RED_LINE_TOL) | (lv > upper + RED_LINE_TOL)).sum(2).T
     margins = gains - thr[:, None] - pen
     cand = [gains[members] for _, members, _ in parties.veto_bodies]

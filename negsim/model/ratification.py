@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim.model import holdout
-from negsim.model.valuation import contributions, thresholds, trust_weights
+from negsim.model.valuation import contributions, delivery_weights, thresholds
 
 NOISE_SD = 0.05
 #: support an executive wants to expect above its legislature's threshold before it signs (one noise sd)
@@ -93,7 +93,7 @@ def winset_floor(world, comp, issues: np.ndarray, thr: np.ndarray) -> np.ndarray
 def legislature_gains(world, comp, x: np.ndarray, issues: np.ndarray, obligor: np.ndarray) -> np.ndarray:
     """N: each legislature's gain from levels ``x`` on ``issues`` (obligors ``obligor``, K' x N), on its own lights."""
     leg = legislatures(world)
-    w = trust_weights(leg.trust, obligor, world.scal["verification"])
+    w = delivery_weights(world, comp, issues, trust=leg.trust, obligor=obligor)
     return contributions(x, leg.pos[:, issues], leg.sal[:, issues], w).sum(1)
 
 
@@ -141,7 +141,7 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transf
     for p in range(len(pairs)):
         ob = comp.obligor.copy()
         ob[comp.mutual] = pairs[p]
-        w = trust_weights(world.trust, ob, world.scal["verification"])
+        w = delivery_weights(world, comp, np.arange(comp.k), obligor=ob)
         gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
         if transfers is not None:
             gain = gain + transfers

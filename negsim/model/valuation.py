@@ -1,14 +1,29 @@
-"""What a package is worth to each actor: trust-weighted, salience-weighted gains.
+"""What a package is worth to each actor: salience-weighted gains, each commitment at the trust in who owes it.
 
 Actor i values package x (one level per issue) at
 
-    gain_i(x) = sum_k s_ik * (p_ik - |w_ik * x_k - p_ik|)
+    gain_i(x) = sum_k w_ik * s_ik * (p_ik - |x_k - p_ik|)
 
-which is 0 at the status quo (x = 0). A concession owed by others (the issue's obligors) is
-only worth what i expects them to deliver: w_ik = t + (1 - t) * v, where t is i's mean trust
-in the obligors of k other than itself and v the pact's verification (a concession is
-delivered if the obligor is trustworthy, or else because cheating would be caught); w_ik = 1
-when i alone owes it. i accepts when gain_i exceeds its no-deal threshold
+which is 0 at the status quo (x = 0). A commitment is worth what i expects to be delivered,
+the rest at the status quo (DOMAIN.md): with u(y) = s (p - |y - p|) and u(0) = 0, the
+expected value of issue k is w_ik u(x_k) + (1 - w_ik) u(0) = w_ik u(x_k), where w_ik is what
+i expects the states that owe it k to deliver (issue 16, item 1):
+
+    t_ik = sum_j cap_j * t_ij / sum_j cap_j    over the obligors j of k that owe it to i
+    w_ik = t_ik + (1 - t_ik) * deterrence * v_k
+    w_ik = 1                                    when i alone owes k
+
+The obligors of a listed issue owe it to everyone else; on a mutual issue (every signatory
+pledges) what i gets is the pledge of the other side, so i's own side is left out: two states
+are on one side when they are in the same pact party or share a bloc that not every signatory
+holds (NATO for the US and the European allies of option B; CSTO or the Union State for Russia
+and Belarus; OSCE, which every state holds, does not count). Several obligors of one issue are
+weighted by capability (what each could withhold: 003 gives the US about 80% of NATO's
+resources), an assumption. Verification is not delivery: an untrusted obligor still delivers
+when cheating would be seen and deterred, so ``w = t + (1 - t) * deterrence * v_k`` with v_k
+the issue's verification (1 for an overt act): the same deterrence that lowers the defection
+hazard in compliance (model/compliance.py), where verification also decides whether a breach
+is seen. i accepts when gain_i exceeds its no-deal threshold
 
     threshold_i = reservation_i - drawdown_softening_i * vulnerability_i - bonus
     vulnerability_i = threat_i * us_reliance_i * (1 - us_presence[region_i])
@@ -24,26 +39,70 @@ import numpy as np
 RED_LINE_TOL = 0.005
 
 
-def trust_weights(trust: np.ndarray, obligor: np.ndarray, verification: float = 0.0) -> np.ndarray:
-    """N x K matrix w_ik: the credibility, for i, of issue k's obligors other than itself.
+def owed_to(obligor: np.ndarray, mutual: np.ndarray, same_side: np.ndarray) -> np.ndarray:
+    """K x N x N: ``owed[k, i, j]``, state j owes issue k to state i.
 
-    Mean trust t in those obligors, raised by verification v: w = t + (1 - t) * v.
+    The obligors of k other than i; on a mutual issue only those on the other side of i, where
+    there are any (a pact among one side's states keeps them all).
     """
-    o = obligor.astype(float)  # K x N
-    num = trust @ o.T - o.T  # drop the j = i term (trust in oneself is 1)
-    cnt = o.sum(1)[None, :] - o.T
-    t = np.where(cnt > 0, num / np.maximum(cnt, 1), 1.0)
-    return t + (1.0 - t) * verification if verification else t
+    n = obligor.shape[1]
+    owes = obligor[:, None, :] & ~np.eye(n, dtype=bool)[None]
+    across = owes & ~same_side[None]
+    keep_side = ~(mutual[:, None, None] & across.any(2, keepdims=True))
+    return np.where(keep_side, owes, across)
 
 
-def credibility(t, verification: float):
-    """Trust raised by verification: the weight of a concession owed by a partner trusted ``t``."""
-    return t + (1.0 - t) * verification
+def trust_weights(
+    trust: np.ndarray,
+    obligor: np.ndarray,
+    mutual: np.ndarray,
+    same_side: np.ndarray,
+    cap: np.ndarray,
+    deter: np.ndarray | None = None,
+) -> np.ndarray:
+    """N x K matrix w_ik: what i expects delivered of issue k, 1 if none but i owes it.
+
+    ``t`` is i's capability-weighted trust in the states that owe it k; ``deter`` (K) the share
+    of an untrusted obligor's breaches that the issue's verification deters, so
+    ``w = t + (1 - t) * deter`` (:func:`deterred_share`).
+    """
+    owed = owed_to(obligor, mutual, same_side)  # K x N x N
+    wt = owed * np.maximum(cap, 0.0)[None, None, :]
+    den = wt.sum(2)
+    cnt = owed.sum(2)
+    num = (wt * trust[None]).sum(2)
+    plain = (owed * trust[None]).sum(2) / np.maximum(cnt, 1)  # equal weights when every obligor's capability is 0
+    t = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(cnt > 0, plain, 1.0))
+    if deter is not None:
+        t = t + (1.0 - t) * deter[:, None]
+    return t.T
+
+
+def issue_verification(world, comp) -> np.ndarray:
+    """K: the chance a breach of each issue is seen: 1 for an overt act, else the issue's own verification or the pact's."""
+    v = np.where(np.isnan(world.ver_issue), world.scal["verification"], world.ver_issue)
+    return np.where(comp.overt, 1.0, v)
+
+
+def deterred_share(world, comp) -> np.ndarray:
+    """K: the share of would-be breaches of each issue that the chance of being seen deters (``deterrence * v_k``).
+
+    The same factor scales the defection hazard in compliance (model/compliance.py), so what a
+    state expects at the table is what its partner's incentive to comply gives.
+    """
+    return world.scal["deterrence"] * issue_verification(world, comp)
+
+
+def delivery_weights(world, comp, issues, trust: np.ndarray | None = None, obligor: np.ndarray | None = None) -> np.ndarray:
+    """N x K': :func:`trust_weights` of ``issues`` with the world's capabilities and deterrence (``obligor`` K' x N)."""
+    ob = comp.obligor[issues] if obligor is None else obligor
+    t = world.trust if trust is None else trust
+    return trust_weights(t, ob, comp.mutual[issues], comp.same_side, world.cap, deterred_share(world, comp)[issues])
 
 
 def contributions(x: np.ndarray, pos: np.ndarray, sal: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """N x K per-issue gain of package x (vs the status quo)."""
-    return sal * (pos - np.abs(w * x - pos))
+    """N x K per-issue expected gain of package x (vs the status quo): w * u(x) with u(y) = sal * (pos - |y - pos|)."""
+    return w * sal * (pos - np.abs(x - pos))
 
 
 def vulnerability(world, region: np.ndarray) -> np.ndarray:

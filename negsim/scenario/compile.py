@@ -44,6 +44,7 @@ class World:
     leg_trust: np.ndarray  # N x N the legislature's own trust in each state (nan: its executive's)
     us_presence: np.ndarray  # R
     difficulty: np.ndarray  # K
+    ver_issue: np.ndarray  # K each issue's own verification (nan: the pact's)
     ev_value: np.ndarray  # one per event action
     ev_hazard: np.ndarray  # one per event (nan for timed events)
     ev_severity: np.ndarray  # one per event (incidents)
@@ -145,6 +146,7 @@ class CompiledScenario:
         # allies: two different states of the same pact party (for the pressure on a holdout)
         same = (self.party_of[:, None] == self.party_of[None, :]) & (self.party_of[:, None] >= 0)
         self.allies = (same & ~np.eye(n, dtype=bool)).astype(float)
+        self.same_side = self._sides(sc, same)
         self.stages = [[self.deciders[p] for p in st] for st in sc.talks.stages]
         # members of a body under the bilateral rule sign for themselves (cohesion applies)
         self.bilateral_member = np.zeros(n, bool)
@@ -172,6 +174,7 @@ class CompiledScenario:
                 for o in ob:
                     self.obligor[j, self._members(o)] = True
         self.mutual = np.array([sc.issues[i].obligor == "mutual" for i in self.issues])
+        self.overt = np.array([sc.issues[i].overt for i in self.issues], dtype=bool)
         # issues on which an actor never moves: all of them for the categorical shape (003)
         self.frozen = np.zeros((n, k), bool)
         for i, c in enumerate(self.codes):
@@ -207,6 +210,19 @@ class CompiledScenario:
             signs,
         )
 
+    def _sides(self, sc: Scenario, same: np.ndarray) -> np.ndarray:
+        """N x N: states on one side of the pact (docs/model.md 3.1): the same party, or a bloc not every signatory holds."""
+        blocs = [set(sc.actors[c].blocs) for c in self.codes]
+        signed = [blocs[i] for i in np.flatnonzero(self.signatory)]
+        common = set.intersection(*signed) if signed else set()
+        n = self.n
+        side = same | np.eye(n, dtype=bool)
+        for i in range(n):
+            for j in range(i + 1, n):
+                if (blocs[i] & blocs[j]) - common:
+                    side[i, j] = side[j, i] = True
+        return side
+
     def front_issues(self, front: str) -> np.ndarray:
         """Indices of the issues in play on a front (issues on 'all' count for every front)."""
         return np.array([j for j, f in enumerate(self.fronts) if f in (front, "all")], dtype=int)
@@ -234,6 +250,7 @@ class CompiledScenario:
             "leg_trust": (n, n),
             "us_presence": (len(self.regions),),
             "difficulty": (k,),
+            "ver_issue": (k,),
         }
         zero = parse_param(0.0)
         self._actor_params(sc, add, zero)
@@ -257,8 +274,8 @@ class CompiledScenario:
             return f"scal.{self._scalar_names[index[0]]}"
         if array == "us_presence":
             return f"us_presence.{self.regions[index[0]]}"
-        if array == "difficulty":
-            return f"issues.{self.issues[index[0]]}.difficulty"
+        if array in ("difficulty", "ver_issue"):
+            return f"issues.{self.issues[index[0]]}.{'difficulty' if array == 'difficulty' else 'verification'}"
         if array in ("ev_hazard", "ev_severity"):
             return f"events.{index[0]}.{array}"
         actor = self.codes[index[0]]
@@ -302,6 +319,8 @@ class CompiledScenario:
             add("us_presence", (r,), sc.us_presence.get(reg, parse_param(1.0)))
         for j, iid in enumerate(self.issues):
             add("difficulty", (j,), sc.issues[iid].difficulty)
+            if sc.issues[iid].verification is not None:
+                add("ver_issue", (j,), sc.issues[iid].verification)
 
     def _scalar_params(self, sc: Scenario, add, zero: Param) -> None:
         """The scenario-wide scalars: pact, talks, compliance and each voting body's rule."""
@@ -357,7 +376,7 @@ class CompiledScenario:
         self._params = params
         self._slots = slots
         self._base = {name: np.zeros(shape) for name, shape in self._shapes.items()}
-        for name in ("red", "leg_pos", "leg_sal", "leg_trust"):
+        for name in ("red", "leg_pos", "leg_sal", "leg_trust", "ver_issue"):
             self._base[name][:] = np.nan
         self._base["trust"][np.diag_indices(n)] = 1.0
         for p, (arr, index) in zip(params, slots, strict=True):

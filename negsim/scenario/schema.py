@@ -83,6 +83,10 @@ class Issue(Frozen):
     front: Literal["central", "arctic_baltic", "black_sea_caucasus", "all"] = "central"
     obligor: list[str] | Literal["mutual"] = "mutual"
     difficulty: P01 = parse_param(0.5)
+    #: the chance a breach of this issue is seen (default: the pact's verification); a treaty may verify one issue and not another
+    verification: P01 | None = None
+    #: a breach is an overt act everyone sees (an invasion, an open deployment): seen with certainty, without any regime
+    overt: bool = False
 
     @field_validator("meaning")
     @classmethod
