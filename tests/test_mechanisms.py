@@ -22,17 +22,19 @@ def test_baseline_mini_reaches_agreement(mini):
     assert row["reached"] and row["end_cause"] == "agreement"
 
 
+RED_CCC = ["actors.CCC.positions.cap=0", "actors.CCC.red_lines.cap=0.05", "actors.CCC.concession.shape=categorical"]
+
+
 def test_single_objection_under_consensus_kills_the_deal(mini):
-    # CCC, a small member, draws a red line on the cap issue: consensus lets it veto alone
-    ov = QUIET + ["actors.CCC.positions.cap=0", "actors.CCC.red_lines.cap=0.05", "actors.CCC.concession.shape=categorical"]
-    row, model = one(mini, ov)
+    # CCC, a small member, draws a red line on the cap issue: consensus lets it veto alone (the compromise is not moved)
+    row, model = one(mini, QUIET + RED_CCC + ["talks.anticipate=false"])
     assert not row["reached"]
     assert row["veto_actor"] == "CCC"
     assert row["veto_issue"] == "cap"
     assert row["veto_rule"] == "consensus"
     assert row["veto_reason"] == "red_line"
     # the same member under majority rule is outvoted
-    row2, _ = one(mini, ov + ["bodies.NATO.rule=majority"])
+    row2, _ = one(mini, QUIET + RED_CCC + ["talks.anticipate=false", "bodies.NATO.rule=majority"])
     assert row2["reached"]
 
 
@@ -69,8 +71,17 @@ def _aspirations(monkeypatch, comp, seed=3, i=0):
     return np.array(seen), model
 
 
+def test_a_proposer_who_anticipates_acceptance_meets_the_red_line(mini):
+    """The mediator moves its refused compromise toward the Nash text until CCC's red line holds, and the deal closes."""
+    row, model = one(mini, QUIET + RED_CCC)
+    assert row["reached"] and row["complete"]
+    last = [line for line in model.lines if "proposes" in line][-1]
+    assert float(last.split("cap=")[1].split(",")[0]) <= 0.05 + 0.005
+    assert any("moves it" in line and "of the way to the Nash text" in line for line in model.lines)
+
+
 def test_aspirations_decline_while_ideal_points_stay_fixed(mini, monkeypatch):
-    ov = QUIET + ["actors.RUS.reservation=0.3", "actors.AAA.reservation=0.3", "talks.max_rounds=8"]
+    ov = QUIET + ["actors.RUS.reservation=0.3", "actors.AAA.reservation=0.3", "talks.max_rounds=8", "talks.anticipate=false"]
     comp = compile_file(mini, ov)
     asp, model = _aspirations(monkeypatch, comp)
     assert len(asp) >= 3, "the deal should take some rounds"
@@ -130,7 +141,8 @@ def test_boulware_closes_the_deal_later_than_conceder(mini):
     """The same talks with the same draws: when a deal closes depends on how the states concede."""
     rounds = {}
     for shape in ("conceder", "boulware"):
-        comp = compile_file(mini, QUIET + [f"actors.{c}.concession.shape={shape}" for c in ("AAA", "BBB", "CCC", "RUS")])
+        shapes = [f"actors.{c}.concession.shape={shape}" for c in ("AAA", "BBB", "CCC", "RUS")]
+        comp = compile_file(mini, QUIET + shapes + ["talks.anticipate=false"])  # the text stands: the tactics decide when
         rows = run_many(comp, 20, 4)
         assert all(r["complete"] for r in rows)
         rounds[shape] = np.mean([r["rounds"] for r in rows])

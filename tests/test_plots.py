@@ -43,7 +43,8 @@ def _write_sweep(out, params: dict, runs: int) -> None:
     (out / "scenario.resolved.yaml").write_text(yaml.safe_dump(base.document, sort_keys=False))
     table, summary = [], []
     for p, point in enumerate(points):
-        rows = run_many(load(FIXTURES / "mini.yaml", [f"{k}={v}" for k, v in point.items()]), runs, 1)
+        fixed_text = ["talks.anticipate=false"]  # the compromise stands, so AAA's no-deal value decides
+        rows = run_many(load(FIXTURES / "mini.yaml", fixed_text + [f"{k}={v}" for k, v in point.items()]), runs, 1)
         table += [{"point": p, **point, **r} for r in rows]
         cells = []
         for k in PROBS:

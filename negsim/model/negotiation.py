@@ -440,6 +440,14 @@ def _rounds(m, t: _Table, bonus: float, res: TalksResult):
             asp = asp.copy()
             asp[comp.mediator] = res_r[comp.mediator]
         votes = _votes(t, x, asp, res_r, lag)
+        if comp.anticipate and _first_refusal(comp, t.stages, votes, world) is not None:
+            x, found, lam = _anticipate(m, t, x, np.maximum(asp, t.floor - lag), asp, res_r, lag)
+            if found is not None:
+                votes = found
+                if m.tracing:
+                    m.say(
+                        f"Round {r}: every party would refuse the compromise; the mediator moves it {lam:.0%} of the way to the Nash text."
+                    )
         if m.tracing:
             _say_round(m, t, r, votes)
         paid = _hold_up(m, t, votes, pace, res, r)
@@ -550,26 +558,55 @@ def _say_round(m, t: _Table, r: int, v: _Votes) -> None:
 def _propose(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """The mediator's (or the table's) text for this round, against each state's aspiration and its legislature's win-set."""
     comp, world = m.comp, m.world
-    n = comp.n
     if comp.proposal == "nash":
-        cap, mask, thr = world.cap, t.participants, asp
-        if t.leg is not None:  # legislatures with their own lights are members of the search, with no weight in its start
-            extra = len(t.leg.rows)
-            cap, mask = np.concatenate([cap, np.zeros(extra)]), np.concatenate([mask, np.zeros(extra, bool)])
-            thr = np.concatenate([asp, t.leg.floor - lag[t.leg.rows]])
-        if t.start is None:
-            t.start = proposals.compromise(t.pos, t.sal, cap, mask)
-        x = proposals.nash_multistart(
-            t.pos, t.sal, cap, mask, w=t.w, thr=thr, lower=t.lower, upper=t.upper, parties=t.parties, penalty=t.penalty,
-            start=t.start,
-        )  # fmt: skip
+        x = _nash_text(m, t, asp, lag)
     else:
-        x = proposals.compromise(t.pos[:n], t.sal[:n], world.cap, t.participants)
+        x = proposals.compromise(t.pos[: comp.n], t.sal[: comp.n], world.cap, t.participants)
     pos = t.pos
     b = world.scal["mediator_bias"]
     if comp.mediator >= 0 and b > 0:
         x = (1 - b) * x + b * pos[comp.mediator]
     return x
+
+
+def _nash_text(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """The Nash bargaining text at this round's aspirations (own-preference legislatures as members of the search)."""
+    world = m.world
+    cap, mask, thr = world.cap, t.participants, asp
+    if t.leg is not None:  # legislatures with their own lights are members of the search, with no weight in its start
+        extra = len(t.leg.rows)
+        cap, mask = np.concatenate([cap, np.zeros(extra)]), np.concatenate([mask, np.zeros(extra, bool)])
+        thr = np.concatenate([asp, t.leg.floor - lag[t.leg.rows]])
+    if t.start is None:
+        t.start = proposals.compromise(t.pos, t.sal, cap, mask)
+    return proposals.nash_multistart(
+        t.pos, t.sal, cap, mask, w=t.w, thr=thr, lower=t.lower, upper=t.upper, parties=t.parties, penalty=t.penalty,
+        start=t.start,
+    )  # fmt: skip
+
+
+#: how far along the way from the compromise to the Nash text an anticipating proposer looks, in order
+ANTICIPATION_STEPS = np.linspace(0.1, 1.0, 10)
+
+
+def _anticipate(m, t: _Table, x0: np.ndarray, ask: np.ndarray, asp, res_r, lag) -> tuple[np.ndarray, _Votes | None, float]:
+    """A proposer who anticipates acceptance: the refused compromise ``x0`` moves toward the Nash text just far enough.
+
+    The mediator knows the positions, aspirations and win-sets at the table (a formulator, in
+    Zartman and Touval's sense): it offers the first text on the way from its compromise to the
+    Nash bargaining text (which weighs what each party accepts) that every party accepts at this
+    round's aspirations and every executive's legislature would ratify (a text that passes only
+    by a state's silence is not offered), and keeps its compromise when none does. Returns (text, its votes, the
+    share of the way) or (x0, None, 0).
+    """
+    target = _nash_text(m, t, ask, lag)
+    for lam in ANTICIPATION_STEPS:
+        x = x0 + lam * (target - x0)
+        v = _votes(t, x, asp, res_r, lag)
+        ratifies = not (t.participants & (v.gain < t.floor - lag - 1e-12)).any()  # no silent pass of an unratifiable text
+        if ratifies and _first_refusal(m.comp, t.stages, v, m.world) is None:
+            return x, v, float(lam)
+    return x0, None, 0.0
 
 
 def _fmt_x(comp, pkg, x) -> str:

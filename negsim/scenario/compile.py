@@ -155,6 +155,7 @@ class CompiledScenario:
                 self.bilateral_member[d.members] = True
         t = sc.talks
         self.sequencing, self.agenda, self.proposal = t.sequencing, t.agenda, t.proposal
+        self.anticipate = t.anticipate and t.proposal == "compromise"
         self.mediator = self.idx[t.mediator] if t.mediator else -1
         self.counterpart = self.idx[t.counterpart] if t.counterpart else -1
         self.max_rounds = t.max_rounds

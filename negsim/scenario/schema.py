@@ -197,6 +197,8 @@ class Talks(Frozen):
     issues: list[str]
     mediator: str | None = None
     proposal: Literal["compromise", "nash"] = "compromise"
+    #: the compromise's proposer anticipates acceptance: a refused compromise moves toward the Nash text, just far enough
+    anticipate: bool = True
     mediator_bias: P01 = parse_param(0.0)
     sequencing: Literal["multilateral", "shuttle", "parallel"] = "multilateral"
     stages: list[list[str]] = Field(default_factory=list)
