@@ -56,7 +56,7 @@ def test_the_search_beats_the_compromise_it_starts_from(seed):
     n = len(p["thr"])
 
     def product(x):  # the objective of proposals.nash, written out party by party
-        gain = (p["sal"] * (p["pos"] - np.abs(p["w"] * x - p["pos"]))).sum(1)
+        gain = (p["w"] * p["sal"] * (p["pos"] - np.abs(x - p["pos"]))).sum(1)
         crossed = ((x < p["lower"] - 0.005) | (x > p["upper"] + 0.005)).sum(1)
         margin = gain - p["thr"] - 10.0 * crossed
         heard = np.abs(gain[2:6]) > 0.1  # the silence body leaves out its indifferent members
@@ -212,3 +212,16 @@ def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monk
         monkeypatch.setattr(proposals, "KERNEL", kernel)
         rows = [run_replicate(comp, 1, i) for i in range(5)]
         assert all(r["end_cause"] == "agreement" for r in rows), (kernel, rows[0])
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_two_issue_nash_proposal_is_the_brute_force_optimum_whatever_the_start(seed):
+    """Issue 16, item 5 (in part): two-issue packages (baby steps' pairs) are searched exhaustively, so no start matters."""
+    p = _problem(seed, n=12 + seed, k=2)
+    args = (p["pos"], p["sal"], p["w"], p["thr"], p["lower"], p["upper"], p["parties"])
+    every = proposals._full_grid(2)
+    best = every[int(np.argmax(proposals.nash_objectives(every, *args)))]
+    kw = {k: v for k, v in p.items() if k not in ("pos", "sal", "cap", "mask")}
+    for start in (None, np.zeros(2), np.ones(2), np.array([1.0, 0.0])):
+        x = proposals.nash_multistart(p["pos"], p["sal"], p["cap"], p["mask"], start=start, **kw)
+        assert np.array_equal(x, best), (seed, start, x, best)
