@@ -516,3 +516,14 @@ def test_a_more_opportunistic_obligor_shortens_the_pact_and_breaks_it_most():
     breakers = Counter(r["breakdown_actor"] for r in b if r["in_force"] and not r["survived"])
     assert breakers.most_common(1)[0][0] == "RUS", breakers
     assert breakers["RUS"] > Counter(r["breakdown_actor"] for r in a if r["in_force"] and not r["survived"])["RUS"]
+
+
+def test_longer_rounds_cost_more_delay_and_close_the_deal_sooner(mini):
+    """The calendar is read by the delay cost: each month of talks lowers the no-deal values, so rounds of
+    a year close the same talks in fewer rounds than rounds of a month (which end without a deal here)."""
+    ov = QUIET + ["actors.RUS.reservation=0.3", "actors.AAA.reservation=0.3", "talks.max_rounds=8", "talks.anticipate=false"]
+    rounds = {}
+    for months in (1, 3, 12):
+        row, _ = one(mini, ov + [f"talks.round_months={months}"])
+        rounds[months] = (row["reached"], row["rounds"])
+    assert rounds[1] == (False, 8) and rounds[3][0] and rounds[12][0] and rounds[12][1] < rounds[3][1], rounds

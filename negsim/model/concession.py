@@ -20,8 +20,9 @@ F_i(r) of the way down to its no-deal value ``res_i(r)``:
   line, but never on an issue it has drawn one on (its red line sits at its ideal point:
   :func:`negsim.model.valuation.red_line_bounds`).
 
-Delay costs (*assumption*, the DOMAIN brief's "delay costs"): the no-deal value worsens each
-round by ``delay_cost * threat_i``, so a threatened state's reservation falls as talks drag on.
+Delay costs (*assumption*, the DOMAIN brief's "delay costs"): the no-deal value worsens by
+``delay_cost * threat_i`` for each month the talks have run (the calendar's ``round_months``
+per round), so a threatened state's reservation falls as talks drag on, faster when rounds are long.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ def conceded(shape: np.ndarray, rate: np.ndarray, r: int, T: int, trust_bar: np.
     return f
 
 
-def reservation(base: np.ndarray, threat: np.ndarray, delay_cost: float, r: int) -> np.ndarray:
-    """The no-deal value in round r: the base threshold, lowered by the cost of r - 1 rounds of delay."""
-    return base - delay_cost * threat * (r - 1)
+def reservation(base: np.ndarray, threat: np.ndarray, delay_cost: float, r: int, round_months: float = 1.0) -> np.ndarray:
+    """The no-deal value in round r: the base threshold, lowered by the cost of the r - 1 rounds' months of delay."""
+    return base - delay_cost * threat * ((r - 1) * round_months)
 
 
 def aspiration(best: np.ndarray, res: np.ndarray, f: np.ndarray) -> np.ndarray:

@@ -11,9 +11,9 @@ members "may obstruct"; the Sweden precedent in 000). What it asks for is a shar
 so a package that already serves it leaves nothing to demand. Holding out has a cost: the
 pressure of the allies who accept, weighted by their capability (the US holds about 80% of
 NATO's, 003) and scaled by the state's ``cohesion`` (the weight it puts on alliance unity),
-plus a round of delay:
+plus a round of delay (``delay_cost`` per month, times the round's months):
 
-    cost_i = cohesion_i * (capability share of i's allies in its party who accept) + delay_cost * threat_i
+    cost_i = cohesion_i * (capability share of i's allies in its party who accept) + delay_cost * threat_i * round_months
 
 and i holds out when demand_i > cost_i. The mediator (else the party that gains most) buys the
 holdouts off with a side payment, at a cost to itself, when their demands fit within its

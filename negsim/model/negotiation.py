@@ -430,7 +430,7 @@ def _rounds(m, t: _Table, bonus: float, res: TalksResult):
         if comp.round_events and fire_round(m, m.rounds):  # the world changed mid-talks: the table is derived again
             t = _table(m, t.pkg, bonus)
         pace.advance(m, t, r)
-        res_r = reservation(t.thr, world.threat, world.scal["delay_cost"], r)
+        res_r = reservation(t.thr, world.threat, world.scal["delay_cost"], r, comp.round_months)
         asp = aspiration(t.best, res_r, pace.f)
         if r < comp.max_rounds:  # holdouts' demands stand until the last round, when they give way or lose the deal
             asp = np.maximum(asp, pace.floor)
@@ -487,7 +487,7 @@ def _hold_up(m, t: _Table, v: _Votes, pace: _Pace, res: TalksResult, r: int) -> 
     """
     comp, world = m.comp, m.world
     demand = holdout.demands(world.spoiler, t.best, v.gain)
-    delay = world.scal["delay_cost"] * world.threat
+    delay = world.scal["delay_cost"] * world.threat * comp.round_months  # a round's months of delay
     veto = t.veto & t.participants
     if comp.mediator >= 0:
         veto[comp.mediator] = False  # the mediator writes the text: its interests are in it already
@@ -715,8 +715,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             b = _bilateral(m, pkg, bonus, res)
         pace.advance(m, b, r)
         delay = world.scal["delay_cost"]
-        res_c = reservation(b.thr_c, world.threat[c], delay, r)
-        res_p = reservation(b.thr_p, world.threat[partners], delay, r)
+        res_c = reservation(b.thr_c, world.threat[c], delay, r, comp.round_months)
+        res_p = reservation(b.thr_p, world.threat[partners], delay, r, comp.round_months)
         lag_c, lag_p = b.thr_c - res_c, b.thr_p - res_p  # delay lowers the legislatures' no-deal values too
         acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c & (b.g_c >= b.floor_c - lag_c - 1e-12)
         acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p & (b.g_p >= b.floor_p - lag_p - 1e-12)

@@ -200,7 +200,7 @@ def _hold_signed_text(m, talks, res: RatificationResult) -> None:
     # a period of holding costs the allies' pressure, the delay, and that period's share of the pact's value
     cost = (
         holdout.pressure(comp.allies, world.cap, world.cohesion, res.pairs.any(0))
-        + world.scal["delay_cost"] * world.threat
+        + world.scal["delay_cost"] * world.threat * comp.period_months  # a period's months of delay, on the talks' clock
         + np.maximum(np.where(np.isfinite(surplus), surplus, 0.0), 0.0) / comp.horizon
     )
     hold = would & (demand > cost)
