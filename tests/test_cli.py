@@ -68,7 +68,7 @@ def test_bundled_scenario_validates_and_runs(path, tmp_path):
 def test_trace_tells_the_story(path):
     r = run("trace", path, "--seed", 2, "--replicate", 1)
     assert r.returncode == 0, r.stderr
-    assert re.search(r"^Round \d+:", r.stdout, re.M) and "Outcome:" in r.stdout  # parallel talks may sign first in a later round
+    assert re.search(r"^Round 1:", r.stdout, re.M) and "Outcome:" in r.stdout  # every round is told, parallel talks' too
     assert not re.search(r"conceding toward.* 0%", r.stdout)  # a small step is shown as 0.4% or <0.1%, never 0%
 
 

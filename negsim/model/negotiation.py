@@ -731,6 +731,9 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             if m.tracing:
                 m.say(f"Round {r}: {comp.codes[c]} signs with {', '.join(comp.codes[p] for p in partners[done])}.")
         refuse_c, refuse_p = open_ & ~acc_c, open_ & ~acc_p
+        if m.tracing and not done.any() and open_.any():
+            m.say(f"Round {r}: no pact agreed; of the {int(open_.sum())} pairs still talking, {comp.codes[c]} refuses "
+                  f"{int(refuse_c.sum())} texts and its partners {int(refuse_p.sum())}.")  # fmt: skip
         if (refuse_c | refuse_p).any():
             j = int(np.flatnonzero(refuse_c | refuse_p)[0])
             res.veto = _bilateral_refusal(m, b, pkg, j, refuse_c, res_c, res_p)
