@@ -26,6 +26,7 @@ from negsim.model.valuation import (
     contributions,
     delivery_weights,
     deterred_share,
+    expected_delivery,
     pinned_issues,
     red_line_bounds,
     thresholds,
@@ -647,8 +648,8 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     wg = delivery_weights(world, comp, pkg)
     deter = deterred_share(world, comp)[pkg][None, :]
     t_c, t_p = world.trust[c, partners][:, None], world.trust[partners, c][:, None]  # a pair's mutual pledge: the partner's
-    w_c = np.where(mutual[None, :], t_c + (1 - t_c) * deter, wg[c][None, :])
-    w_p = np.where(mutual[None, :], t_p + (1 - t_p) * deter, wg[partners])
+    w_c = np.where(mutual[None, :], expected_delivery(t_c, deter), wg[c][None, :])
+    w_p = np.where(mutual[None, :], expected_delivery(t_p, deter), wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # on the executive's lights in parallel talks
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)

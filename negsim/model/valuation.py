@@ -73,9 +73,12 @@ def trust_weights(
     num = (wt * trust[None]).sum(2)
     plain = (owed * trust[None]).sum(2) / np.maximum(cnt, 1)  # equal weights when every obligor's capability is 0
     t = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(cnt > 0, plain, 1.0))
-    if deter is not None:
-        t = t + (1.0 - t) * deter[:, None]
-    return t.T
+    return (t if deter is None else expected_delivery(t, deter[:, None])).T
+
+
+def expected_delivery(t, deter):
+    """What is expected delivered by an obligor trusted ``t``: ``t + (1 - t) * deter``, the deterred share of the rest."""
+    return t + (1.0 - t) * deter
 
 
 def issue_verification(world, comp) -> np.ndarray:
