@@ -34,6 +34,7 @@ PARAMS = {
     "actors.POL.reservation": "0:0.3",
     "actors.RUS.reservation": "0:0.3",
     "actors.LTU.cohesion": "0:0.3",
+    "compliance.sanction": "0.05:0.3",  # unsourced (docs/model.md 3.9): what a seen breach costs, deterring at the table
 }
 
 

@@ -1,11 +1,12 @@
-"""Compliance periods: defection, verification, spoilers, incidents, trust, breakdown.
+"""Compliance periods: breaches as choices, what follows them, trust, withdrawal, spoilers, incidents.
 
-Each period (after a pact's entry into force) every member either complies or defects.
-Its defection hazard grows with its opportunism and its distrust of the others (the security
-dilemma) and falls with its gain from the pact; a defection is detected with the pact's
-verification probability. Detected violations cut the others' trust in the violator and are
-major (ending the pact) with some chance; observed compliance builds trust. A member withdraws
-when its trust in the others or its gain from the pact falls too low ("a pact applies until it
+Each period (after a pact's entry into force) every obligor keeps or breaks its commitments
+by comparing what a breach gains with what it risks (model/defection.py); a breach is seen
+with its issue's verification (always, for an overt act). What follows a seen breach is the
+pact's ``response``: consultation, graduated reciprocity (each strike makes the next seen
+breach likelier to end the pact) or breakdown. Every co-member updates its trust in each
+obligor from what it saw (Bayes), and trust feeds back into the pact's value to each member;
+a member withdraws when that value falls below its no-deal value ("a pact applies until it
 doesn't": 000). Spoilers subvert the pact (002); incidents strike between states (events).
 """
 
@@ -15,9 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from negsim.model.defection import bayes_trust, breach_choice, end_chance, exposure
 from negsim.model.events import fire_hazards, fire_timed, incident_trust
 from negsim.model.ratification import pact_margins, vote
 from negsim.model.valuation import issue_verification
+
+#: the outcome columns of a replicate's first chosen breach (else its first breach): docs/results-format.md
+BREACH_FIELDS = ("breach_period", "breach_actor", "breach_issue", "breach_seen", "breach_followed", "breach_chosen")
 
 
 @dataclass
@@ -28,7 +33,19 @@ class Breakdown:
     cause: str = ""  # withdrawal | major_violation | incident
     actor: str = ""
     issue: str = ""
-    reason: str = ""  # gain_below_no_deal | trust_collapsed | detected_violation | incident_escalated
+    reason: str = ""  # gain_below_no_deal | trust_collapsed | seen_breach | incident_escalated
+
+
+@dataclass
+class Breach:
+    """A breach of the pact: when, by whom, of what; whether it was seen, what followed, whether it was chosen."""
+
+    period: int
+    actor: str
+    issue: str
+    seen: bool
+    followed: str  # unseen | minor | consultation | strike | breakdown
+    chosen: bool
 
 
 @dataclass
@@ -41,6 +58,17 @@ class ComplianceResult:
     undetected: int = 0
     incidents: int = 0
     subversions: int = 0
+    chosen: int = 0  # breaches chosen (the rest were mistakes)
+    breach: Breach | None = None  # the first chosen breach, else the first breach
+    strikes: np.ndarray | None = None  # N seen, chosen breaches so far (graduated response)
+    exposure_at_entry: np.ndarray | None = None  # N the victims' exposure when each obligor's pact took effect
+
+    def row(self) -> dict:
+        """The breach columns of the outcome row ("" where there was no breach)."""
+        b = self.breach
+        if b is None:
+            return dict.fromkeys(BREACH_FIELDS, "")
+        return dict(zip(BREACH_FIELDS, (b.period, b.actor, b.issue, b.seen, b.followed, b.chosen), strict=True))
 
 
 def comply(m, talks, rat):
@@ -54,7 +82,8 @@ def comply(m, talks, rat):
     scal = world.scal
     pairs = rat.members  # updated in place as pacts enter into force (ratifiers only, under that rule)
     alive = rat.in_force & (rat.entry < comp.horizon)
-    res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs))
+    res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs), strikes=np.zeros(comp.n))
+    res.exposure_at_entry = np.full(comp.n, np.nan)
     x = talks.x * talks.agreed
     owes = np.zeros((len(pairs), comp.k, comp.n), bool)  # what each member owes under each pact
     for p in range(len(pairs)):
@@ -87,7 +116,7 @@ def comply(m, talks, rat):
 
 
 def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
-    """One compliance period of the live pacts: withdrawals, then defections, then subversion; trust stays in [0, 1]."""
+    """One compliance period of the live pacts: withdrawals, then breaches, then subversion; trust stays in [0, 1]."""
     comp, world = m.comp, m.world
     trust = world.trust
     margins = pact_margins(m, x, pairs & live[:, None], talks.agreed, talks.transfers)  # P x N (nan off-pact)
@@ -99,91 +128,104 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     member = pairs[live].any(0)
     fresh = member & np.isnan(m.trust_at_entry)
     m.trust_at_entry[fresh] = trust_bar[fresh]  # what each party believed when its pact took effect
+    res.exposure_at_entry[fresh] = exposure(world, comp, others)[fresh]
     _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res)
     live = live & alive
     if not live.any():
         return
-    defect, detected = _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member, owes, x, res)
+    breach, seen = _breaches(m, t, pairs, live, alive, margins, comembers, others, member, owes, x, res)
     _subversion(m, t, comembers, alive, res)
     np.minimum(np.maximum(trust, 0.0, out=trust), 1.0, out=trust)  # np.clip, without its overhead
     np.fill_diagonal(trust, 1.0)
     if m.tracing:
         cross = trust[others].mean() if others.any() else 1.0
-        hidden = int((defect & ~detected).sum())
+        hidden = int((breach & ~seen).sum())
         m.say(
-            f"Period {t}: {int((member & ~defect).sum())} of {int(member.sum())} parties comply"
-            + (f", {hidden} cheat undetected" if hidden else "")
+            f"Period {t}: {int((member & ~breach).sum())} of {int(member.sum())} parties comply"
+            + (f", {hidden} break it unseen" if hidden else "")
             + f"; mean trust across the pact {cross:.2f}."
         )
 
 
 def _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res) -> None:
-    """A member quits a live pact when its gain falls below its no-deal value or its trust collapses."""
+    """A member quits a live pact when the pact's value to it falls below its no-deal value.
+
+    The value counts each commitment at the trust in its obligor, so a collapse of trust is one
+    way there: the reason says ``trust_collapsed`` when the member's trust in the other side is
+    below what it was at entry into force, else ``gain_below_no_deal``.
+    """
     comp, scal = m.comp, m.world.scal
     for p in np.flatnonzero(live):
         mem = np.flatnonzero(pairs[p])
-        low_gain = margins[p, mem] < -scal["withdraw_margin"]
-        low_trust = trust_bar[mem] < scal["withdraw_trust"] * m.trust_at_entry[mem]
-        quit_ = low_gain | low_trust
+        quit_ = margins[p, mem] < -scal["withdraw_margin"]
         if quit_.any():
             i = int(mem[np.flatnonzero(quit_)[np.argmin(margins[p, mem][quit_])]])
-            gain_low = margins[p, i] < -scal["withdraw_margin"]
-            reason = "its gain fell below its no-deal value" if gain_low else "its trust in the others collapsed"
+            fell = trust_bar[i] < m.trust_at_entry[i]
+            why = "trust_collapsed" if fell else "gain_below_no_deal"
+            reason = (
+                "its trust in the others fell and with it the pact's value" if fell else "its gain fell below its no-deal value"
+            )
             m.say(f"Period {t}: {comp.codes[i]} withdraws ({reason}; trust in the other side {trust_bar[i]:.2f}).")
-            why = "gain_below_no_deal" if gain_low else "trust_collapsed"
             _break(m, res, alive, p, t, "withdrawal", comp.codes[i], _worst_issue(m, i, x[p]), why)
 
 
-def _defections(m, t, pairs, live, alive, margins, trust_bar, comembers, member, owes, x, res):
-    """Obligors defect by their hazard; detected violations cut trust (major ones end the pact), unseen ones pass.
+def _breaches(m, t, pairs, live, alive, margins, comembers, others, member, owes, x, res):
+    """Obligors keep or break their commitments (model/defection.py); what follows each breach; Bayes trust.
 
-    Returns (defect, detected), N bool each.
+    Returns (breach, seen), N bool each.
     """
-    comp, world, rng = m.comp, m.world, m.rng
-    scal, trust = world.scal, world.trust
+    comp, world = m.comp, m.world
+    scal = world.scal
     margin_i = np.where(pairs & live[:, None], margins, -np.inf).max(0)  # margins are nan exactly off those pacts
     margin_i = np.where(np.isfinite(margin_i), margin_i, 0.0)
-    owed = (owes & live[:, None, None]).any(0)  # K x N
-    owing = owed.any(0) & member
-    seen = breach_visibility(m, owed)
-    deterred = 1 - scal["deterrence"] * seen  # the chance of being caught deters
-    h = (
-        scal["base_hazard"]
-        * world.opportunism
-        * (1 + scal["dilemma"] * (1 - trust_bar))
-        * np.exp(-scal["gain_weight"] * np.maximum(margin_i, 0))
-        * deterred
-    )
-    defect = owing & (rng.random(comp.n) < 1 - np.exp(-h))
-    detected = defect & (rng.random(comp.n) < seen)
-    major = detected & (rng.random(comp.n) < scal["major_share"])
-    res.detected += int(detected.sum())
-    res.undetected += int((defect & ~detected).sum())
-    for i in np.flatnonzero(detected):
-        obs = comembers[:, i]
-        trust[obs, i] *= 1 - scal["violation_drop"]
-        m.say(
-            f"Period {t}: {comp.codes[i]} is caught violating the pact{' (major)' if major[i] else ''}; the others' trust in it falls."
-        )
-    looks_ok = member & ~detected
-    if looks_ok.any():
-        gain = scal["trust_learning"] * seen[looks_ok]  # compliance seen through verification builds trust
-        obs = comembers[:, looks_ok]
-        trust[:, looks_ok] += np.where(obs, gain[None, :] * (1 - trust[:, looks_ok]), 0.0)
-    for i in np.flatnonzero(major):
-        for p in np.flatnonzero(live & pairs[:, i] & alive):
-            _break(m, res, alive, p, t, "major_violation", comp.codes[i], _owed_issue(m, i, x[p]), "detected_violation")
-    return defect, detected
+    held = owes & live[:, None, None]
+    owed = held.any(0) & member[None, :]  # K x N
+    level = (held * x[:, :, None]).max(0)  # the level each obligor owes of each issue
+    vis = issue_verification(world, comp)
+    shift = np.maximum(exposure(world, comp, others) - np.nan_to_num(res.exposure_at_entry), 0.0)
+    p_chosen, p_mistake, issue, q = breach_choice(m, owed, level, vis, margin_i, shift, comp.horizon - t, res.strikes)
+    u = m.rng.random((4, comp.n))
+    chosen = u[0] < p_chosen
+    breach = chosen | (u[1] < p_mistake)
+    seen = breach & (u[2] < vis[issue])
+    ends = seen & chosen & (u[3] < end_chance(comp.response, scal["major_share"], res.strikes))
+    res.detected += int(seen.sum())
+    res.undetected += int((breach & ~seen).sum())
+    res.chosen += int(chosen.sum())
+    owing = np.flatnonzero(owed.any(0))
+    bayes_trust(world.trust, comembers[:, owing], owing, seen[owing], q[owing], scal["mistake"], vis[issue[owing]])
+    for i in np.flatnonzero(breach):
+        followed = _followed(comp.response, bool(seen[i]), bool(chosen[i]), bool(ends[i]))
+        _tell_breach(m, res, t, i, comp.issues[issue[i]], bool(seen[i]), followed, bool(chosen[i]))
+        if followed == "strike":
+            res.strikes[i] += 1
+        elif followed == "breakdown":
+            for p in np.flatnonzero(live & pairs[:, i] & alive):
+                _break(m, res, alive, p, t, "major_violation", comp.codes[i], comp.issues[issue[i]], "seen_breach")
+    return breach, seen
 
 
-def breach_visibility(m, owed: np.ndarray) -> np.ndarray:
-    """N: the chance each state's breach is seen: the least verified issue it owes (where it would cheat), else the pact's.
+def _followed(response: str, seen: bool, chosen: bool, ends: bool) -> str:
+    """What followed a breach: unseen, minor (a mistake), consultation, strike (graduated) or breakdown."""
+    if not seen:
+        return "unseen"
+    if not chosen:
+        return "minor"
+    if ends:
+        return "breakdown"
+    return "consultation" if response == "consultation" else "strike"
 
-    Each issue's verification, 1 for an overt act (``issues.K.overt``): issue 16, item 2.
-    """
-    v = issue_verification(m.world, m.comp)[:, None]  # K x 1
-    least = np.where(owed, v, np.inf).min(0)
-    return np.where(np.isfinite(least), least, m.world.scal["verification"])
+
+def _tell_breach(m, res, t, i, issue, seen, followed, chosen) -> None:
+    """Keep the first chosen breach (else the first breach) for the outcome row; tell it in the trace."""
+    b = res.breach
+    if b is None or (chosen and not b.chosen):
+        res.breach = Breach(t, m.comp.codes[i], issue, seen, followed, chosen)
+    if seen:
+        how = "breaks the pact" if chosen else "breaches the pact by mistake"
+        then = {"minor": "a minor breach", "consultation": "the parties consult", "strike": "a strike against it"}
+        after = then.get(followed, "the pact ends")
+        m.say(f"Period {t}: {m.comp.codes[i]} {how} on {issue} and is seen ({after}); the others' trust in it falls.")
 
 
 def _subversion(m, t, comembers, alive, res) -> None:
@@ -216,9 +258,3 @@ def _worst_issue(m, i, x) -> str:
     comp, world = m.comp, m.world
     contrib = world.sal[i] * (world.pos[i] - np.abs(x - world.pos[i]))
     return comp.issues[int(np.argmin(contrib))]
-
-
-def _owed_issue(m, i, x) -> str:
-    comp = m.comp
-    owed = comp.obligor[:, i] * x
-    return comp.issues[int(np.argmax(owed))]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from negsim.model import _mesa
-from negsim.model.compliance import comply
+from negsim.model.compliance import BREACH_FIELDS, comply
 from negsim.model.events import fire_timed, incident_trust
 from negsim.model.negotiation import negotiate
 from negsim.model.ratification import sign
@@ -238,6 +238,8 @@ class NegotiationModel(Model):
         out["breakdown_reason"] = first.reason if first else ""
         out["violations_detected"] = comp_res.detected if comp_res else 0
         out["violations_undetected"] = comp_res.undetected if comp_res else 0
+        out["breaches_chosen"] = comp_res.chosen if comp_res else 0
+        out.update(comp_res.row() if comp_res else dict.fromkeys(BREACH_FIELDS, ""))
         out["incidents"] = comp_res.incidents if comp_res else 0
         out["subversions"] = comp_res.subversions if comp_res else 0
         pairs = talks.pairs

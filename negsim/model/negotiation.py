@@ -646,10 +646,10 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
     mutual = comp.mutual[pkg]
     wg = delivery_weights(world, comp, pkg)
-    deter = deterred_share(world, comp)[pkg][None, :]
+    deter = deterred_share(world, comp)[pkg]  # K' x N: per obligor
     t_c, t_p = world.trust[c, partners][:, None], world.trust[partners, c][:, None]  # a pair's mutual pledge: the partner's
-    w_c = np.where(mutual[None, :], expected_delivery(t_c, deter), wg[c][None, :])
-    w_p = np.where(mutual[None, :], expected_delivery(t_p, deter), wg[partners])
+    w_c = np.where(mutual[None, :], expected_delivery(t_c, deter[:, partners].T), wg[c][None, :])
+    w_p = np.where(mutual[None, :], expected_delivery(t_p, deter[:, c][None, :]), wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # on the executive's lights in parallel talks
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)

@@ -10,7 +10,7 @@ expected value of issue k is w_ik u(x_k) + (1 - w_ik) u(0) = w_ik u(x_k), where 
 i expects the states that owe it k to deliver (issue 16, item 1):
 
     t_ik = sum_j cap_j * t_ij / sum_j cap_j    over the obligors j of k that owe it to i
-    w_ik = t_ik + (1 - t_ik) * deterrence * v_k
+    w_ik = t_ik + (1 - t_ik) * d_k              (d: the deterred share, below)
     w_ik = 1                                    when i alone owes k
 
 The obligors of a listed issue owe it to everyone else; on a mutual issue (every signatory
@@ -20,10 +20,16 @@ holds (NATO for the US and the European allies of option B; CSTO or the Union St
 and Belarus; OSCE, which every state holds, does not count). Several obligors of one issue are
 weighted by capability (what each could withhold: 003 gives the US about 80% of NATO's
 resources), an assumption. Verification is not delivery: an untrusted obligor still delivers
-when cheating would be seen and deterred, so ``w = t + (1 - t) * deterrence * v_k`` with v_k
-the issue's verification (1 for an overt act): the same deterrence that lowers the defection
-hazard in compliance (model/compliance.py), where verification also decides whether a breach
-is seen. i accepts when gain_i exceeds its no-deal threshold
+when cheating would be seen and would not pay, so each obligor j's pledge counts at
+
+    e_ijk = t_ij + (1 - t_ij) * d_jk,    d_jk = 1 - exp(-v_k * sanction / (temptation + c_jk(1)))
+
+d_jk the share of j's would-be breaches of k that the chance of being seen (v_k, 1 for an
+overt act) deters: the breach choice of compliance (model/defection.py) with the sanction
+alone as the cost (the pact's future value is not known at the table) and c_jk(1) what
+delivering the whole of issue k costs j (:func:`commitment_cost`). w_ik is the
+capability-weighted mean of e_ijk over the obligors j of k that owe it to i.
+i accepts when gain_i exceeds its no-deal threshold
 
     threshold_i = reservation_i - drawdown_softening_i * vulnerability_i - bonus
     vulnerability_i = threat_i * us_reliance_i * (1 - us_presence[region_i])
@@ -62,18 +68,18 @@ def trust_weights(
 ) -> np.ndarray:
     """N x K matrix w_ik: what i expects delivered of issue k, 1 if none but i owes it.
 
-    ``t`` is i's capability-weighted trust in the states that owe it k; ``deter`` (K) the share
-    of an untrusted obligor's breaches that the issue's verification deters, so
-    ``w = t + (1 - t) * deter`` (:func:`deterred_share`).
+    The capability-weighted mean over the states j that owe k to i of ``t_ij + (1 - t_ij) * d_jk``,
+    ``deter`` (K x N) the share of j's would-be breaches of k that verification deters
+    (:func:`deterred_share`); plain trust without it.
     """
     owed = owed_to(obligor, mutual, same_side)  # K x N x N
+    e = trust[None] if deter is None else expected_delivery(trust[None], deter[:, None, :])  # K x N x N or 1 x N x N
     wt = owed * np.maximum(cap, 0.0)[None, None, :]
     den = wt.sum(2)
     cnt = owed.sum(2)
-    num = (wt * trust[None]).sum(2)
-    plain = (owed * trust[None]).sum(2) / np.maximum(cnt, 1)  # equal weights when every obligor's capability is 0
-    t = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(cnt > 0, plain, 1.0))
-    return (t if deter is None else expected_delivery(t, deter[:, None])).T
+    num = (wt * e).sum(2)
+    plain = (owed * e).sum(2) / np.maximum(cnt, 1)  # equal weights when every obligor's capability is 0
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.where(cnt > 0, plain, 1.0)).T
 
 
 def expected_delivery(t, deter):
@@ -87,17 +93,40 @@ def issue_verification(world, comp) -> np.ndarray:
     return np.where(comp.overt, 1.0, v)
 
 
-def deterred_share(world, comp) -> np.ndarray:
-    """K: the share of would-be breaches of each issue that the chance of being seen deters (``deterrence * v_k``).
+def commitment_cost(pos: np.ndarray, sal: np.ndarray, x) -> np.ndarray:
+    """What delivering level ``x`` of an issue costs its obligor against the status quo: ``sal * max(|x - p| - |p|, 0)``.
 
-    The same factor scales the defection hazard in compliance (model/compliance.py), so what a
-    state expects at the table is what its partner's incentive to comply gives.
+    u(y) = sal * (p - |y - p|), so u(0) - u(x) = sal * (|x - p| - |p|): positive where the level is
+    a concession (Russia's withdrawal from Belarus), 0 where the obligor wants it anyway.
     """
-    return world.scal["deterrence"] * issue_verification(world, comp)
+    return sal * np.maximum(np.abs(x - pos) - np.abs(pos), 0.0)
+
+
+def take_chance(seen, cost, gain) -> np.ndarray:
+    """The chance a breach pays: ``exp(-seen * cost / gain)``.
+
+    The obligor's gain from a breach this period is ``gain * e`` with e ~ Exp(1) (a shock to the
+    occasion's value, a random-utility assumption); it breaches when that beats the expected cost
+    ``seen * cost``, the chance of being seen times what follows. No gain: it never pays.
+    """
+    gain = np.asarray(gain, float)
+    pos = gain > 0
+    return np.where(pos, np.exp(-np.asarray(seen) * cost / np.where(pos, gain, 1.0)), 0.0)
+
+
+def deterred_share(world, comp) -> np.ndarray:
+    """K x N: the share of obligor j's would-be breaches of issue k that the chance of being seen deters.
+
+    ``1 - take_chance(v_k, sanction, temptation + commitment_cost(1))``: the breach choice of
+    compliance (model/defection.py) as the table sees it, with the sanction as the only cost.
+    """
+    scal = world.scal
+    gain = scal["temptation"] + commitment_cost(world.pos.T, world.sal.T, 1.0)  # K x N
+    return 1.0 - take_chance(issue_verification(world, comp)[:, None], scal["sanction"], gain)
 
 
 def delivery_weights(world, comp, issues, trust: np.ndarray | None = None, obligor: np.ndarray | None = None) -> np.ndarray:
-    """N x K': :func:`trust_weights` of ``issues`` with the world's capabilities and deterrence (``obligor`` K' x N)."""
+    """N x K': :func:`trust_weights` of ``issues`` with the world's capabilities and deterred shares (``obligor`` K' x N)."""
     ob = comp.obligor[issues] if obligor is None else obligor
     t = world.trust if trust is None else trust
     return trust_weights(t, ob, comp.mutual[issues], comp.same_side, world.cap, deterred_share(world, comp)[issues])

@@ -36,12 +36,14 @@ END_CAUSES = ("agreement", "veto", "deadlock", "walkout")
 VETO_REASONS = ("red_line", "below_threshold", "below_aspiration", "outside_win_set", "holdout", "not_positive", "walkout")
 BREAKDOWN_REASONS = {
     "withdrawal": ("gain_below_no_deal", "trust_collapsed"),
-    "major_violation": ("detected_violation",),
+    "major_violation": ("seen_breach",),
     "incident": ("incident_escalated",),
 }
 VETO_FIELDS = ("veto_actor", "veto_issue", "veto_rule", "veto_party", "veto_reason")
 BREAKDOWN_FIELDS = ("breakdown_period", "breakdown_cause", "breakdown_actor", "breakdown_issue", "breakdown_reason")
-COUNTERS = ("violations_detected", "violations_undetected", "incidents", "subversions")
+COUNTERS = ("violations_detected", "violations_undetected", "breaches_chosen", "incidents", "subversions")
+BREACH_FIELDS = ("breach_period", "breach_actor", "breach_issue", "breach_seen", "breach_followed", "breach_chosen")
+BREACH_FOLLOWED = ("unseen", "minor", "consultation", "strike", "breakdown")
 
 
 class InvariantError(AssertionError):
@@ -233,15 +235,41 @@ def _counters_and_trust(row: dict, b: dict, p: list[str]) -> None:
         else:
             if not 0.0 <= t <= 1.0:
                 p.append(f"final_trust {t} is outside [0, 1]")
+    _breach(row, p)
+
+
+def _breach(row: dict, p: list[str]) -> None:
+    """The breach columns are set together, exactly when a breach happened, and agree with the counters."""
+    if not any(k in row for k in BREACH_FIELDS):
+        return
+    some = [_set(row, k) for k in BREACH_FIELDS]
+    total = sum(_int(row, k, p) or 0 for k in ("violations_detected", "violations_undetected"))
+    if any(some) != all(some):
+        p.append(f"breach columns are partly set: {[row.get(k) for k in BREACH_FIELDS]}")
+        return
+    if all(some) != (total > 0):
+        p.append(f"breach_period is {row.get('breach_period')!r} with {total} breaches counted")
+    if not all(some):
+        return
+    seen, chosen = _bool(row, "breach_seen", p), _bool(row, "breach_chosen", p)
+    followed = row.get("breach_followed")
+    if followed not in BREACH_FOLLOWED:
+        p.append(f"breach_followed {followed!r} is not one of {', '.join(BREACH_FOLLOWED)}")
+    elif seen is not None and (followed == "unseen") == seen:
+        p.append(f"breach_followed is {followed!r} but breach_seen is {seen}")
+    elif chosen is False and followed not in ("unseen", "minor"):
+        p.append(f"a mistaken breach is followed by {followed!r}")
+    if chosen and (_int(row, "breaches_chosen", p) or 0) < 1:
+        p.append("breach_chosen is True but breaches_chosen is 0")
 
 
 def _names(row: dict, p: list[str], comp) -> None:
     """Every actor and issue a row names exists in the compiled scenario ``comp``."""
     codes, names = set(comp.codes), set(comp.issues)
-    for key in ("veto_actor", "walkout_actor", "ratification_failed_actor"):
+    for key in ("veto_actor", "walkout_actor", "ratification_failed_actor", "breach_actor"):
         if _set(row, key) and row[key] not in codes:
             p.append(f"{key} {row[key]!r} is not an actor of the scenario")
-    for key in ("veto_issue", "breakdown_issue"):
+    for key in ("veto_issue", "breakdown_issue", "breach_issue"):
         if _set(row, key) and row[key] not in names:
             p.append(f"{key} {row[key]!r} is not an issue in play")
 

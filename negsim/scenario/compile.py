@@ -19,8 +19,8 @@ from negsim.scenario.targets import Target, parse_target
 
 SCALARS = (
     "verification", "mediator_bias", "step_trust_gain", "cascade_trust_gain", "cascade_softening", "delay_cost",
-    "base_hazard", "dilemma", "gain_weight", "trust_learning", "violation_drop", "major_share",
-    "incident_drop", "incident_escalation", "withdraw_trust", "withdraw_margin", "subversion_drop", "deterrence",
+    "base_hazard", "temptation", "sanction", "discount", "power_shift", "mistake", "major_share",
+    "incident_drop", "incident_escalation", "withdraw_margin", "subversion_drop",
 )  # fmt: skip
 #: months in a period named by ``pact.period`` when ``pact.period_months`` is not given (12 for any other name)
 PERIOD_MONTHS = {"year": 12.0, "half-year": 6.0, "quarter": 3.0, "month": 1.0, "week": 12 / 52}
@@ -165,6 +165,7 @@ class CompiledScenario:
         self.round_months = t.round_months
         self.period_months = sc.pact.period_months or PERIOD_MONTHS.get(sc.pact.period, 12.0)
         self.entry_rule = sc.pact.entry_into_force
+        self.response = sc.pact.response
         # obligors: K x N; "mutual" = every signatory
         self.obligor = np.zeros((k, n), bool)
         for j, iid in enumerate(self.issues):

@@ -220,6 +220,7 @@ class Pact(Frozen):
     horizon: int = Field(default=20, ge=1, le=10_000, strict=True)
     period: str = "year"
     period_months: float | None = Field(default=None, gt=0, le=1200)  # a period in months (default: from `period`)
+    response: Literal["consultation", "graduated", "breakdown"] = "graduated"  # what follows a breach that is seen
 
     @field_validator("parties")
     @classmethod
@@ -236,18 +237,17 @@ class Pact(Frozen):
 
 
 class Compliance(Frozen):
-    """Rates of the compliance periods (see docs/model.md, 'Compliance')."""
+    """Rates of the compliance periods: each obligor's choice to keep or break the pact (docs/model.md, 'Compliance')."""
 
-    base_hazard: P01 = parse_param(0.1)
-    dilemma: PSens = parse_param(1.0)
-    gain_weight: PSens = parse_param(2.0, 0.0, 10.0)
-    deterrence: P01 = parse_param(0.5)
-    trust_learning: P01 = parse_param(0.05)
-    violation_drop: P01 = parse_param(0.3)
-    major_share: P01 = parse_param(0.3)
+    base_hazard: P01 = parse_param(0.1)  # chance per period that an occasion to break a commitment arises
+    temptation: PSens = parse_param(0.1)  # gain from breaking a commitment, beyond what delivering it costs
+    sanction: PSens = parse_param(0.1)  # cost of a breach that is seen: retaliation, reputation
+    discount: P01 = parse_param(0.9)  # weight of the next period against this one (the shadow of the future)
+    power_shift: PSens = parse_param(1.0)  # gain from breaking per unit rise of the victims' exposure since entry
+    mistake: P01 = parse_param(0.01)  # chance per period of an involuntary breach (minor: no strike, never ends it)
+    major_share: P01 = parse_param(0.3)  # chance that a seen breach ends the pact under the graduated response
     incident_drop: P01 = parse_param(0.1)
     incident_escalation: P01 = parse_param(0.05)
-    withdraw_trust: P01 = parse_param(0.5)  # share of trust at entry into force below which a party withdraws
     withdraw_margin: P01 = parse_param(0.05)
     subversion_drop: P01 = parse_param(0.05)
 
@@ -272,6 +272,46 @@ class Event(Frozen):
     label: str = ""
 
 
+class Variant(Frozen):
+    """The counterfactual of a paired back-test: the case with ``--set``-style changes (``PATH=VALUE``), e.g. ``events=[]``."""
+
+    label: str = Field(min_length=1)
+    set: list[str] = Field(min_length=1)
+
+    @field_validator("set")
+    @classmethod
+    def _path_value(cls, v: list[str]) -> list[str]:
+        bad = [s for s in v if "=" not in s or not s.partition("=")[0].strip()]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not PATH=VALUE (as for --set, e.g. 'events=[]' or actors.USA.reservation=0)")
+        return v
+
+
+class Check(Frozen):
+    """One expected direction of a historical case (``negsim backtest``): a bound, or a paired comparison with a variant.
+
+    ``expect: below`` / ``above`` with ``bound``: the outcome's 95% interval lies wholly below / above the bound.
+    ``expect: lower`` / ``higher`` with ``variant``: the paired difference (the case as written minus its variant,
+    common random numbers) has a 95% interval wholly below / above 0.
+    """
+
+    outcome: Literal["complete", "reached", "ratified", "in_force", "survived"]
+    expect: Literal["below", "above", "lower", "higher"]
+    bound: float | None = Field(default=None, gt=0, lt=1)
+    variant: Variant | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _bound_or_variant(self):
+        if self.expect in ("below", "above") and (self.bound is None or self.variant is not None):
+            raise ValueError(f"expect: {self.expect} compares the outcome with a bound: give bound: (0 < b < 1) and no variant")
+        if self.expect in ("lower", "higher") and (self.variant is None or self.bound is not None):
+            raise ValueError(
+                f"expect: {self.expect} compares the case with its variant: give variant: {{label, set: [PATH=VALUE]}} and no bound"
+            )
+        return self
+
+
 #: a scenario's name, which names its results folder: letters, digits, - _ . (not first: . or -), at most 100
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
@@ -292,6 +332,7 @@ class Scenario(Frozen):
     pact: Pact
     compliance: Compliance = Compliance()
     events: list[Event] = Field(default_factory=list)
+    backtest: list[Check] = Field(default_factory=list)  # expected directions of a historical case
 
     @field_validator("name")
     @classmethod
@@ -323,6 +364,8 @@ def all_field_names() -> set[str]:
         Compliance,
         Incident,
         Event,
+        Check,
+        Variant,
     ):
         names.update(cls.model_fields)
     names.discard("from_front")
