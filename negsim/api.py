@@ -643,3 +643,57 @@ def _compare_manifest(out_dir: Path, info: dict) -> dict:
         "files": {name: {"sha256": sha256(out_dir / name)} for name in COMPARE_FILES},
         "reproduce": cmd + " --out DIR",
     }
+
+
+def history_cases() -> list[Path]:
+    """The historical back-test cases: ``scenarios/history/*.yaml`` of the bundled scenarios."""
+    from negsim.paths import bundled_dir
+
+    return sorted((bundled_dir() / "history").glob("*.yaml"))
+
+
+def backtest(
+    paths: list[str] | None = None, runs: int = 1000, seed: int = 0, jobs: int = 1, progress: bool = False
+) -> tuple[list, str, bool]:
+    """Run every historical case (``scenarios/history/``, or ``paths``) and judge each ``backtest:`` check.
+
+    A bound check (``expect: below`` / ``above``) uses one :func:`run` of the case; a paired check
+    (``expect: lower`` / ``higher``) uses :func:`compare` of the case against its ``variant`` (the
+    ``--set`` changes it lists), on common random numbers. Returns ``(rows, table text, all passed)``,
+    the rows being :class:`negsim.report.backtest.BacktestRow`. A case without a ``backtest:`` block is an error.
+    """
+    from negsim.report.backtest import format_table, judge_bound, judge_paired
+
+    _check_run_options(runs, seed, jobs)
+    files = [str(p) for p in history_cases()] if paths is None else list(paths)
+    if not files:
+        raise UsageError("no historical cases found (looked for scenarios/history/*.yaml)")
+    comps = {f: load(f) for f in files}  # every case is validated before any is run
+    empty = [f for f, comp in comps.items() if not comp.scenario.backtest]
+    if empty:
+        raise UsageError(f"{empty[0]} has no backtest: block (a history case states its expected direction there)")
+    rows = []
+    for f, comp in comps.items():
+        runs_of = {}
+        for check in comp.scenario.backtest:
+            if check.variant is None:
+                if "run" not in runs_of:
+                    runs_of["run"] = run(f, runs=runs, seed=seed, jobs=jobs, write=False, progress=progress).summary
+                prob = runs_of["run"]["probabilities"][check.outcome]
+                rows.append(judge_bound(comp.name, check.outcome, check.expect, check.bound, prob))
+                continue
+            _check_variant(f, check.variant.set)
+            result, _, _ = compare(f, None, list(check.variant.set), runs=runs, seed=seed, jobs=jobs, progress=progress)
+            d = result["differences"][check.outcome]  # B - A: the variant minus the case
+            case_minus_variant = {"a": d["a"], "b": d["b"], "lo": -d["hi"], "hi": -d["lo"]}
+            rows.append(judge_paired(comp.name, check.outcome, check.expect, check.variant.label, case_minus_variant))
+    return rows, format_table(rows, runs, seed), all(r.passed for r in rows)
+
+
+def _check_variant(path: str, changes: list[str]) -> None:
+    """A variant's ``--set`` changes must make a valid scenario; else a one-line error naming the case."""
+    try:
+        load(path, changes)
+    except ScenarioError as e:
+        p = e.problems[0]
+        raise UsageError(f"{path}: backtest variant {' '.join(changes)!r} is not valid: {p.path}: {p.message}") from None

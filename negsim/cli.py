@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     _plot_parser(sub, sh)
     _synth_parser(sub, sh)
     _list_parser(sub, sh)
+    _backtest_parser(sub, sh)
     return p
 
 
@@ -309,6 +310,40 @@ def _synth_parser(sub, sh: _Shared) -> None:
 def _list_parser(sub, sh: _Shared) -> None:
     """The ``negsim list`` subcommand's options."""
     sub.add_parser("list", help="list the bundled scenarios", description="List the bundled scenarios with their titles.")
+
+
+BACKTEST_EPILOG = """\
+Each case in scenarios/history/ is a scenario built from the historical record (dates, votes,
+parties, verification provisions) whose backtest: block states the expected direction, e.g.
+
+  backtest:
+    - {outcome: ratified, expect: below, bound: 0.5}          # P(ratified) wholly below 50%
+    - outcome: survived                                         # paired, common random numbers:
+      expect: lower                                             # the case as written is lower ...
+      variant: {label: without the 2018 withdrawal, set: ['events=[]']}   # ... than this variant
+
+A check passes when the whole 95% interval lies on the expected side (of the bound, or of 0 for
+the paired difference, printed as the case minus its variant in percentage points).
+Exit codes: 0 every check passes, 1 some check fails, 2 bad input, 130 interrupted.
+See docs/scenario-language.md ("Back-tests").
+"""
+
+
+def _backtest_parser(sub, sh: _Shared) -> None:
+    """The ``negsim backtest`` subcommand's options."""
+    bt = sub.add_parser(
+        "backtest",
+        parents=[sh.quiet],
+        help="run the historical cases and check each expected direction",
+        description="Run every historical case (scenarios/history/*.yaml, or the FILES given) and print a table: "
+        "case, expected direction, measured probability or paired difference with its 95% interval, PASS or FAIL.",
+        epilog=BACKTEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bt.add_argument("files", nargs="*", help="history cases to run (default: every file in scenarios/history/)")
+    bt.add_argument("--runs", "-n", type=int, default=1000, help="replicates per run (default 1000)")
+    bt.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
+    bt.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
 
 
 def _err(msg: str) -> int:
@@ -543,6 +578,17 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_backtest(args) -> int:
+    """`negsim backtest`: the historical cases against their expected directions; exit 1 if any check fails."""
+    from negsim import api
+
+    _, text, ok = api.backtest(
+        args.files or None, runs=args.runs, seed=args.seed, jobs=args.jobs, progress=sys.stderr.isatty() and not args.quiet
+    )
+    print(text)
+    return 0 if ok else 1
+
+
 #: each command's function (``negsim COMMAND``), called with the parsed arguments; it returns the exit code
 COMMANDS = {
     "list": _cmd_list,
@@ -556,6 +602,7 @@ COMMANDS = {
     "validate": _cmd_validate,
     "trace": _cmd_trace,
     "run": _cmd_run,
+    "backtest": _cmd_backtest,
 }
 
 

@@ -46,7 +46,7 @@ def _cli(*args, cwd=None):
 
 
 def test_cards_load_and_claim_ids_are_unique(cards):
-    assert len(cards) == 6  # five source documents and the public statistics
+    assert len(cards) == 7  # five source documents, the public statistics and the historical record
     ids = [c.id for card in cards.values() for c in card.claims]
     assert len(ids) == len(set(ids)) and len(ids) >= 40
 

@@ -81,7 +81,7 @@ class Card(BaseModel):
     title: str
     author: str = "unknown"
     date: str | int | dt.date = "unknown"
-    kind: Literal["analysis", "commentary", "reader_comments", "paraphrase", "compilation", "public_statistics"]
+    kind: Literal["analysis", "commentary", "reader_comments", "paraphrase", "compilation", "public_statistics", "public_record"]
     weight: Literal["primary", "secondary", "opinion"] = "primary"
     duplicates: list[str] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
@@ -91,6 +91,8 @@ class Card(BaseModel):
         also = f"; also {', '.join(claim.also_in)}" if claim.also_in else ""
         if self.kind == "public_statistics":
             return f"{self.title}, {claim.paragraph}{also}; public source, paraphrased"
+        if self.kind == "public_record":  # a treaty text, a roll call, an announcement: the claim's paragraph is its reference
+            return f"{claim.paragraph}{also}; public record, paraphrased"
         return f"{self.file} para {claim.paragraph}{also}"
 
 
@@ -165,9 +167,13 @@ def load_cards(directory: Path | None = None) -> dict[str, Card]:
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             problems.append(Problem(str(f), "", f"not a valid source card: {str(e).splitlines()[0]}"))
             continue
-        if not cards[f.stem].file and cards[f.stem].kind != "public_statistics":
+        if not cards[f.stem].file and cards[f.stem].kind not in ("public_statistics", "public_record"):
             problems.append(
-                Problem(str(f), "file", "a card of a source document names its file (only public_statistics cards have none)")
+                Problem(
+                    str(f),
+                    "file",
+                    "a card of a source document names its file (only public_statistics and public_record cards have none)",
+                )
             )
     seen: dict[str, str] = {}
     for name, card in cards.items():
