@@ -24,6 +24,9 @@ Sections (each prints PASS/FAIL against its target; the machines are noisy, +-20
            15% of the 10,000-replicate one (memory does not grow with --runs), and <= 500 MB.
   sweep    (opt-in: --sweep or --only sweep) a 10 x 10 grid, 200 replicates per point (20,000 runs)
            of the Polish-Belarusian scenario through `negsim sweep --jobs 2`. Target (issue 4): <= 120 s.
+  sensitivity (opt-in: --only sensitivity) a Morris screening of 10 parameters of the Polish-Belarusian
+           scenario, r = 10 trajectories (120 points with the dummy), 200 replicates per point (24,000
+           runs), through `negsim sensitivity --jobs 2`. Target (issue 17): <= 180 s.
 """
 
 from __future__ import annotations
@@ -48,7 +51,14 @@ NEGMAS_INSTALL = (
     "python3 -m venv /tmp/negmas_venv && /tmp/negmas_venv/bin/pip install negmas && /tmp/negmas_venv/bin/pip install -e ."
 )
 DEFAULT_SECTIONS = ["run", "scaling", "negmas", "startup"]
-ALL_SECTIONS = DEFAULT_SECTIONS + ["memory", "sweep"]
+ALL_SECTIONS = DEFAULT_SECTIONS + ["memory", "sweep", "sensitivity"]
+#: the Morris screening's parameters (the README's worked example): trust, reservations, verification, sanction, presence
+SENSITIVITY_PARAMS = {
+    "actors.POL.trust.RUS": "0:0.6", "actors.SWE.trust.RUS": "0:0.6", "actors.NOR.trust.RUS": "0:0.6",
+    "actors.NOR.reservation": "0:0.2", "actors.SWE.reservation": "0:0.2", "actors.FIN.reservation": "0:0.2",
+    "actors.RUS.reservation": "0:0.3", "pact.verification": "0.2:0.9", "compliance.sanction": "0.05:0.3",
+    "actors.RUS.opportunism": "0:0.9",
+}  # fmt: skip
 
 TARGETS = {
     "run_jobs2_wall_s": 3.0,
@@ -402,6 +412,26 @@ def bench_sweep(points: int = 10, runs: int = 200, jobs: int = 2) -> dict:
             "replicates_per_s": round(total / t, 1), "target_s": 120.0, "pass": t <= 120.0}  # fmt: skip
 
 
+def bench_sensitivity(trajectories: int = 10, runs: int = 200, jobs: int = 2) -> dict:
+    """A Morris screening of 10 parameters through the CLI (issue 17's target: 3 minutes)."""
+    params = [a for path, spec in SENSITIVITY_PARAMS.items() for a in ("-p", f"{path}={spec}")]
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = _negsim("sensitivity", SCENARIO, *params, "--samples", trajectories, "--runs", runs, "--jobs", jobs,
+                      "--out", Path(tmp) / "sa", "-q")  # fmt: skip
+        t = wall(cmd, repeat=1)
+    points = trajectories * (len(SENSITIVITY_PARAMS) + 2)
+    return {"parameters": len(SENSITIVITY_PARAMS), "trajectories": trajectories, "points": points, "runs_per_point": runs,
+            "replicates": points * runs, "jobs": jobs, "wall_s": round(t, 1), "target_s": 180.0, "pass": t <= 180.0}  # fmt: skip
+
+
+def print_sensitivity(r: dict) -> None:
+    print(
+        f"sensitivity Morris, {r['parameters']} parameters x {r['trajectories']} trajectories = {r['points']} points x "
+        f"{r['runs_per_point']} replicates ({r['replicates']:,} runs), --jobs {r['jobs']}: {r['wall_s']:.1f} s   "
+        f"target <= 180 s: {_verdict(r['pass'])}"
+    )
+
+
 def print_sweep(r: dict) -> None:
     print(
         f"sweep    {r['points']} points x {r['runs_per_point']} replicates ({r['replicates']:,} runs), --jobs {r['jobs']}: "
@@ -479,6 +509,7 @@ def main() -> int:
         ("startup", lambda: bench_startup(a.repeat), print_startup),
         ("memory", lambda: bench_memory(a.memory_runs), print_memory),
         ("sweep", bench_sweep, print_sweep),
+        ("sensitivity", bench_sensitivity, print_sensitivity),
     ):
         if name in sections:
             t0 = time.perf_counter()

@@ -158,6 +158,7 @@ def run(
     max_runs: int = 100_000,
     scheduler: str | None = None,
     check: bool = False,
+    draws: bool = False,
 ) -> RunResult:
     """Run replicates of a scenario; write outcomes, summary, resolved scenario and manifest.
 
@@ -167,6 +168,8 @@ def run(
     ``precision``, or ``max_runs`` is reached. ``scheduler`` runs the replicates on a Dask
     cluster instead of local processes. ``check`` verifies the model's invariants on every
     row and raises :class:`~negsim.montecarlo.invariants.InvariantError` naming the replicate.
+    ``draws`` also writes ``draws.csv``: each replicate's value of every random parameter
+    (:func:`draw_table`), joined to ``outcomes.csv`` on ``replicate``.
 
     The first Ctrl-C or kill stops the run at once (the workers are killed, the finished
     replicates saved, the manifest says complete false); later ones are ignored until that is done.
@@ -190,11 +193,27 @@ def run(
             max_runs,
             scheduler,
             check,
+            draws,
         )
 
 
 def _run(
-    stop, path, runs, seed, jobs, out, overrides, progress, force, write, allow_outside, precision, max_runs, scheduler, check
+    stop,
+    path,
+    runs,
+    seed,
+    jobs,
+    out,
+    overrides,
+    progress,
+    force,
+    write,
+    allow_outside,
+    precision,
+    max_runs,
+    scheduler,
+    check,
+    draws=False,
 ) -> RunResult:
     """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.montecarlo.runner.StopOnce`)."""
     from negsim.montecarlo.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor
@@ -241,6 +260,7 @@ def _run(
             info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
             info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
             info["allow_outside"] = allow_outside
+            info["draws"] = draws
             write_error = _finish_run(out_dir, table, summary, comp, info, write_error) or write_error
         except OSError as e:
             write_error = write_error or e
@@ -405,6 +425,8 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         text = {"summary.json": json.dumps(summary, indent=2, default=str) + "\n", **text}
     for name, body in text.items():
         sums[name] = write_recorded(out_dir, name, lambda fh, body=body: fh.write(body), encoding="utf-8")
+    if info.get("draws") and not failed and info["n"]:
+        sums["draws.csv"] = write_recorded(out_dir, "draws.csv", lambda fh: _write_draws(fh, comp, info["seed"], info["n"]))
     manifest = {
         "kind": "run",
         "layout": LAYOUT,
@@ -426,7 +448,7 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         "python": sys.version.split()[0],
         "nash_search": _nash_search(),
         "files": {
-            name: {"sha256": sums[name], **({"rows": info["n"]} if name == "outcomes.csv" else {})}
+            name: {"sha256": sums[name], **({"rows": info["n"]} if name in ("outcomes.csv", "draws.csv") else {})}
             for name in RUN_FILES
             if name in sums
         },
@@ -437,6 +459,47 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
     }
     write_manifest(out_dir, manifest)
     return close_error
+
+
+def _draw_matrix(comp, seed: int, replicates):
+    """Each replicate's value of every random parameter, a numpy array (rows: replicates; columns: :meth:`draw_names`)."""
+    import numpy as np
+
+    from negsim.montecarlo.runner import replicate_rng
+
+    return np.array([comp.draw_values(replicate_rng(seed, i)) for i in replicates]).reshape(len(replicates), comp.n_random)
+
+
+def _write_draws(fh, comp, seed: int, n: int) -> None:
+    """draws.csv: ``replicate`` and one column per random parameter (its scenario path), 10 significant digits."""
+    import numpy as np
+
+    fh.write(",".join(["replicate", *comp.draw_names()]) + "\n")
+    for start in range(0, n, 500):
+        idx = range(start, min(start + 500, n))
+        block = np.column_stack([np.arange(idx.start, idx.stop), _draw_matrix(comp, seed, idx)])
+        np.savetxt(fh, block, delimiter=",", fmt=["%d"] + ["%.10g"] * comp.n_random)
+
+
+def draw_table(
+    path: str | Path, runs: int = 1000, seed: int = 0, overrides: list[str] | None = None, allow_outside: bool = False
+):
+    """Each replicate's drawn inputs as a pandas DataFrame: ``replicate`` and one column per random parameter.
+
+    The values are those replicate ``i`` of ``negsim run --seed S`` draws (each parameter from
+    its own stream, so a ``--set`` on one leaves the others unchanged); join them to the outcome
+    rows on ``replicate`` to ask which inputs go with which outcomes.
+
+    >>> draw_table("us_drawdown", runs=3).shape[0]  # doctest: +SKIP
+    3
+    """
+    import pandas as pd
+
+    _check_run_options(runs, seed, 1)
+    comp = load(path, overrides, allow_outside=allow_outside)
+    frame = pd.DataFrame(_draw_matrix(comp, seed, range(runs)), columns=comp.draw_names())
+    frame.insert(0, "replicate", pd.array(range(runs), dtype="Int64"))
+    return frame
 
 
 def _nash_search() -> str:
@@ -697,3 +760,92 @@ def _check_variant(path: str, changes: list[str]) -> None:
     except ScenarioError as e:
         p = e.problems[0]
         raise UsageError(f"{path}: backtest variant {' '.join(changes)!r} is not valid: {p.path}: {p.message}") from None
+
+
+@dataclass
+class Sensitivity:
+    """A sensitivity analysis (:func:`sensitivity`): the indices as a DataFrame, the answer in words, where it is."""
+
+    out_dir: Path
+    complete: bool
+    method: str
+    indices: object  # a pandas DataFrame: outcome, parameter, method, index, estimate, lo, hi, sigma, separable
+    text: str
+    table_text: str
+
+
+def sensitivity(
+    scenario: str | Path,
+    params: list[str],
+    method: str = "morris",
+    samples: int | None = None,
+    runs: int = 200,
+    seed: int = 0,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    scheduler=None,
+    overrides: list[str] | None = None,
+    allow_outside: bool = False,
+) -> Sensitivity:
+    """Global sensitivity of the headline outcomes to ``params`` (``PATH=LOW:HIGH``), Morris or Sobol (SALib).
+
+    >>> res = sensitivity("mini", ["actors.AAA.reservation=0:0.3"], runs=20, out=tmp)  # doctest: +SKIP
+    >>> res.indices.query("outcome == 'survived'")[["parameter", "estimate", "lo", "hi"]]  # doctest: +SKIP
+    """
+    from negsim.montecarlo import sensitivity as sa
+    from negsim.montecarlo.sweep import parse_spec
+
+    _check_run_options(runs, seed, jobs)
+    specs = [parse_spec(p) for p in params]
+    res = sa.run(resolve_scenario_path(str(scenario)), specs, method=method, samples=samples, runs=runs, seed=seed,
+                 jobs=jobs, out=out, resume=resume, force=force, progress=progress, scheduler=scheduler,
+                 overrides=overrides, allow_outside=allow_outside)  # fmt: skip
+    import pandas as pd
+
+    frame = pd.DataFrame([i.row() for i in res.indices], columns=list(sa.FIELDS))
+    return Sensitivity(res.out_dir, res.complete, method, frame, res.text, _indices_table(res.indices, method))
+
+
+def _indices_table(indices: list, method: str) -> str:
+    """The indices as a terminal table: one line per outcome and parameter, largest first."""
+    from negsim.montecarlo.sensitivity import LABELS
+
+    key = "mu_star" if method == "morris" else "ST"
+    head = f"{'outcome':<24}  {'parameter':<30}  " + (
+        f"{'mu*':>8}  {'95% interval':>18}  {'sigma':>7}" if method == "morris" else f"{'ST':>7}  {'95% interval':>16}  {'S1':>7}"
+    )
+    lines = [head]
+    for outcome in dict.fromkeys(i.outcome for i in indices):
+        rows = sorted((i for i in indices if i.outcome == outcome and i.index == key), key=lambda i: -i.estimate)
+        s1 = {i.parameter: i for i in indices if i.outcome == outcome and i.index == "S1"}
+        for i in rows:
+            mark = "" if i.separable is not False else "  ~ noise"
+            if method == "morris":
+                tail = f"{i.estimate:>8.4f}  [{i.lo:>7.4f}, {i.hi:>7.4f}]  {i.sigma:>7.4f}"
+            else:
+                tail = f"{i.estimate:>7.3f}  [{i.lo:>6.3f}, {i.hi:>6.3f}]  {s1[i.parameter].estimate:>7.3f}"
+            lines.append(f"{LABELS[outcome]:<24}  {i.parameter:<30}  {tail}{mark}")
+    return "\n".join(lines)
+
+
+def discover(result: str | Path, outcome: str = "survived", threshold: float = 0.5, density: float = 0.8):
+    """Scenario discovery with PRIM over a finished sweep or sensitivity folder; see :mod:`negsim.report.discover`.
+
+    Returns a :class:`~negsim.report.discover.DiscoverResult` whose ``tradeoff`` and ``box`` are also
+    given as DataFrames by :func:`discover_frames`.
+    """
+    from negsim.report.discover import discover as _discover
+
+    return _discover(result, outcome=outcome, threshold=threshold, density=density)
+
+
+def discover_frames(res) -> tuple:
+    """A :func:`discover` result's peeling trade-off and chosen box as two pandas DataFrames."""
+    import pandas as pd
+
+    from negsim.report.discover import BOX_FIELDS, TRADEOFF_FIELDS
+
+    return pd.DataFrame(res.tradeoff, columns=list(TRADEOFF_FIELDS)), pd.DataFrame(res.box, columns=list(BOX_FIELDS))

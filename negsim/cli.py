@@ -21,6 +21,9 @@ examples:
   negsim sweep polish_belarusian_limits -p actors.POL.trust.RUS=0:0.5:6 -p actors.POL.reservation=0,0.1 --jobs 2 --plot
   negsim compare us_drawdown --set 'actors.*.spoiler=0' --out results/no-spoilers
   negsim plot results/polish_belarusian_limits-20261123-010203 --kind survival --out survival.pdf
+  negsim sensitivity us_drawdown -p pact.verification=0.2:0.9 -p compliance.sanction=0.05:0.3 --jobs 2
+  negsim discover results/us_drawdown-sensitivity-20261204-190000 --outcome survived --threshold 0.5
+  negsim backtest                               the historical cases against the record
 
 Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted (Ctrl-C or kill;
 finished replicates are saved), 1 a bug in negsim (please report it with the command).
@@ -91,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     _synth_parser(sub, sh)
     _list_parser(sub, sh)
     _backtest_parser(sub, sh)
+    _sensitivity_parser(sub, sh)
+    _discover_parser(sub, sh)
     return p
 
 
@@ -128,6 +133,12 @@ def _run_parser(sub, sh: _Shared) -> None:
     r.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (e.g. tcp://host:8786)")
     r.add_argument(
         "--check", action="store_true", help="verify the model's invariants on every replicate (a bug report names the seed)"
+    )
+    r.add_argument(
+        "--draws",
+        action="store_true",
+        help="also write draws.csv: each replicate's value of every random parameter (one column per scenario path), "
+        "joined to outcomes.csv on replicate",
     )
 
 
@@ -222,7 +233,13 @@ def _sweep_parser(sub, sh: _Shared) -> None:
     sw.add_argument("--runs", "-n", type=int, help="replicates per point (default 200)")
     sw.add_argument("--seed", "-s", type=int, help="root seed (default 0)")
     sw.add_argument("--jobs", "-j", type=int, help="worker processes (default 1, or the sweep file's jobs)")
-    sw.add_argument("--design", choices=["grid", "lhs"], help="full-factorial grid (default) or Latin hypercube")
+    sw.add_argument(
+        "--design",
+        metavar="grid|lhs|FILE.csv",
+        help="full-factorial grid (default), Latin hypercube, or a design matrix made elsewhere (SALib, the EMA "
+        "Workbench, a spreadsheet): a CSV file with one column per parameter path and one row per point, each "
+        "point validated like --set (then give no --param)",
+    )
     sw.add_argument("--samples", type=int, help="points of a Latin hypercube design (default 100)")
     sw.add_argument("--out", "-o", help="output directory (default results/NAME-sweep-TIMESTAMP)")
     sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
@@ -261,13 +278,15 @@ def _plot_parser(sub, sh: _Shared) -> None:
         description="Draw publication-quality plots from a result folder written by 'negsim run' or 'negsim sweep'. "
         "By default a run gets outcomes, survival and blockers; a sweep gets line (one parameter) or heatmap "
         "(two or more) and blockers (failed talks by state and issue, split into vetoes, deadlocks and walk-outs "
-        "by a spoiler or on substance; breakdowns by state and cause). Files go to RESULT/plots/ unless --out is given.",
+        "by a spoiler or on substance; breakdowns by state and cause); a sensitivity folder gets morris (mu* against "
+        "sigma) or sobol (tornado bars of the total and first-order indices). Files go to RESULT/plots/ unless "
+        "--out is given.",
     )
     pl.add_argument("result", help="a result folder of 'negsim run' or 'negsim sweep'")
     pl.add_argument(
         "--kind",
         "-k",
-        choices=["outcomes", "survival", "line", "heatmap", "blockers", "all"],
+        choices=["outcomes", "survival", "line", "heatmap", "blockers", "morris", "sobol", "all"],
         help="which plot (default: by result)",
     )
     pl.add_argument("--out", "-o", help="a file (.png, .svg, .pdf; one plot only) or a folder (default RESULT/plots/)")
@@ -344,6 +363,89 @@ def _backtest_parser(sub, sh: _Shared) -> None:
     bt.add_argument("--runs", "-n", type=int, default=1000, help="replicates per run (default 1000)")
     bt.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
     bt.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+
+
+SENSITIVITY_EPILOG = """\
+Each --param is a range LOW:HIGH (uniform). A parameter 'dummy' that no mechanism reads is
+added to every design: its index is the noise floor, and a parameter whose 95% interval
+overlaps the dummy's cannot be told from no effect at this sample size.
+
+  morris  --samples R trajectories (default 10) of 4 levels: R * (D + 1) points (D counts the
+          dummy); mu* (mean absolute elementary effect) with a bootstrap interval, and sigma.
+          For screening many parameters.
+  sobol   --samples N (a power of 2, default 64): N * (D + 2) points; first-order S1 and total
+          ST indices with bootstrap intervals. For a few parameters.
+
+Every point runs the same --runs replicate seeds (common random numbers). Writes the sweep's
+files plus indices.csv, outputs.csv (each point's probabilities and mean periods in force) and
+sensitivity.json; a killed run continues with --resume --out DIR. Then: negsim plot DIR;
+negsim discover DIR --outcome survived.
+
+Example: negsim sensitivity polish_belarusian_limits -p actors.POL.trust.RUS=0:0.6 \\
+           -p pact.verification=0.2:0.9 -p compliance.sanction=0.05:0.3 --jobs 2
+"""
+
+
+def _sensitivity_parser(sub, sh: _Shared) -> None:
+    """The ``negsim sensitivity`` subcommand's options."""
+    s = sub.add_parser(
+        "sensitivity",
+        parents=[sh.sets("a fixed change at every point (repeatable)"), sh.plot, sh.quiet, sh.outside],
+        help="which parameters drive each headline probability (Morris or Sobol indices, SALib)",
+        description="Global sensitivity of P(agreement), P(ratified), P(in force), P(survives) and the mean periods "
+        "in force to the chosen parameters, on common random numbers, with 95% intervals and a dummy parameter "
+        "as the noise floor.",
+        epilog=SENSITIVITY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("scenario", help="a scenario file or bundled name")
+    s.add_argument("--param", "-p", action="append", default=[], metavar="PATH=LOW:HIGH", help="a parameter (repeatable)")
+    s.add_argument("--method", "-m", choices=["morris", "sobol"], default="morris", help="morris (default) or sobol")
+    s.add_argument(
+        "--samples", type=int, help="Morris trajectories (default 10) or Sobol base samples (a power of 2, default 64)"
+    )
+    s.add_argument("--runs", "-n", type=int, default=200, help="replicates per point (default 200)")
+    s.add_argument("--seed", "-s", type=int, default=0, help="root seed (default 0)")
+    s.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument("--out", "-o", help="output directory (default results/NAME-sensitivity-TIMESTAMP)")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted analysis in --out")
+    s.add_argument("--force", action="store_true", help="discard negsim's results in --out and start over (never your own files)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (dask.distributed)")
+
+
+DISCOVER_EPILOG = """\
+PRIM (the Patient Rule Induction Method, Friedman and Fisher 1999, as implemented in the EMA
+Workbench) peels the parameter space of a sweep or sensitivity result towards the points where
+the outcome's probability reaches --threshold, and prints the peeling trade-off (coverage: the
+share of those points inside the box; density: the share of the box's points that are such
+points) and the box chosen: the one with the largest coverage whose density is at least
+--density (else the densest). Writes prim.csv (the trade-off) and prim_box.csv (the box's
+limits) into RESULT, and with --plot the trade-off curve and the box over the points.
+
+Example: negsim discover results/us_drawdown-sensitivity-... --outcome survived --threshold 0.5
+"""
+
+
+def _discover_parser(sub, sh: _Shared) -> None:
+    """The ``negsim discover`` subcommand's options."""
+    d = sub.add_parser(
+        "discover",
+        parents=[sh.plot],
+        help="scenario discovery: under which parameter ranges is an outcome likely (PRIM boxes)",
+        description="Find the ranges of the swept parameters in which P(OUTCOME) >= THRESHOLD, with PRIM, from a "
+        "finished sweep or sensitivity result.",
+        epilog=DISCOVER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument("result", help="a finished sweep or sensitivity folder")
+    d.add_argument(
+        "--outcome",
+        default="survived",
+        choices=["complete", "reached", "ratified", "in_force", "survived"],
+        help="the probability judged (default survived)",
+    )
+    d.add_argument("--threshold", type=float, default=0.5, help="a point is of interest when P(outcome) >= this (default 0.5)")
+    d.add_argument("--density", type=float, default=0.8, help="the box's least density (default 0.8)")
 
 
 def _err(msg: str) -> int:
@@ -563,10 +665,11 @@ def _cmd_run(args) -> int:
     res = api.run(args.scenario, runs=args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
                   overrides=args.overrides, progress=not args.quiet, force=args.force,
                   allow_outside=args.allow_outside, precision=args.precision, max_runs=args.max_runs,
-                  scheduler=args.scheduler, check=args.check)  # fmt: skip
+                  scheduler=args.scheduler, check=args.check, draws=args.draws)  # fmt: skip
     print(res.text)
     if res.out_dir:
-        print(f"\nResults: {res.out_dir}/ (outcomes.csv, summary.json, scenario.resolved.yaml, manifest.json)")
+        files = "outcomes.csv, summary.json, scenario.resolved.yaml, " + ("draws.csv, " if args.draws else "") + "manifest.json"
+        print(f"\nResults: {res.out_dir}/ ({files})")
         if args.plot and res.complete:
             _plots(res.out_dir)
     if not res.complete:
@@ -589,6 +692,45 @@ def _cmd_backtest(args) -> int:
     return 0 if ok else 1
 
 
+def _cmd_sensitivity(args) -> int:
+    """`negsim sensitivity`: Morris or Sobol indices of the headline outcomes."""
+    from negsim import api
+
+    if args.resume and not args.out:
+        return _err("--resume needs --out: the folder of the analysis to continue")
+    res = api.sensitivity(args.scenario, args.param, method=args.method, samples=args.samples, runs=args.runs,
+                          seed=args.seed, jobs=args.jobs, out=args.out, resume=args.resume, force=args.force,
+                          progress=not args.quiet, scheduler=args.scheduler, overrides=args.overrides,
+                          allow_outside=args.allow_outside)  # fmt: skip
+    if not res.complete:
+        print(f"negsim: interrupted; finished chunks are kept in {res.out_dir}/parts; rerun with --resume --out {res.out_dir}",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    print(res.text)
+    print()
+    print(res.table_text)
+    print(f"\nResults: {res.out_dir}/ (indices.csv, outputs.csv, sensitivity.json, points.csv, manifest.json)")
+    if args.plot and len(res.indices):
+        _plots(res.out_dir)
+    elif args.plot:
+        print("No plot: no outcome varied at any point, so there are no indices to draw.")
+    return 0
+
+
+def _cmd_discover(args) -> int:
+    """`negsim discover`: PRIM boxes over a sweep or sensitivity result."""
+    from negsim import api
+
+    res = api.discover(args.result, outcome=args.outcome, threshold=args.threshold, density=args.density)
+    print(res.text)
+    if args.plot:
+        from negsim.report.sensitivity_plots import plot_prim
+
+        files = plot_prim(res)
+        print("Plots: " + ", ".join(str(f) for f in files))
+    return 0
+
+
 #: each command's function (``negsim COMMAND``), called with the parsed arguments; it returns the exit code
 COMMANDS = {
     "list": _cmd_list,
@@ -603,6 +745,8 @@ COMMANDS = {
     "trace": _cmd_trace,
     "run": _cmd_run,
     "backtest": _cmd_backtest,
+    "sensitivity": _cmd_sensitivity,
+    "discover": _cmd_discover,
 }
 
 
@@ -635,6 +779,14 @@ def _sweep(args) -> int:
         return err
     seed = args.seed if args.seed is not None else file_cfg.get("seed", 0)
     design = args.design or file_cfg.get("design", "grid")
+    points = None
+    if design not in ("grid", "lhs"):
+        if specs:
+            return _err(
+                f"--design {design}: a design file's columns are the parameters; give no --param (nor params in a sweep file)"
+            )
+        specs, points = sw.read_design(design)
+        design = "file"
     samples = args.samples if args.samples is not None else file_cfg.get("samples", 100)
     jobs = args.jobs if args.jobs is not None else file_cfg.get("jobs", 1)
     for key, value in (("runs", runs), ("seed", seed), ("samples", samples), ("jobs", jobs)):
@@ -645,7 +797,7 @@ def _sweep(args) -> int:
     res = sw.sweep(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=jobs, out=args.out, design=design,
                    samples=samples, resume=args.resume, force=args.force, progress=not args.quiet,
                    scheduler=args.scheduler, overrides=args.overrides, precision=args.precision,
-                   max_runs=args.max_runs, allow_outside=args.allow_outside)  # fmt: skip
+                   max_runs=args.max_runs, allow_outside=args.allow_outside, points=points)  # fmt: skip
     if not res.complete:
         print(
             f"negsim: interrupted; finished chunks are kept in {res.out_dir}/parts; rerun with --resume --out {res.out_dir}",

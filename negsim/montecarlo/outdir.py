@@ -17,7 +17,7 @@ from negsim import __version__
 from negsim.errors import UsageError
 
 # what each command writes into its folder (besides manifest.json, and their .tmp temporaries)
-RUN_FILES = ("outcomes.csv", "summary.json", "scenario.resolved.yaml")
+RUN_FILES = ("outcomes.csv", "summary.json", "scenario.resolved.yaml", "draws.csv")
 COMPARE_FILES = ("outcomes_a.csv", "outcomes_b.csv", "comparison.json", "comparison.png")
 
 

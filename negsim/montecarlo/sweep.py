@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import hashlib
 import itertools
 import json
 import os
@@ -49,6 +50,8 @@ class ParamSpec:
 
     def describe(self) -> str:
         """The spec as text for the manifest."""
+        if self.levels is None and self.dist is None:
+            return "from the design's points"
         return ",".join(str(v) for v in self.levels) if self.levels is not None else self.dist.describe()
 
 
@@ -167,6 +170,59 @@ def design_points(specs: list[ParamSpec], design: str = "grid", samples: int = 1
             points.append({s.path: _inverse(s, q) for s, q in zip(specs, row, strict=True)})
         return points
     raise UsageError(f"--design must be grid or lhs, not {design!r}")
+
+
+def read_design(path: str | Path) -> tuple[list[ParamSpec], list[dict]]:
+    """A design matrix made elsewhere (SALib, the EMA Workbench, a spreadsheet): a CSV file, one column per parameter path.
+
+    Each row is one point. A cell is a number, or else read as a YAML scalar (``nash``, ``true``);
+    a column named ``point`` or starting with ``_`` (an index, a dummy) is skipped. Every point is
+    then validated like ``--set`` before any replicate runs.
+    """
+    where = f"--design {path}"
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            table = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file (give grid, lhs, or a CSV file with one column per parameter path)") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{where}: cannot read it: {getattr(e, 'strerror', None) or e}") from None
+    table = [row for row in table if any(c.strip() for c in row)]
+    if len(table) < 2:
+        raise UsageError(f"{where}: a design needs a header of parameter paths and at least one row of values")
+    header = [h.strip() for h in table[0]]
+    keep = [i for i, h in enumerate(header) if h and h != "point" and not h.startswith("_")]
+    if not keep:
+        raise UsageError(f"{where}: no parameter columns (the header names parameter paths, e.g. actors.POL.trust.RUS)")
+    paths = [header[i] for i in keep]
+    twice = sorted({q for q in paths if paths.count(q) > 1})
+    if twice:
+        raise UsageError(f"{where}: column {twice[0]} appears twice")
+    points = []
+    for line, row in enumerate(table[1:], start=2):
+        if len(row) != len(header):
+            raise UsageError(f"{where}:{line}: {len(row)} cells, the header has {len(header)}")
+        point = {}
+        for i in keep:
+            cell = row[i].strip()
+            if not cell:
+                raise UsageError(f"{where}:{line}: column {header[i]} is empty")
+            point[header[i]] = _cell_value(cell)
+        points.append(point)
+    return [ParamSpec(q) for q in paths], points
+
+
+def _cell_value(cell: str):
+    """A design cell: a number if it reads as one, else a YAML scalar (safe loader)."""
+    try:
+        v = float(cell)
+        return int(v) if v.is_integer() and "." not in cell and "e" not in cell.lower() else v
+    except ValueError:
+        try:
+            v = yaml.safe_load(cell)
+        except yaml.YAMLError:
+            return cell
+        return v if isinstance(v, str | bool | int | float) else cell
 
 
 def _inverse(spec: ParamSpec, q: float):
@@ -292,15 +348,23 @@ def sweep(
     precision: float | None = None,
     max_runs: int = 10_000,
     allow_outside: bool = False,
+    points: list[dict] | None = None,
+    folder: str = "sweep",
 ) -> SweepResult:
-    """Run a sweep; see the module docstring. Returns where the results are."""
+    """Run a sweep; see the module docstring. Returns where the results are.
+
+    ``points`` is a design made elsewhere (``--design FILE.csv``, a sensitivity design): one dict
+    of path -> value per point, used as given instead of ``design`` and ``samples``.
+    """
     from negsim.montecarlo.folder import write_result
     from negsim.montecarlo.runner import DaskExecutor, LocalExecutor
     from negsim.scenario.load import load_compiled
 
     if runs < 1 or jobs < 1 or seed < 0:
         raise UsageError("--runs and --jobs must be at least 1 and --seed non-negative")
-    points = design_points(specs, design, samples, seed)
+    points = design_points(specs, design, samples, seed) if points is None else [dict(p) for p in points]
+    if not points:
+        raise UsageError("the design has no points")
     base = load_compiled(scenario, overrides, allow_outside=allow_outside)
     from negsim.scenario.load import shadowed_by_events
 
@@ -313,11 +377,13 @@ def sweep(
     # the executor too: an unreachable --scheduler must not leave a results folder behind
     ex = DaskExecutor(comps, seed, scheduler) if scheduler is not None else LocalExecutor(comps, seed, jobs)
     sig = _signature(str(scenario), specs, runs, seed, design, samples)
+    if design not in ("grid", "lhs"):  # --resume must meet the same points, not only the same file name
+        sig["points_sha256"] = hashlib.sha256(json.dumps(points, sort_keys=True).encode()).hexdigest()
     sig["precision"] = precision
     sig["overrides"] = list(overrides or [])  # --resume with other --set changes would mix two sweeps
     manifest = _first_manifest(scenario, name, sig, specs, points, runs, seed, design)
     try:
-        out, resumed = _prepare_dir(out, name, sig, resume, force, manifest)
+        out, resumed = _prepare_dir(out, name, sig, resume, force, manifest, folder)
         if not resumed or not os.path.lexists(out / "scenario.resolved.yaml"):  # a sweep killed before writing it gets it now
             write_result(out / "scenario.resolved.yaml", dump_yaml(base.document))
     except OSError as e:
@@ -391,8 +457,12 @@ def _first_manifest(scenario, name: str, sig: dict, specs, points: list[dict], r
     }
 
 
+# what a sensitivity analysis adds to its sweep's folder (negsim.montecarlo.sensitivity)
+SENSITIVITY_FILES = ("indices.csv", "outputs.csv", "sensitivity.json")
+# what negsim discover adds to a sweep's folder (negsim.report.discover)
+PRIM_FILES = ("prim.csv", "prim_box.csv")
 # what a sweep writes (besides manifest.json, parts/ and their .tmp temporaries)
-SWEEP_FILES = ("scenario.resolved.yaml", "rows.parquet", "rows.csv", "points.csv")
+SWEEP_FILES = ("scenario.resolved.yaml", "rows.parquet", "rows.csv", "points.csv", *SENSITIVITY_FILES, *PRIM_FILES)
 # the manifest's statement of which files in parts/ are negsim's
 PARTS_RULE = {
     "folder": "parts/",
@@ -464,7 +534,9 @@ def _progress(bar, desc: str, total: int, done: int):
     return bar
 
 
-def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, force: bool, manifest: dict) -> tuple[Path, bool]:
+def _prepare_dir(
+    out: str | Path | None, name: str, sig: dict, resume: bool, force: bool, manifest: dict, folder: str = "sweep"
+) -> tuple[Path, bool]:
     """The sweep's folder, created and locked, with ``manifest`` written unless it resumes; returns (folder, resumed).
 
     --resume checks the folder's manifest against this sweep; --force removes only negsim's files;
@@ -475,7 +547,7 @@ def _prepare_dir(out: str | Path | None, name: str, sig: dict, resume: bool, for
 
     if resume and not force and (out is None or not Path(out).is_dir()):
         raise UsageError(f"--resume: there is no sweep folder {out} to continue (check --out)")
-    out, h = open_out_dir(out, f"{name}-sweep", SWEEP_FILES, (PARTS,))
+    out, h = open_out_dir(out, f"{name}-{folder}", SWEEP_FILES, (PARTS,))
     if resume and not force:
         try:
             old = json.loads((out / "manifest.json").read_text())

@@ -27,7 +27,7 @@ from negsim.montecarlo.stats import LABELS, wilson
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
 PROB_LABELS = dict(LABELS)
-KINDS = ("outcomes", "survival", "line", "heatmap", "blockers", "all")
+KINDS = ("outcomes", "survival", "line", "heatmap", "blockers", "morris", "sobol", "all")
 FORMATS = (".png", ".svg", ".pdf")
 DPI = 150
 TOP = 10  # bars per blockers panel
@@ -221,7 +221,7 @@ def _probability(k: int, n: int) -> dict:
 # --------------------------------------------------------------------------- figure helpers
 
 
-def _styled(build):
+def styled(build):
     """Build a figure under the house style (rc settings apply to artists as they are created)."""
 
     @functools.wraps(build)
@@ -232,11 +232,12 @@ def _styled(build):
     return wrapper
 
 
-def _figure(width: float, height: float, **kw) -> Figure:
+def figure(width: float, height: float, **kw) -> Figure:
+    """A figure of the house size rules (inches, constrained layout)."""
     return Figure(figsize=(width, height), layout="constrained", **kw)
 
 
-def _save(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None = None) -> Path:
+def save_figure(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None = None) -> Path:
     """Write a figure to ``out``; ``record_as`` (result folder, name there): its checksum is recorded before the rename."""
     out = Path(out)
     suffix = out.suffix.lower()
@@ -298,7 +299,7 @@ def _sort_key(values: list) -> list:
 # --------------------------------------------------------------------------- outcomes
 
 
-@_styled
+@styled
 def _fig_outcomes(run_dir: str | Path) -> Figure:
     """The outcomes figure: headline probabilities with 95% intervals, and breakdown periods."""
     res = _Result(run_dir)
@@ -315,7 +316,7 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
         np.array([p - [q["lo"] for q in probs], [q["hi"] for q in probs] - p]), 0.0, None
     )  # Wilson ends can sit a rounding error inside p
 
-    fig = _figure(9.0, 3.8)
+    fig = figure(9.0, 3.8)
     ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     fig.suptitle(f"{res.name}: outcomes of {n:,} replicates")
     labels = ["Agreed\nin full", "Any part\nagreed", "Ratified", "In force", "Survived to\nhorizon"]
@@ -389,7 +390,7 @@ def plot_outcomes(run_dir: str | Path, out: str | Path) -> Path:
         UsageError: ``run_dir`` is not a run's result folder, or ``out`` has an unknown suffix.
 
     """
-    return _save(_fig_outcomes(run_dir), out)
+    return save_figure(_fig_outcomes(run_dir), out)
 
 
 # --------------------------------------------------------------------------- survival
@@ -407,14 +408,14 @@ def _durations(res: _Result) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(duration, 0.0), broke
 
 
-@_styled
+@styled
 def _fig_survival(run_dir: str | Path) -> Figure:
     """The Kaplan-Meier figure of pacts in force over compliance periods."""
     res = _Result(run_dir)
     res.require("run", "survival")
     duration, broke = _durations(res)
     n = res.replicates()
-    fig = _figure(6.4, 4.2)
+    fig = figure(6.4, 4.2)
     ax = fig.subplots()
     ax.set_title(f"{res.name}: survival of pacts in force ({n:,} replicates)")
     ax.set_xlabel(f"{res.period.capitalize()}s since entry into force")
@@ -492,7 +493,7 @@ def plot_survival(run_dir: str | Path, out: str | Path) -> Path:
             has an unknown suffix.
 
     """
-    return _save(_fig_survival(run_dir), out)
+    return save_figure(_fig_survival(run_dir), out)
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -538,7 +539,7 @@ def _sweep_title(res: _Result, what: str, pooled: list[str]) -> str:
     return title
 
 
-@_styled
+@styled
 def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None = None, probs=("complete", "survived")) -> Figure:
     """The line figure of probabilities against a swept parameter."""
     res = _Result(sweep_dir)
@@ -563,7 +564,7 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
             f"by {by!r} has {len(levels)} levels, too many lines to tell apart (at most {len(_LINESTYLES)}); use the heatmap"
         )
     panels = probs if by else [None]
-    fig = _figure(4.6 * len(panels) + 0.6, 3.9)
+    fig = figure(4.6 * len(panels) + 0.6, 3.9)
     axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True, squeeze=False)[0])
     fig.suptitle(_sweep_title(res, " and ".join(PROB_LABELS[p] for p in probs) + f" against {x}", pooled))
     colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.75, max(len(levels), len(probs))))
@@ -627,10 +628,10 @@ def plot_sweep_line(
             name is unknown.
 
     """
-    return _save(_fig_sweep_line(sweep_dir, x=x, by=by, probs=probs), out)
+    return save_figure(_fig_sweep_line(sweep_dir, x=x, by=by, probs=probs), out)
 
 
-@_styled
+@styled
 def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | None = None, prob: str = "survived") -> Figure:
     """The heatmap figure of one probability over two swept parameters."""
     res = _Result(sweep_dir)
@@ -647,7 +648,7 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
         raise UsageError(f"x and y must be different parameters; both are {x!r}")
     pooled = [p for p in params if p not in (x, y)]
     g = _grouped(res.points(), [x, y], prob)
-    fig = _figure(6.4, 4.8)
+    fig = figure(6.4, 4.8)
     ax = fig.subplots()
     fig.suptitle(_sweep_title(res, f"{PROB_LABELS[prob]} over {x} and {y}", pooled))
     xl, yl = _sort_key(list(dict.fromkeys(g[x]))), _sort_key(list(dict.fromkeys(g[y])))
@@ -712,7 +713,7 @@ def plot_sweep_heatmap(
         UsageError: ``sweep_dir`` is not a sweep over two or more parameters, or a name is unknown.
 
     """
-    return _save(_fig_sweep_heatmap(sweep_dir, x=x, y=y, prob=prob), out)
+    return save_figure(_fig_sweep_heatmap(sweep_dir, x=x, y=y, prob=prob), out)
 
 
 # --------------------------------------------------------------------------- blockers
@@ -812,13 +813,13 @@ def _stacked_hbars(ax, totals: Counter, split: Counter, parts: list[str], text: 
         ax.legend(frameon=False, loc="lower right", title=text["legend"])
 
 
-@_styled
+@styled
 def _fig_blockers(result_dir: str | Path) -> Figure:
     """The blockers figure: failed talks by actor and issue (vetoes, deadlocks and walk-outs apart), breakdowns by actor and cause."""
     res = _Result(result_dir)
     c = _blocker_counts(res)
     n = c["replicates"]
-    fig = _figure(11.0, 7.6)
+    fig = figure(11.0, 7.6)
     (a1, a2), (a3, a4) = fig.subplots(2, 2)
     if res.kind == "run":
         fig.suptitle(f"{res.name}: who blocks ({n:,} replicates)")
@@ -877,7 +878,7 @@ def plot_blockers(result_dir: str | Path, out: str | Path) -> Path:
         UsageError: ``result_dir`` is not a result folder, or ``out`` has an unknown suffix.
 
     """
-    return _save(_fig_blockers(result_dir), out)
+    return save_figure(_fig_blockers(result_dir), out)
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -896,7 +897,29 @@ def default_kinds(result_dir: str | Path) -> list[str]:
     res = _Result(result_dir)
     if res.kind == "run":
         return ["outcomes", "survival", "blockers"]
+    if (method := _sensitivity_method(res.path)) is not None:
+        return [method]
     return ["line" if len(res.params()) == 1 else "heatmap", "blockers"]
+
+
+def _sensitivity_method(path: Path) -> str | None:
+    """``morris`` or ``sobol`` for a finished sensitivity folder, else None."""
+    try:
+        return json.loads((Path(path) / "sensitivity.json").read_text())["method"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _fig_sensitivity(path: Path, kind: str) -> Figure:
+    from negsim.montecarlo.sensitivity import read
+    from negsim.report.sensitivity_plots import fig_morris, fig_sobol
+
+    if _sensitivity_method(path) != kind:
+        raise UsageError(
+            f"{path}: --kind {kind} needs a finished {kind} sensitivity analysis (negsim sensitivity --method {kind})"
+        )
+    meta, rows = read(path)
+    return fig_morris(meta, rows) if kind == "morris" else fig_sobol(meta, rows)
 
 
 @releases_locks
@@ -942,6 +965,8 @@ def plot(
         "line": lambda: _fig_sweep_line(res.path, x=x, by=by, probs=probs),
         "heatmap": lambda: _fig_sweep_heatmap(res.path, x=x, y=y, prob=prob),
         "blockers": lambda: _fig_blockers(res.path),
+        "morris": lambda: _fig_sensitivity(res.path, "morris"),
+        "sobol": lambda: _fig_sensitivity(res.path, "sobol"),
     }
     targets = _targets(Path(out) if out is not None else res.path / "plots", kinds, formats)
     inside = _inside(res.path, [f for files in targets for f in files])
@@ -955,7 +980,7 @@ def plot(
     for k, files in zip(kinds, targets, strict=True):
         fig = draw[k]()
         for f in files:
-            written.append(_save(fig, f, (res.path, names[f]) if f in names else None))
+            written.append(save_figure(fig, f, (res.path, names[f]) if f in names else None))
     return written
 
 
@@ -968,6 +993,8 @@ def _kinds(res, kind: str | None) -> list[str]:
     if kind == "all":
         if res.kind == "run":
             return ["outcomes", "survival", "blockers"]
+        if (method := _sensitivity_method(res.path)) is not None:
+            return [method, "line", *(["heatmap"] if len(res.params()) >= 2 else [])]
         return ["line", *(["heatmap"] if len(res.params()) >= 2 else []), "blockers"]
     return [kind]
 
@@ -1024,7 +1051,7 @@ def plot_compare(comparison: dict, out: str | Path, record_in: Path | None = Non
               "survived": "Survived to horizon"}  # fmt: skip
     d = np.array([diffs[k]["diff"] for k in keys])
     err = np.clip(np.array([d - [diffs[k]["lo"] for k in keys], [diffs[k]["hi"] for k in keys] - d]), 0.0, None)
-    fig = _figure(6.5, 3.2)
+    fig = figure(6.5, 3.2)
     ax = fig.subplots()
     y = np.arange(len(keys))[::-1]
     ax.barh(y, d, xerr=err, capsize=4, color="0.6", edgecolor="black", hatch="//")
@@ -1036,4 +1063,4 @@ def plot_compare(comparison: dict, out: str | Path, record_in: Path | None = Non
         f"{Path(str(comparison['a'])).stem} vs {b}\n{comparison['runs']:,} paired replicates, seed {comparison['seed']}",
         fontsize=9,
     )
-    return _save(fig, out, (record_in, out.name) if record_in is not None else None)
+    return save_figure(fig, out, (record_in, out.name) if record_in is not None else None)

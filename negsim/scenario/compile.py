@@ -407,6 +407,14 @@ class CompiledScenario:
         scal = dict(zip(self._scalar_names, arrays.pop("scal").tolist(), strict=True))
         return World(scal=scal, **arrays)
 
+    def draw_names(self) -> list[str]:
+        """The scenario path of each random parameter, in the order :meth:`draw_values` gives them."""
+        return [document_path(self.plan.names[i]) for i in self.plan.random_idx]
+
+    def draw_values(self, rng: np.random.Generator) -> np.ndarray:
+        """One replicate's value of every random parameter (the numbers :meth:`draw` scatters into its world)."""
+        return self.plan.draw(replicate_key(rng))[self.plan.random_idx] if self.n_random else np.zeros(0)
+
     def index_of(self, target: Target) -> tuple[str, tuple | slice]:
         """Where a :class:`Target` lives in a :class:`World`: (attribute, index)."""
         if target.array == "us_presence":
@@ -424,6 +432,44 @@ class CompiledScenario:
                 return "", ()  # issue not in play: nothing to change
             return target.array, (rows, self.kidx[target.key])
         return target.array, (rows,)
+
+
+#: a stream name's array -> the scenario path it comes from (actors.X.<array>...), for draws tables
+_ACTOR_PATHS = {
+    "cap": "capability", "pop": "population", "softening": "drawdown_softening", "reserve": "reservation",
+    "rate": "concession.rate", "rat_threshold": "ratification.threshold", "rat_support": "ratification.support",
+    "rat_sens": "ratification.sensitivity", "rat_delay": "ratification.delay", "walk_hazard": "walkout.hazard",
+    "pos": "positions", "sal": "salience", "red": "red_lines", "leg_pos": "ratification.positions",
+    "leg_sal": "ratification.salience", "leg_trust": "ratification.trust",
+}  # fmt: skip
+_SCALAR_PATHS = {
+    "verification": "pact.verification", "mediator_bias": "talks.mediator_bias", "step_trust_gain": "talks.step_trust_gain",
+    "cascade_trust_gain": "talks.cascade.trust_gain", "cascade_softening": "talks.cascade.softening",
+    "delay_cost": "talks.delay_cost",
+}  # fmt: skip
+
+
+def document_path(stream: str) -> str:
+    """The scenario path of a parameter, from the name of its random stream.
+
+    E.g. ``actors.POL.rat_support`` -> ``actors.POL.ratification.support``, ``scal.sanction`` -> ``compliance.sanction``.
+
+    >>> document_path("actors.POL.rat_support"), document_path("scal.sanction"), document_path("scal.NATO.threshold")
+    ('actors.POL.ratification.support', 'compliance.sanction', 'bodies.NATO.threshold')
+    """
+    head, _, rest = stream.partition(".")
+    if head == "actors":
+        actor, _, tail = rest.partition(".")
+        array, dot, key = tail.partition(".")
+        return f"actors.{actor}.{_ACTOR_PATHS.get(array, array)}{dot}{key}"
+    if head == "scal":
+        if rest in _SCALAR_PATHS:
+            return _SCALAR_PATHS[rest]
+        return f"compliance.{rest}" if rest in SCALARS else f"bodies.{rest}"
+    if head == "events":
+        i, _, what = rest.partition(".")
+        return f"events.{i}." + {"ev_hazard": "hazard", "ev_severity": "incident.severity"}.get(what, what)
+    return stream
 
 
 FRONT_NAMES = FRONTS

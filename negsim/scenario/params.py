@@ -234,6 +234,7 @@ class SamplePlan:
         if len(names) != len(params) or len(set(names)) != len(names):
             raise ValueError("a sample plan needs one distinct name per parameter")
         self.n = len(params)
+        self.names = list(names)  # each parameter's stream name: its path in the scenario (draws tables use it)
         self.fixed = np.array([p.args[0] if p.fixed else np.nan for p in params], dtype=float)
         self.random_idx = np.array([i for i, p in enumerate(params) if not p.fixed], dtype=int)
         hashes = np.array([name_hash(names[i]) for i in self.random_idx], dtype=np.uint64).reshape(-1, 2)

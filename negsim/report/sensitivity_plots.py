@@ -1,0 +1,151 @@
+"""Plots of a sensitivity analysis and of scenario discovery, in the house style of :mod:`negsim.report.plots`.
+
+- ``morris``: per outcome, mu* (with its 95% interval) against sigma for every parameter; the
+  dummy in grey marks the noise floor.
+- ``sobol``: per outcome, tornado bars of the total index ST with its 95% interval, S1 inside.
+- ``prim``: the peeling trade-off (coverage against density, coloured by how many parameters the
+  box restricts, the chosen box ringed) and the chosen box over the points of its two most
+  restricted parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from negsim.errors import UsageError
+from negsim.report.plots import figure, save_figure, styled
+
+LABELS = {
+    "complete": "P(agreement)",
+    "ratified": "P(ratified)",
+    "in_force": "P(in force)",
+    "survived": "P(survives)",
+    "periods_in_force": "periods in force (mean)",
+}
+GREY = "0.6"
+LABELLED = 4  # parameters named per Morris panel (the largest mu*)
+ACCENT = matplotlib.colormaps["viridis"](0.35)
+
+
+def _by_outcome(rows: list[dict], index: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["index"] == index:
+            out.setdefault(r["outcome"], []).append(r)
+    return out
+
+
+def _panels(n: int, width: float, height: float):
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig = figure(width * cols, height * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+@styled
+def fig_morris(meta: dict, rows: list[dict]):
+    """mu* against sigma per outcome, mu*'s 95% interval as a horizontal bar."""
+    groups = _by_outcome(rows, "mu_star")
+    if not groups:
+        raise UsageError("no outcome varied at any point: there are no Morris indices to plot")
+    fig, axes = _panels(len(groups), 3.6, 3.2)
+    fig.suptitle(f"Morris screening: {meta['points']:,} points x {meta['runs']:,} replicates (seed {meta['seed']})")
+    for ax, (outcome, rs) in zip(axes, groups.items(), strict=False):
+        rs = sorted(rs, key=lambda r: -float(r["estimate"]))
+        named = [r for r in rs if r["parameter"] != "dummy"][:LABELLED]
+        for r in rs:
+            mu, lo, hi, sd = (float(r[k]) for k in ("estimate", "lo", "hi", "sigma"))
+            shown = r in named
+            colour = ACCENT if shown else GREY
+            ax.errorbar(mu, sd, xerr=[[mu - max(lo, 0)], [hi - mu]], fmt="o", color=colour, ms=4 if shown else 3, lw=1, capsize=2)
+        for rank, r in enumerate(named, start=1):  # the largest effects, numbered at the point and named in a key
+            ax.annotate(str(rank), (float(r["estimate"]), float(r["sigma"])), xytext=(3, 3), textcoords="offset points",
+                        fontsize=7, color=ACCENT, fontweight="bold")  # fmt: skip
+        key = [f"{rank}  {r['parameter']}" for rank, r in enumerate(named, start=1)]
+        key.append(f"grey: {len(rs) - len(named) - 1} more; the dummy")
+        ax.text(0.98, 0.03, "\n".join(key), transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, color="0.25",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.85", "lw": 0.6})  # fmt: skip
+        ax.set_title(LABELS.get(outcome, outcome))
+        ax.set_xlabel("mu* (mean absolute elementary effect)")
+        ax.set_ylabel("sigma (spread of the effects)")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    return fig
+
+
+@styled
+def fig_sobol(meta: dict, rows: list[dict]):
+    """Tornado bars of ST with its 95% interval per outcome; S1 drawn inside each bar."""
+    groups = _by_outcome(rows, "ST")
+    s1 = {(r["outcome"], r["parameter"]): float(r["estimate"]) for r in rows if r["index"] == "S1"}
+    if not groups:
+        raise UsageError("no outcome varied at any point: there are no Sobol indices to plot")
+    fig, axes = _panels(len(groups), 3.8, 0.5 + 0.32 * max(len(v) for v in groups.values()))
+    fig.suptitle(f"Sobol indices: {meta['points']:,} points x {meta['runs']:,} replicates (seed {meta['seed']})")
+    for ax, (outcome, rs) in zip(axes, groups.items(), strict=False):
+        rs = sorted(rs, key=lambda r: float(r["estimate"]))
+        y = np.arange(len(rs))
+        st = np.array([float(r["estimate"]) for r in rs])
+        lo = np.array([float(r["lo"]) for r in rs])
+        hi = np.array([float(r["hi"]) for r in rs])
+        colours = [GREY if r["parameter"] == "dummy" else ACCENT for r in rs]
+        ax.barh(y, st, color=colours, alpha=0.45, label="total (ST)")
+        ax.barh(y, [s1[(outcome, r["parameter"])] for r in rs], height=0.35, color=colours, label="first order (S1)")
+        ax.errorbar(st, y, xerr=[st - lo, hi - st], fmt="none", color="0.2", lw=1, capsize=2)
+        ax.set_yticks(y, [r["parameter"] for r in rs])
+        ax.set_title(LABELS.get(outcome, outcome))
+        ax.set_xlabel("share of the variance (95% interval)")
+        ax.axvline(0, color="0.3", lw=0.6)
+    axes[0].legend(loc="lower right", frameon=False)
+    return fig
+
+
+@styled
+def fig_prim(res):
+    """The peeling trade-off and the chosen box over the points of its two most restricted parameters."""
+    fig = figure(8.4, 3.6)
+    left, right = fig.subplots(1, 2)
+    cov = [t["coverage"] for t in res.tradeoff]
+    den = [t["density"] for t in res.tradeoff]
+    dims = [t["restricted"] for t in res.tradeoff]
+    left.plot(cov, den, color="0.8", lw=0.8, zorder=1)
+    sc = left.scatter(cov, den, c=dims, cmap=matplotlib.colormaps["viridis"].resampled(max(dims) + 1), s=14, zorder=2,
+                      vmin=-0.5, vmax=max(dims) + 0.5)  # fmt: skip
+    c = res.tradeoff[res.chosen]
+    left.scatter([c["coverage"]], [c["density"]], s=90, facecolors="none", edgecolors="crimson", lw=1.4, label="chosen box")
+    left.set_xlabel("coverage (share of the points of interest in the box)")
+    left.set_ylabel("density (share of the box's points of interest)")
+    left.set_title("PRIM peeling trade-off")
+    left.legend(loc="lower left", frameon=False)
+    fig.colorbar(sc, ax=left, label="parameters restricted", ticks=range(max(dims) + 1))
+    box = sorted(res.box, key=lambda b: (b["high"] - b["low"]) / max(b["full_high"] - b["full_low"], 1e-12))
+    px = box[0]
+    py = box[1] if len(box) > 1 else None
+    xs = np.array([p[px["parameter"]] for p in res.x])
+    ys = np.array([p[py["parameter"]] for p in res.x]) if py else np.array(res.y)
+    hit = np.array([v >= res.threshold for v in res.y])
+    right.scatter(xs[hit], ys[hit], s=16, color=ACCENT, alpha=0.6, label=f"P >= {res.threshold:g}")
+    right.scatter(xs[~hit], ys[~hit], s=22, facecolors="none", edgecolors="0.35", lw=0.8, label=f"P < {res.threshold:g}")
+    ylo, yhi = (py["low"], py["high"]) if py else (res.threshold, 1.0)
+    rect = matplotlib.patches.Rectangle((px["low"], ylo), px["high"] - px["low"], yhi - ylo, fill=False, ec="crimson", lw=1.4)
+    right.add_patch(rect)
+    right.set_xlabel(px["parameter"])
+    right.set_ylabel(py["parameter"] if py else res.outcome)
+    right.set_title(f"chosen box: coverage {c['coverage']:.0%}, density {c['density']:.0%}")
+    right.legend(loc="best", frameon=False, fontsize=7)
+    return fig
+
+
+def plot_prim(res, out: str | Path | None = None) -> list[Path]:
+    """The PRIM figure of a :func:`negsim.api.discover` result (default: RESULT/plots/prim.png)."""
+    if res.chosen is None:
+        raise UsageError("there is no box to plot: " + res.text)
+    if out is not None:
+        return [save_figure(fig_prim(res), Path(out))]
+    return [save_figure(fig_prim(res), res.out_dir / "plots" / "prim.png", (res.out_dir, "plots/prim.png"))]
