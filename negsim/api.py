@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import json
 import os
 import shlex
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from negsim import __version__
-from negsim.errors import ScenarioError, UsageError
+from negsim.errors import ScenarioError, UsageError, warn
 from negsim.montecarlo.folder import releases_locks as _releases_locks
 from negsim.montecarlo.folder import sha256, write_result
 from negsim.montecarlo.outdir import COMPARE_FILES, RUN_FILES, command_line, prepare_out_dir
@@ -115,6 +116,7 @@ class RunResult:
     out_dir: Path | None
     complete: bool
     text: str
+    rows: list[dict] | None = None  # the outcome rows in replicate order, when run(keep=True)
 
 
 def _check_run_options(runs: int, seed: int, jobs: int) -> None:
@@ -159,6 +161,7 @@ def run(
     scheduler: str | None = None,
     check: bool = False,
     draws: bool = False,
+    keep: bool = False,
 ) -> RunResult:
     """Run replicates of a scenario; write outcomes, summary, resolved scenario and manifest.
 
@@ -168,6 +171,7 @@ def run(
     ``precision``, or ``max_runs`` is reached. ``scheduler`` runs the replicates on a Dask
     cluster instead of local processes. ``check`` verifies the model's invariants on every
     row and raises :class:`~negsim.montecarlo.invariants.InvariantError` naming the replicate.
+    ``keep`` also returns the outcome rows (``RunResult.rows``, in replicate order; memory grows with them).
     ``draws`` also writes ``draws.csv``: each replicate's value of every random parameter
     (:func:`draw_table`), joined to ``outcomes.csv`` on ``replicate``.
 
@@ -194,6 +198,7 @@ def run(
             scheduler,
             check,
             draws,
+            keep,
         )
 
 
@@ -214,6 +219,7 @@ def _run(
     scheduler,
     check,
     draws=False,
+    keep=False,
 ) -> RunResult:
     """:func:`run` inside its interrupt guard ``stop`` (a :class:`~negsim.montecarlo.runner.StopOnce`)."""
     from negsim.montecarlo.runner import CSVRows, DaskExecutor, InOrder, LocalExecutor
@@ -225,7 +231,7 @@ def _run(
     max_runs = max(max_runs, runs)
     comp = load(path, overrides, allow_outside=allow_outside)
     for msg in shadowed_by_events(comp, [o.split("=", 1)[0].strip() for o in overrides or []]):
-        print(f"negsim: warning: {msg}", file=sys.stderr)
+        warn(msg)
     # the executor first: an unreachable --scheduler must not leave an empty results folder behind
     ex = DaskExecutor({0: comp}, seed, scheduler) if scheduler else LocalExecutor({0: comp}, seed, jobs)
     try:
@@ -237,10 +243,14 @@ def _run(
     table = CSVRows(_fresh(out_dir / "outcomes.csv.tmp")) if out_dir else None
     checker = _row_checker(comp, path, overrides, seed) if check else None
 
+    kept: list[dict] | None = [] if keep else None
+
     def emit(row: dict) -> None:
         if checker:
             checker(row)
         acc.add(row)
+        if kept is not None:
+            kept.append(row)
         if table:
             table.write(row)
 
@@ -271,7 +281,7 @@ def _run(
             f"the {n:,} finished replicates are saved in {out_dir / 'outcomes.csv'} (manifest: complete false)" if out_dir else ""
         )
         raise UsageError(f"{died}; the run stopped" + (f": {kept}" if kept else ""))
-    return RunResult(summary, out_dir, complete, text)
+    return RunResult(summary, out_dir, complete, text, kept)
 
 
 def _row_checker(comp, path, overrides, seed):
@@ -425,6 +435,15 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         text = {"summary.json": json.dumps(summary, indent=2, default=str) + "\n", **text}
     for name, body in text.items():
         sums[name] = write_recorded(out_dir, name, lambda fh, body=body: fh.write(body), encoding="utf-8")
+    if not failed and info["n"] and importlib.util.find_spec("pyarrow") is not None:  # typed rows beside the CSV
+        from negsim.montecarlo.columns import write_typed_parquet
+
+        try:
+            sums["outcomes.parquet"] = write_recorded(
+                out_dir, "outcomes.parquet", lambda fh: write_typed_parquet(out_dir / "outcomes.csv", fh), mode="wb"
+            )
+        except Exception as e:  # noqa: BLE001 - the CSV holds every row; a Parquet copy that fails must not lose the run
+            warn(f"outcomes.parquet was not written ({type(e).__name__}: {e}); outcomes.csv holds every row")
     if info.get("draws") and not failed and info["n"]:
         sums["draws.csv"] = write_recorded(out_dir, "draws.csv", lambda fh: _write_draws(fh, comp, info["seed"], info["n"]))
     manifest = {
@@ -448,7 +467,10 @@ def _finish_run(out_dir: Path, table, summary: dict, comp, info: dict, write_err
         "python": sys.version.split()[0],
         "nash_search": _nash_search(),
         "files": {
-            name: {"sha256": sums[name], **({"rows": info["n"]} if name in ("outcomes.csv", "draws.csv") else {})}
+            name: {
+                "sha256": sums[name],
+                **({"rows": info["n"]} if name in ("outcomes.csv", "outcomes.parquet", "draws.csv") else {}),
+            }
             for name in RUN_FILES
             if name in sums
         },
@@ -596,6 +618,7 @@ def compare(
     force: bool = False,
     allow_outside: bool = False,
     progress: bool = False,
+    rows: list | None = None,
 ) -> tuple[dict, str, Path | None]:
     """Paired comparison of scenario A and B (or A with ``overrides_b``) on common random numbers.
 
@@ -603,7 +626,7 @@ def compare(
     paired replicates: mean of (b_i - a_i) with an Agresti-Min 95% interval for a paired difference of
     proportions, clipped to [-1, 1]. The output folder is checked before any simulation.
     ``progress`` shows one progress bar (on stderr) over the replicates of A, then B.
-    Returns (comparison dict, text, output folder).
+    Returns (comparison dict, text, output folder); a list passed as ``rows`` receives A's and B's outcome rows.
     """
     from negsim.montecarlo.runner import run_many
     from negsim.montecarlo.stats import paired_difference
@@ -643,6 +666,8 @@ def compare(
         pa, pb, mean, lo, hi = d["a"], d["b"], d["diff"], d["lo"], d["hi"]
         lines.append(f"  {label:<24} {pa:7.1%} {pb:7.1%} {mean:+8.1%}   [{lo:+.1%}, {hi:+.1%}]")
     text = "\n".join(lines)
+    if rows is not None:
+        rows.extend([ra, rb])
     if out_dir is not None:
         info = {"a": a, "b": b, "overrides_b": overrides_b, "runs": runs, "seed": seed, "jobs": jobs}
         _write_compare(out_dir, result, ra, rb, info | {"allow_outside": allow_outside})

@@ -668,7 +668,8 @@ def _cmd_run(args) -> int:
                   scheduler=args.scheduler, check=args.check, draws=args.draws)  # fmt: skip
     print(res.text)
     if res.out_dir:
-        files = "outcomes.csv, summary.json, scenario.resolved.yaml, " + ("draws.csv, " if args.draws else "") + "manifest.json"
+        written = ["outcomes.csv", "outcomes.parquet", "summary.json", "scenario.resolved.yaml", "draws.csv"]
+        files = ", ".join(f for f in written if (res.out_dir / f).exists()) + ", manifest.json"
         print(f"\nResults: {res.out_dir}/ ({files})")
         if args.plot and res.complete:
             _plots(res.out_dir)

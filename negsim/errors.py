@@ -29,3 +29,23 @@ class ScenarioError(Exception):
 
 class UsageError(Exception):
     """A bad command line or environment (output directory, options): one clear sentence."""
+
+
+class NegsimWarning(UserWarning):
+    """A warning of negsim's Python API (the command line prints the same text as ``negsim: warning: ...``)."""
+
+
+#: where :func:`warn` sends a warning: False prints it for the command line; True raises it as a Python warning
+WARNINGS_AS_PYTHON = [False]
+
+
+def warn(message: str) -> None:
+    """Tell the user something is odd but not wrong: on stderr for the CLI, through :mod:`warnings` in the Python API."""
+    if WARNINGS_AS_PYTHON[-1]:
+        import warnings
+
+        warnings.warn(message, NegsimWarning, stacklevel=3)
+    else:
+        import sys
+
+        print(f"negsim: warning: {message}", file=sys.stderr)

@@ -80,7 +80,7 @@ def test_run_force_keeps_the_users_files_that_share_negsims_names(tmp_path):
     code, err = cli("run", MINI, "--runs", 5, "--out", d, "--force", "-q")
     assert code == 0, err
     assert_kept(d, mine)
-    assert set(checksums_match(d)["files"]) == {"outcomes.csv", "summary.json", "scenario.resolved.yaml"}
+    assert set(checksums_match(d)["files"]) == {"outcomes.csv", "outcomes.parquet", "summary.json", "scenario.resolved.yaml"}
     code, err = cli("run", MINI, "--runs", 5, "--out", d, "-q")  # the refusal lists negsim's files, not the user's
     refused(code, err, "already holds negsim results", "outcomes.csv")
     assert "points.csv" not in err and "draft.tmp" not in err and "plots" not in err
@@ -551,6 +551,7 @@ def old_layout(d: Path, files: tuple) -> None:
 def test_an_old_finished_run_is_replaced_by_force(tmp_path):
     d = tmp_path / "D"
     assert cli("run", MINI, "--runs", 4, "--out", d, "-q")[0] == 0
+    (d / "outcomes.parquet").unlink()  # the older negsim wrote no Parquet copy
     old_layout(d, ("outcomes.csv", "summary.json", "scenario.resolved.yaml"))
     (d / "notes.txt").write_text("mine")
     refused(*cli("run", MINI, "--runs", 4, "--out", d, "-q"), "already holds negsim results")

@@ -50,12 +50,86 @@ class StateAgent(Agent):
         return f"StateAgent({self.code})"
 
 
-class NegotiationModel(Model):
-    """One replicate. ``rng`` is this replicate's own generator (from ``SeedSequence.spawn``)."""
+def _compiled(scenario, overrides):
+    """A compiled scenario from a compiled one, a path or a bundled name (with ``--set``-style ``overrides``)."""
+    if hasattr(scenario, "draw"):
+        return scenario
+    if scenario is None:
+        raise TypeError("NegotiationModel needs a scenario: a compiled scenario, a path or a bundled name")
+    from negsim.scenario.load import load_compiled
 
-    def __init__(self, comp, rng: np.random.Generator, trace: bool = False):
+    return load_compiled(scenario, overrides)
+
+
+def trust_between_sides(model) -> float:
+    """Mean trust of each state in the states of the other pact parties (nan if the pact has one party)."""
+    po = model.comp.party_of
+    cross = (po[:, None] != po[None, :]) & (po[:, None] >= 0) & (po[None, :] >= 0)
+    return float(model.world.trust[cross].mean()) if cross.any() else float("nan")
+
+
+def _agent_trust_other_side(agent) -> float:
+    m, i = agent.model, agent.index
+    po = m.comp.party_of
+    other = (po != po[i]) & (po >= 0) if po[i] >= 0 else np.zeros(len(po), bool)
+    return float(m.world.trust[i, other].mean()) if other.any() else float("nan")
+
+
+#: what a collecting model records each step (docs/model.md, 3.12)
+MODEL_REPORTERS = {
+    "phase": "phase",
+    "month": "month",
+    "round": "rounds",
+    "period": "period",
+    "trust_between_sides": trust_between_sides,
+    "broken_down": "broken_down",
+    "agreed": lambda m: bool(m.outcome["reached"]) if m.outcome else None,
+    "survived": lambda m: bool(m.outcome["survived"]) if m.outcome else None,
+}
+AGENT_REPORTERS = {
+    "code": lambda a: a.model.comp.codes[a.index],
+    "trust_in_other_side": _agent_trust_other_side,
+    "position_mean": lambda a: float(a.model.world.pos[a.index].mean()) if a.model.comp.k else float("nan"),
+    "legislature_support": lambda a: float(a.model.world.rat_support[a.index]),
+}
+
+
+class NegotiationModel(Model):
+    """One replicate. ``rng`` is this replicate's own generator (from ``SeedSequence.spawn``).
+
+    As Mesa users build models, it can also be made from a scenario and a seed::
+
+        model = NegotiationModel(scenario="us_drawdown", seed=0, replicate=3, collect=True)
+        while model.running:
+            model.step()
+        model.datacollector.get_model_vars_dataframe()  # one row per step: phase, month, trust between the sides...
+
+    ``scenario`` is a path, a bundled name or a compiled scenario; ``seed`` and ``replicate`` give
+    the generator replicate ``replicate`` of ``negsim run --seed SEED`` uses, so the model plays
+    that replicate (``overrides`` are ``--set`` changes). ``collect`` adds a Mesa ``DataCollector``
+    that records every step (:data:`MODEL_REPORTERS`, :data:`AGENT_REPORTERS`), so
+    ``mesa.batch_run(NegotiationModel, {"scenario": "us_drawdown", "seed": range(10), "collect": True})``
+    works; Monte Carlo runs make none and keep their fast path.
+    """
+
+    def __init__(
+        self,
+        comp=None,
+        rng: np.random.Generator | None = None,
+        trace: bool = False,
+        *,
+        scenario=None,
+        seed: int = 0,
+        replicate: int = 0,
+        overrides: list[str] | None = None,
+        collect: bool = False,
+    ):
+        comp = _compiled(comp if comp is not None else scenario, overrides)
+        if rng is None:
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replicate,)))  # as runner.replicate_rng
         super().__init__(rng=rng)
         self.comp = comp
+        self.phase = "talks"  # talks, then compliance (ratification's votes fall in its periods), then done
         self.tracing = trace
         self._lines: list[tuple[float, int, str]] = []  # (time, order said, text): see say()
         self.broken_down = False  # every pact in force has broken down, while the model still runs
@@ -79,6 +153,12 @@ class NegotiationModel(Model):
         self.signature_month = 0.0  # when the talks ended (the periods count from here)
         self._gen = None  # the phases (see _phases), started by the first step
         self._next = None  # the calendar move the phases asked for, made at the start of the next step
+        self.datacollector = None
+        if collect:
+            from mesa import DataCollector
+
+            self.datacollector = DataCollector(model_reporters=MODEL_REPORTERS, agent_reporters=AGENT_REPORTERS)
+            self.datacollector.collect(self)
 
     def release(self) -> None:
         """Let Python free this model.
@@ -130,6 +210,7 @@ class NegotiationModel(Model):
     def _advance(self, request) -> None:
         """Move the calendar as a phase asks: to the next round of the talks, or to the next period."""
         kind, value = request
+        self.phase = "talks" if kind == "round" else "compliance"
         if kind == "round":
             self.rounds = value
             self.month = self.rounds * self.comp.round_months
@@ -151,6 +232,8 @@ class NegotiationModel(Model):
         if self._next is not None:
             self._advance(self._next)
             self._next = self._resume()  # this step's round or period runs, up to the next calendar move
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
 
     def play(self, phase):
         """Run one phase generator (``negotiate``, ``comply``) to its end, moving the calendar as it asks.
@@ -170,6 +253,7 @@ class NegotiationModel(Model):
         except StopIteration as done:
             self.outcome = done.value
             self.running = False
+            self.phase = "done"
             return None
 
     def run(self) -> dict:

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from negsim import __version__
-from negsim.errors import UsageError
+from negsim.errors import UsageError, warn
 
 # what each command writes into its folder (besides manifest.json, and their .tmp temporaries)
-RUN_FILES = ("outcomes.csv", "summary.json", "scenario.resolved.yaml", "draws.csv")
+RUN_FILES = ("outcomes.csv", "outcomes.parquet", "summary.json", "scenario.resolved.yaml", "draws.csv")
 COMPARE_FILES = ("outcomes_a.csv", "outcomes_b.csv", "comparison.json", "comparison.png")
 
 
@@ -115,7 +115,7 @@ def ready_out_dir(out: Path, clear, manifest: dict, sub: str | None = None) -> N
         if clear:
             clear_files(out, clear)
             if note := edited_note(out, clear):
-                print(f"negsim: warning: {note}", file=sys.stderr)
+                warn(note)
         if sub:
             (out / sub).mkdir(exist_ok=True)
         write_manifest(out, {"layout": LAYOUT, **manifest})

@@ -68,14 +68,11 @@ def usable_jobs(jobs: int) -> int:
         cpus = os.cpu_count() or 1
     limit = 4 * cpus
     if jobs > cpus and jobs not in _WARNED_JOBS:
-        import sys
+        from negsim.errors import warn
 
         _WARNED_JOBS.add(jobs)
         capped = f"; using {limit}" if jobs > limit else ""
-        print(
-            f"negsim: warning: --jobs {jobs} is more than the {cpus} CPU(s) available, which is no faster{capped}",
-            file=sys.stderr,
-        )
+        warn(f"--jobs {jobs} is more than the {cpus} CPU(s) available, which is no faster{capped}")
     return min(jobs, limit)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 
 from negsim import __version__
-from negsim.errors import Problem, ScenarioError, UsageError
+from negsim.errors import Problem, ScenarioError, UsageError, warn
 from negsim.montecarlo.folder import releases_locks
 from negsim.scenario.params import parse_param
 from negsim.scenario.yamlio import dump as dump_yaml
@@ -369,7 +369,7 @@ def sweep(
     from negsim.scenario.load import shadowed_by_events
 
     for msg in shadowed_by_events(base, [sp.path for sp in specs]):
-        print(f"negsim: warning: {msg}", file=sys.stderr)
+        warn(msg)
     name = base.name
     if precision is not None and not 0 < precision < 0.5:
         raise UsageError("--precision must be between 0 and 0.5 (a 95% interval half-width, e.g. 0.02)")
@@ -701,14 +701,12 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
     if any(n[p] != target[p] for p in target):
         raise RuntimeError(f"sweep table has {total} rows, expected {sum(target.values())}: a part is missing or doubled")
     try:
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
+        from negsim.montecarlo.columns import write_typed_parquet
 
-        table = pacsv.read_csv(final, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
-        write_recorded(out, "rows.parquet", lambda fh: pq.write_table(table, fh), mode="wb")
+        write_recorded(out, "rows.parquet", lambda fh: write_typed_parquet(final, fh, tuple(params)), mode="wb")
         final.unlink()
         final = out / "rows.parquet"
-    except ImportError:
+    except ImportError:  # no pyarrow: the CSV stays
         pass
 
     def summarise(fh):
