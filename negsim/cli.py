@@ -24,6 +24,7 @@ examples:
   negsim sensitivity us_drawdown -p pact.verification=0.2:0.9 -p compliance.sanction=0.05:0.3 --jobs 2
   negsim discover results/us_drawdown-sensitivity-20261204-190000 --outcome survived --threshold 0.5
   negsim backtest                               the historical cases against the record
+  negsim report results/us_drawdown-20261204-190000   one HTML file to send a colleague
 
 Exit codes: 0 success, 2 bad input (scenario or options), 130 interrupted (Ctrl-C or kill;
 finished replicates are saved), 1 a bug in negsim (please report it with the command).
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     _backtest_parser(sub, sh)
     _sensitivity_parser(sub, sh)
     _discover_parser(sub, sh)
+    _report_parser(sub, sh)
     return p
 
 
@@ -448,6 +450,20 @@ def _discover_parser(sub, sh: _Shared) -> None:
     d.add_argument("--density", type=float, default=0.8, help="the box's least density (default 0.8)")
 
 
+def _report_parser(sub, sh: _Shared) -> None:
+    """The ``negsim report`` subcommand's options."""
+    rp = sub.add_parser(
+        "report",
+        help="one self-contained HTML report of a run, sweep, sensitivity analysis or comparison",
+        description="Write one HTML file that needs nothing else (plots inline as SVG, no network): the question, "
+        "the headline probabilities with 95% intervals, why pacts failed (who, on what, under which rule), the "
+        "survival curve, the blockers, per-front results, the provenance of the parameters that matter most, and "
+        "the command that reproduces the result.",
+    )
+    rp.add_argument("result", help="a finished result folder (negsim run, sweep, sensitivity, or compare --out)")
+    rp.add_argument("--out", "-o", help="the HTML file to write (default RESULT/report.html)")
+
+
 def _err(msg: str) -> int:
     print(f"negsim: error: {msg}", file=sys.stderr)
     return 2
@@ -732,6 +748,15 @@ def _cmd_discover(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    """`negsim report`: the HTML report of a result folder."""
+    from negsim.report.html import write_report
+
+    path = write_report(args.result, args.out)
+    print(f"Report: {path}")
+    return 0
+
+
 #: each command's function (``negsim COMMAND``), called with the parsed arguments; it returns the exit code
 COMMANDS = {
     "list": _cmd_list,
@@ -748,6 +773,7 @@ COMMANDS = {
     "backtest": _cmd_backtest,
     "sensitivity": _cmd_sensitivity,
     "discover": _cmd_discover,
+    "report": _cmd_report,
 }
 
 

@@ -1039,28 +1039,52 @@ def _inside(folder: Path, files: list[Path]) -> list[str]:
     return names
 
 
+def figure_for(result_dir: str | Path, kind: str) -> Figure:
+    """One plot of a run, sweep or sensitivity folder as a matplotlib Figure (what ``negsim plot --kind KIND`` draws)."""
+    res = _Result(result_dir)
+    draw = {
+        "outcomes": lambda: _fig_outcomes(res.path),
+        "survival": lambda: _fig_survival(res.path),
+        "line": lambda: _fig_sweep_line(res.path),
+        "heatmap": lambda: _fig_sweep_heatmap(res.path),
+        "blockers": lambda: _fig_blockers(res.path),
+        "morris": lambda: _fig_sensitivity(res.path, "morris"),
+        "sobol": lambda: _fig_sensitivity(res.path, "sobol"),
+    }
+    if kind not in draw:
+        raise UsageError(f"unknown plot kind {kind!r}: choose from {', '.join(draw)}")
+    return draw[kind]()
+
+
 def plot_compare(comparison: dict, out: str | Path, record_in: Path | None = None) -> Path:
     """Paired differences B - A of each probability with 95% intervals (from ``negsim compare``).
 
     ``record_in``: the result folder whose manifest records the plot's checksum before its rename.
     """
     out = Path(out)
+    return save_figure(fig_compare(comparison), out, (record_in, out.name) if record_in is not None else None)
+
+
+@styled
+def fig_compare(comparison: dict) -> Figure:
+    """The comparison figure in the house style: B - A in percentage points with the paired 95% interval, A and B beside."""
     diffs = comparison["differences"]
     keys = [k for k in ("complete", "reached", "ratified", "in_force", "survived") if k in diffs]
     labels = {"complete": "Agreed in full", "reached": "Any part agreed", "ratified": "Ratified", "in_force": "In force",
               "survived": "Survived to horizon"}  # fmt: skip
-    d = np.array([diffs[k]["diff"] for k in keys])
-    err = np.clip(np.array([d - [diffs[k]["lo"] for k in keys], [diffs[k]["hi"] for k in keys] - d]), 0.0, None)
-    fig = figure(6.5, 3.2)
+    d = 100 * np.array([diffs[k]["diff"] for k in keys])
+    lo, hi = 100 * np.array([diffs[k]["lo"] for k in keys]), 100 * np.array([diffs[k]["hi"] for k in keys])
+    err = np.clip(np.array([d - lo, hi - d]), 0.0, None)
+    fig = figure(7.2, 3.2)
     ax = fig.subplots()
     y = np.arange(len(keys))[::-1]
-    ax.barh(y, d, xerr=err, capsize=4, color="0.6", edgecolor="black", hatch="//")
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [labels[k] for k in keys])
-    ax.set_xlabel("Difference B - A (share of replicates), paired 95% interval")
+    colour = matplotlib.colormaps["viridis"](0.35)
+    ax.barh(y, d, xerr=err, capsize=3, color=colour, alpha=0.85, error_kw={"lw": 1, "ecolor": "0.2"})
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(y, [f"{labels[k]}\nA {diffs[k]['a']:.1%}, B {diffs[k]['b']:.1%}" for k in keys])
+    ax.set_xlabel("B - A, percentage points (paired 95% interval)")
     b = Path(str(comparison["b"])).stem + (" + " + " ".join(comparison["overrides_b"]) if comparison.get("overrides_b") else "")
     ax.set_title(
-        f"{Path(str(comparison['a'])).stem} vs {b}\n{comparison['runs']:,} paired replicates, seed {comparison['seed']}",
-        fontsize=9,
+        f"{Path(str(comparison['a'])).stem} (A) vs {b} (B): {comparison['runs']:,} paired replicates, seed {comparison['seed']}"
     )
-    return save_figure(fig, out, (record_in, out.name) if record_in is not None else None)
+    return fig
