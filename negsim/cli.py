@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     _sensitivity_parser(sub, sh)
     _discover_parser(sub, sh)
     _report_parser(sub, sh)
+    _dashboard_parser(sub, sh)
     return p
 
 
@@ -464,6 +465,21 @@ def _report_parser(sub, sh: _Shared) -> None:
     rp.add_argument("--out", "-o", help="the HTML file to write (default RESULT/report.html)")
 
 
+def _dashboard_parser(sub, sh: _Shared) -> None:
+    """The ``negsim dashboard`` subcommand's options."""
+    db = sub.add_parser(
+        "dashboard",
+        help="explore a scenario in the browser: sliders, outcome bars, survival, blockers, traces",
+        description="Serve a local web app (Solara) on 127.0.0.1: pick a bundled scenario or a file, move the sliders "
+        "of its main parameters (each with its provenance), and see the outcome bars with intervals, the survival "
+        "curve, the blockers and the trace of any replicate, updated as the parameters change. Needs "
+        "pip install 'negsim[dashboard]'.",
+    )
+    db.add_argument("scenario", nargs="?", help="a scenario file or bundled name to start with (default: the first bundled)")
+    db.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    db.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
+
 def _err(msg: str) -> int:
     print(f"negsim: error: {msg}", file=sys.stderr)
     return 2
@@ -757,6 +773,20 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_dashboard(args) -> int:
+    """`negsim dashboard`: the Solara app, in the foreground."""
+    import importlib.util
+
+    if importlib.util.find_spec("solara") is None:
+        return _err("negsim dashboard needs Solara: pip install 'negsim[dashboard]'")
+    from negsim import api
+    from negsim.dashboard import serve
+
+    if args.scenario:
+        api.load(args.scenario)  # a bad scenario fails here, with its problems, not in the browser
+    return serve(str(api.resolve_scenario_path(args.scenario)) if args.scenario else None, args.host, args.port)
+
+
 #: each command's function (``negsim COMMAND``), called with the parsed arguments; it returns the exit code
 COMMANDS = {
     "list": _cmd_list,
@@ -774,6 +804,7 @@ COMMANDS = {
     "sensitivity": _cmd_sensitivity,
     "discover": _cmd_discover,
     "report": _cmd_report,
+    "dashboard": _cmd_dashboard,
 }
 
 

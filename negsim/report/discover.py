@@ -107,8 +107,13 @@ def _peel(res: DiscoverResult, density: float) -> None:
 
         frame = pd.DataFrame(res.x, columns=res.params)
         interest = np.array([v >= res.threshold for v in res.y])
-        p = prim.Prim(frame, interest, threshold=density, peel_alpha=0.05)
+        try:  # the workbench 2.x takes the density threshold here; 3.x (Python 3.12+) does not: the box is chosen below
+            p = prim.Prim(frame, interest, threshold=density, peel_alpha=0.05)
+        except TypeError:
+            p = prim.Prim(frame, interest, peel_alpha=0.05)
         box = p.find_box()
+    if box is None:
+        raise UsageError("PRIM found no box (too few points of interest to peel towards); run more points")
     traj = box.peeling_trajectory
     ok = [i for i in range(len(traj)) if traj["density"].iloc[i] >= density]
     chosen = max(ok, key=lambda i: (traj["coverage"].iloc[i], traj["density"].iloc[i])) if ok else int(traj["density"].argmax())

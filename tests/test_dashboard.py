@@ -1,0 +1,125 @@
+"""The dashboard and the HTML report in a real browser: Debian's Chromium, driven by Playwright (no browser download).
+
+Skips, saying why, where Chromium (apt-get install chromium), Playwright or Solara is missing.
+"""
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MINI = ROOT / "tests" / "fixtures" / "mini.yaml"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium: apt-get install chromium (Debian's package)")
+playwright = pytest.importorskip("playwright.sync_api", reason="no Playwright: pip install -e '.[test]'")
+pytest.importorskip("solara", reason="no Solara: pip install -e '.[dashboard]'")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, proc, seconds: float = 60) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"the dashboard exited with {proc.returncode}: {proc.stdout.read()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.3)
+    raise AssertionError("the dashboard did not start listening within a minute")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    port = _free_port()
+    negsim = Path(sys.executable).with_name("negsim")
+    proc = subprocess.Popen([str(negsim), "dashboard", str(MINI), "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # fmt: skip
+    try:
+        _wait_for(port, proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _agreement(page) -> str:
+    row = page.locator("tr", has_text="P(agreement)").first
+    return re.sub(r"\s+", " ", row.inner_text()).strip()
+
+
+def test_the_dashboard_runs_moves_a_slider_and_shows_new_probabilities_and_a_survival_plot(browser, dashboard):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    outside = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:http://127.0.0.1"))
+            else None
+        ),
+    )
+    page.goto(dashboard, timeout=60_000)
+    page.wait_for_selector("text=P(agreement)", timeout=120_000)
+    before = _agreement(page)
+    assert re.search(r"P\(agreement\) \d+\.\d% \[\d+\.\d%, \d+\.\d%\]", before), before
+    assert page.locator("text=Survival of the pact").count() == 1 and page.locator("img").count() >= 2
+    slider = page.locator(".v-input", has_text="actors.RUS.reservation").locator("[role=slider]").first
+    slider.focus()
+    slider.press("End")  # the slider's maximum: Russia needs more than mini's package gives it
+    page.wait_for_selector("text=actors.RUS.reservation=1", timeout=60_000)
+    end, after = time.monotonic() + 120, before
+    while after == before and time.monotonic() < end:  # the new run replaces the table when it is done
+        page.wait_for_timeout(500)
+        with contextlib.suppress(playwright.Error):
+            after = _agreement(page) if page.locator("tr", has_text="P(agreement)").count() else before
+    assert after != before, (before, after)
+    assert page.locator("text=Survival of the pact").count() == 1 and page.locator("img").count() >= 2
+    out = ROOT / "results" / "dashboard.png"
+    out.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(out), full_page=False)
+    assert out.stat().st_size > 10_000
+    assert outside == [], outside  # nothing is fetched from a network
+
+
+def test_the_html_report_renders_in_the_browser(browser, tmp_path):
+    from negsim.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["run", str(MINI), "--runs", "40", "-q", "--out", str(tmp_path / "r")]) == 0
+        assert main(["report", str(tmp_path / "r")]) == 0
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
+    page.goto((tmp_path / "r" / "report.html").as_uri())
+    assert page.locator("h2", has_text="Headline probabilities").count() == 1
+    assert page.locator("svg").count() >= 3
+    box = page.locator("svg").first.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 100  # drawn, not an empty element
+    assert outside == []
