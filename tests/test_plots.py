@@ -111,16 +111,16 @@ def test_outcomes_bars_are_the_summary_probabilities(run_dir):
     ]
     assert "us_drawdown" in fig._suptitle.get_text() and "120 replicates" in fig._suptitle.get_text()
     assert bars_ax.get_ylabel() and hist_ax.get_ylabel()
-    # the histogram counts each broken pact's breakdown period, in the scenario's unit
+    # the histogram counts each broken pact's time in force (breakdown minus entry), the survival plot's time axis
     rows = _outcomes(run_dir)
     broke = Counter(
-        float(r["breakdown_period"])
+        float(r["breakdown_period"]) - float(r["entry_period"] or 0)
         for r in rows
         if r["in_force"] == "True" and r["survived"] == "False" and r["breakdown_period"]
     )
     hist = {p.get_x() + p.get_width() / 2: p.get_height() for p in hist_ax.patches if p.get_height() > 0}
     assert hist == pytest.approx(dict(broke))
-    assert hist_ax.get_xlabel() == "Breakdown period (years after signature)"
+    assert hist_ax.get_xlabel() == "Years since entry into force" == plots._fig_survival(run_dir).axes[0].get_xlabel()
 
 
 def test_survival_curve_is_kaplan_meier(run_dir):
@@ -155,8 +155,11 @@ def test_heatmap_is_the_points_pivot(sweep_dir):
     for r in _points(sweep_dir):
         want[ys.index(float(r["compliance.base_hazard"])), xs.index(float(r["actors.AAA.reservation"]))] = float(r["p_survived"])
     np.testing.assert_allclose(grid, want)
-    assert ax.get_xlabel() == "actors.AAA.reservation"
-    assert ax.get_ylabel().startswith("compliance.base_hazard")
+    assert ax.get_xlabel() == "AAA's reservation\n(actors.AAA.reservation)"  # in words, the path beneath
+    assert ax.get_ylabel().startswith("base hazard (compliance)\n(compliance.base_hazard")
+    lo, hi = fig.axes[1].get_ylim()  # the colour scale spans the data, and its label says so
+    assert lo == pytest.approx(min(want.ravel()), abs=0.051) and hi == pytest.approx(max(want.ravel()), abs=0.051)
+    assert "colours span the data" in fig.axes[1].get_ylabel()
     assert fig.axes[1].get_ylabel().startswith("P(survives to horizon)")  # the colourbar
     assert "mini" in fig._suptitle.get_text() and f"{SWEEP_RUNS} replicates each" in fig._suptitle.get_text()
     crosses = np.nanmin(want) < 0.5 < np.nanmax(want)

@@ -742,13 +742,13 @@ def format_points(out: str | Path, limit: int = 40) -> str:
     if not rows:
         return "(no points)"
     params = [c for c in rows[0] if c not in ("point", "n") and c.split("_", 1)[0] not in ("p", "lo", "hi")]
-    head = "  ".join(f"{p:>18}" for p in params) + f"  {'P(agreement)':>22}  {'P(survives)':>22}"
+    head = "  ".join(f"{p:>18}" for p in params) + f"  {'P(agreement)':>26}  {'P(survives)':>26}"
     lines = [head]
     for r in rows[:limit]:
         cells = "  ".join(f"{r[p]:>18}" for p in params)
-        a = f"{float(r['p_complete']):.1%} [{float(r['lo_complete']):.0%},{float(r['hi_complete']):.0%}]"
-        s = f"{float(r['p_survived']):.1%} [{float(r['lo_survived']):.0%},{float(r['hi_survived']):.0%}]"
-        lines.append(f"{cells}  {a:>22}  {s:>22}")
+        a = f"{float(r['p_complete']):.1%} [{float(r['lo_complete']):.1%}, {float(r['hi_complete']):.1%}]"
+        s = f"{float(r['p_survived']):.1%} [{float(r['lo_survived']):.1%}, {float(r['hi_survived']):.1%}]"
+        lines.append(f"{cells}  {a:>26}  {s:>26}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more points in points.csv")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -270,10 +271,34 @@ def _empty(ax, message: str) -> None:
     ax.set_yticks([])
 
 
-def _param_label(path: str) -> str:
-    for prefix, unit in _PARAM_UNITS:
-        if path.startswith(prefix):
-            return f"{path} ({unit})"
+def _param_label(path: str, doc: dict | None = None) -> str:
+    """A parameter in words, its path beneath: "Poland's trust in Russia" over ``actors.POL.trust.RUS``."""
+    words = param_words(path, doc or {})
+    unit = next((u for prefix, u in _PARAM_UNITS if path.startswith(prefix)), "")
+    tail = f"{path}, {unit}" if unit else path
+    return f"{words}\n({tail})" if words != path else (f"{path} ({unit})" if unit else path)
+
+
+def param_words(path: str, doc: dict) -> str:
+    """A parameter path in plain words, with the scenario's actor names (``actors.POL.trust.RUS`` -> "Poland's trust in Russia")."""
+    actors = doc.get("actors") or {}
+
+    def name(code: str) -> str:
+        a = actors.get(code)
+        return str(a.get("name") or code) if isinstance(a, dict) else code
+
+    parts = path.split(".")
+    if parts[0] == "actors" and len(parts) >= 3:
+        who, what, rest = name(parts[1]), parts[2], parts[3:]
+        if what == "trust" and rest:
+            return f"{who}'s trust in {name(rest[0])}"
+        if what in ("positions", "salience", "red_lines") and rest:
+            return f"{who}'s {dict(positions='position', salience='salience', red_lines='red line')[what]} on {rest[0].replace('_', ' ')}"
+        return f"{who}'s {'.'.join([what, *rest]).replace('_', ' ').replace('.', ' ')}"
+    if parts[0] == "us_presence" and len(parts) == 2:
+        return f"US presence in {parts[1]}"
+    if parts[0] in ("pact", "compliance", "talks") and len(parts) == 2:
+        return f"{parts[1].replace('_', ' ')} ({parts[0]})"
     return path
 
 
@@ -334,17 +359,18 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
     for bar, hatch in zip(bars, _HATCHES, strict=False):
         bar.set_hatch(hatch)
     for i, q in enumerate(probs):
-        ax.annotate(f"{q['p']:.0%}", (i, q["hi"]), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+        ax.annotate(f"{q['p']:.1%}", (i, q["hi"]), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
     ax.set_xticks(range(len(keys)), labels)
-    ax.set_ylim(0, 1.1)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_ylabel("Probability (share of replicates)")
+    top = max(q["hi"] for q in probs)
+    ymax = 1.0 if top > 0.6 else max(0.05, float(np.ceil(top * 1.25 * 20) / 20))  # small shares are not squashed
+    ax.set_ylim(0, ymax * 1.1)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("Probability (% of replicates)" + ("" if ymax == 1.0 else f"; axis to {ymax:.0%}"))
     ax.set_title("Probability with 95% Wilson interval")
 
-    broke = _truthy(df["in_force"]) & ~_truthy(df["survived"])
-    periods = _numbers(df["breakdown_period"])[broke]
-    periods = periods[~np.isnan(periods)]
-    hx.set_title(f"When pacts broke ({len(periods):,} of {int(_truthy(df['in_force']).sum()):,} in force)")
+    duration, broke_mask = _durations(res)  # the time axis of the survival plot: periods since entry into force
+    periods = duration[broke_mask]
+    hx.set_title(f"When pacts broke ({len(periods):,} of {int(_truthy(df['in_force']).sum()):,} in force)", pad=22)
     if len(periods):
         top = int(max(res.horizon, periods.max()))
         hx.hist(
@@ -360,14 +386,13 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
         hx.xaxis.get_major_locator().set_params(integer=True)
         hx.yaxis.get_major_locator().set_params(integer=True)
         med = float(np.median(periods))
-        hx.axvline(med, color="black", linestyle="--", linewidth=1, label=f"median: {res.period} {med:g}")
-        hx.set_ylim(0, hx.get_ylim()[1] * 1.25)
-        hx.legend(frameon=False, loc="upper left", ncols=2)
+        hx.axvline(med, color="black", linestyle="--", linewidth=1, label=f"median: {med:g} {res.period}s in force")
+        hx.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)  # above the bars, off the median line
     elif not _truthy(df["in_force"]).any():
         _empty(hx, "No pact entered into force")
     else:
         _empty(hx, f"No pact broke within the horizon of {res.horizon} {res.period}s")
-    hx.set_xlabel(f"Breakdown period ({res.period}s after signature)")
+    hx.set_xlabel(f"{res.period.capitalize()}s since entry into force")
     hx.set_ylabel("Pacts broken (count)")
     return fig
 
@@ -435,9 +460,10 @@ def _fig_survival(run_dir: str | Path) -> Figure:
             survival_at(cens),
             linestyle="none",
             marker="|",
-            markersize=7,
-            color="0.35",
-            label="censored at the horizon",
+            markersize=14,
+            markeredgewidth=2.0,
+            color="crimson",
+            label=f"censored ({len(cens):,} still in force at the horizon)",
         )
     med = float(t[np.argmax(s <= 0.5)]) if (s <= 0.5).any() else np.inf  # the first time half have broken
     note = f"{len(duration):,} pacts in force, {int(broke.sum()):,} broke"
@@ -534,8 +560,10 @@ def _grouped(points, keys: list[str], prob: str):
 def _sweep_title(res: _Result, what: str, pooled: list[str]) -> str:
     pts = res.points()
     title = f"{res.name} sweep: {what}\n({len(pts):,} points × {res.runs_per_point():,} replicates each)"
-    if pooled:
-        title += f", pooled over {', '.join(pooled)}"
+    if pooled and res.manifest.get("design") == "grid":
+        title += f", averaged over {', '.join(pooled)}"
+    elif pooled:  # a Latin hypercube or a design file: every point has its own value of the others
+        title += f"; {', '.join(pooled)} also vary from point to point"
     return title
 
 
@@ -593,7 +621,7 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
             )
             if ticks is not None:
                 ax.set_xticks(range(len(ticks)), ticks)
-        ax.set_xlabel(_param_label(x))
+        ax.set_xlabel(_param_label(x, res.doc))
         ax.set_ylim(0, 1.02)
         ax.grid(True, color="0.9", linewidth=0.6)
         ax.set_title(PROB_LABELS[panel] + " with 95% band" if panel else "Probability with 95% band")
@@ -655,15 +683,21 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
     grid = g.pivot_table(index=y, columns=x, values="p", aggfunc="first").reindex(index=yl, columns=xl)
     Z = grid.to_numpy(dtype=float)
     cmap = matplotlib.colormaps["viridis"]
+    vals = g["p"].to_numpy(dtype=float)
+    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
+    if vmax - vmin < 0.02:  # a flat field: a band around it, so the colours do not exaggerate noise
+        vmin, vmax = max(0.0, vmin - 0.05), min(1.0, vmax + 0.05)
     if not np.isnan(Z).any() and len(xl) * len(yl) == len(g):
-        im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_xticks(
             range(len(xl)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in xl], rotation=45 if len(xl) > 6 else 0
         )
         ax.set_yticks(range(len(yl)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in yl])
         if len(xl) * len(yl) <= 150:
             for (i, j), v in np.ndenumerate(Z):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.55 else "black")
+                ax.text(
+                    j, i, f"{v:.1%}", ha="center", va="center", fontsize=7, color="white" if v < (vmin + vmax) / 2 else "black"
+                )
         if len(xl) > 1 and len(yl) > 1 and Z.min() < 0.5 < Z.max():
             ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="white", linewidths=2.2)
             ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
@@ -671,7 +705,7 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
         xs, xt = _axis_values(g[x].tolist())
         ys, yt = _axis_values(g[y].tolist())
         p = g["p"].to_numpy(dtype=float)
-        im = ax.scatter(xs, ys, c=p, cmap=cmap, vmin=0, vmax=1, s=28, edgecolors="black", linewidths=0.4)
+        im = ax.scatter(xs, ys, c=p, cmap=cmap, vmin=vmin, vmax=vmax, s=28, edgecolors="black", linewidths=0.4)
         if len(p) >= 3 and p.min() < 0.5 < p.max() and xt is None and yt is None:
             try:
                 ax.tricontour(xs, ys, p, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
@@ -681,11 +715,11 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
             ax.set_xticks(range(len(xt)), xt)
         if yt is not None:
             ax.set_yticks(range(len(yt)), yt)
-    ax.set_xlabel(_param_label(x))
-    ax.set_ylabel(_param_label(y))
+    ax.set_xlabel(_param_label(x, res.doc))
+    ax.set_ylabel(_param_label(y, res.doc))
     ax.spines[["top", "right"]].set_visible(True)
     cb = fig.colorbar(im, ax=ax)
-    cb.set_label(f"{PROB_LABELS[prob]}, share of replicates")
+    cb.set_label(f"{PROB_LABELS[prob]}, share of replicates (colours span the data: {vmin:.1%} to {vmax:.1%})")
     if Z.size and np.nanmin(Z) < 0.5 < np.nanmax(Z):
         ax.set_title("dashed line: probability 0.5", fontsize=8)
     return fig
