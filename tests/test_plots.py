@@ -166,13 +166,18 @@ def test_heatmap_is_the_points_pivot(sweep_dir):
     assert bool(ax.collections) == crosses  # the 0.5 contour exactly when the field crosses it
 
 
-def test_sweep_line_has_one_line_per_level_with_bands(sweep_dir):
+def _series(ax):
+    """The plotted series of a line panel (not the caps and bars of their intervals)."""
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+
+
+def test_sweep_line_has_one_line_per_level_with_intervals(sweep_dir):
     fig = plots._fig_sweep_line(sweep_dir, x="actors.AAA.reservation", by="compliance.base_hazard", probs=("reached", "survived"))
     axes = [a for a in fig.axes if a.get_lines()]
     assert len(axes) == 2
     pts = _points(sweep_dir)
     for ax, prob in zip(axes, ("reached", "survived"), strict=True):
-        lines = ax.get_lines()
+        lines = _series(ax)
         assert len(lines) == 2
         assert len({str(ln.get_linestyle()) for ln in lines}) == 2 and len({ln.get_marker() for ln in lines}) == 2
         for ln, level in zip(lines, SWEEP["compliance.base_hazard"], strict=True):
@@ -184,15 +189,15 @@ def test_sweep_line_has_one_line_per_level_with_bands(sweep_dir):
             )
             assert list(ln.get_xdata()) == [x for x, _ in want]
             assert list(ln.get_ydata()) == pytest.approx([p for _, p in want])
-        assert len(ax.collections) == 2  # one 95% band per line
+        assert len(ax.containers) == 2 and not ax.collections[2:]  # one capped 95% interval per line, no overlapping bands
 
 
 def test_sweep_line_one_parameter(sweep1_dir, tmp_path):
     fig = plots._fig_sweep_line(sweep1_dir)
     (ax,) = fig.axes
-    assert [ln.get_label() for ln in ax.get_lines()] == ["P(agreement)", "P(survives to horizon)"]
+    assert [ln.get_label() for ln in _series(ax)] == ["P(agreement)", "P(survives to horizon)"]
     pts = _points(sweep1_dir)
-    assert list(ax.get_lines()[1].get_ydata()) == pytest.approx([float(r["p_survived"]) for r in pts])
+    assert list(_series(ax)[1].get_ydata()) == pytest.approx([float(r["p_survived"]) for r in pts])
     with pytest.raises(UsageError, match="two parameters"):
         plots.plot_sweep_heatmap(sweep1_dir, tmp_path / "h.png")
     assert [f.name for f in plots.plot(sweep1_dir, out=tmp_path)] == ["line.png", "blockers.png"]

@@ -607,7 +607,13 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
             xs = xs[order]
             p, lo, hi = (g[c].to_numpy(dtype=float)[order] for c in ("p", "lo", "hi"))
             label = PROB_LABELS[prob] if level is None else f"{by} = {level}"
-            ax.fill_between(xs, lo, hi, color=colours[i], alpha=0.18, linewidth=0)
+            if len(series) == 1:
+                ax.fill_between(xs, lo, hi, color=colours[i], alpha=0.18, linewidth=0)
+            else:  # several bands overlap into mud: capped intervals, each series nudged aside
+                span = (xs.max() - xs.min()) if len(xs) > 1 else 1.0
+                dx = (i - (len(series) - 1) / 2) * 0.012 * span
+                ax.errorbar(xs + dx, p, yerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)], fmt="none",
+                            ecolor=colours[i], elinewidth=0.9, capsize=2.5)  # fmt: skip
             ax.plot(
                 xs,
                 p,
