@@ -801,9 +801,12 @@ def _blocker_counts(res: _Result) -> dict[str, Counter]:
             c["veto_issue"][vi[i]] += 1
             c["issue_ending"][(vi[i], ending)] += 1
     for i in np.flatnonzero(broke):
-        c["breakdown_actor"][ba[i] or "(none)"] += 1
+        who = ba[i] or "(none)"
+        if bc[i] == "incident" and "-" in who:  # an incident is between two states: say so, not "BLR-POL"
+            who = f"{who.replace('-', ' and ')} (incident)"
+        c["breakdown_actor"][who] += 1
         c["breakdown_cause"][bc[i] or "(none)"] += 1
-        c["actor_cause"][(ba[i] or "(none)", bc[i] or "(none)")] += 1
+        c["actor_cause"][(who, bc[i] or "(none)")] += 1
     c["replicates"] = len(df)
     return c
 
