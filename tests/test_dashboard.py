@@ -33,11 +33,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(port: int, proc, seconds: float = 60) -> None:
+def _wait_for(port: int, proc, log: Path, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"the dashboard exited with {proc.returncode}: {proc.stdout.read()}")
+            raise AssertionError(f"the dashboard exited with {proc.returncode}: {log.read_text()[-3000:]}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return
         time.sleep(0.3)
@@ -53,13 +53,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def dashboard():
+def dashboard(tmp_path_factory):
     port = _free_port()
     negsim = Path(sys.executable).with_name("negsim")
-    proc = subprocess.Popen([str(negsim), "dashboard", str(MINI), "--port", str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # fmt: skip
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"  # a file, not a pipe: a full pipe would stall the server
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(negsim), "dashboard", str(MINI), "--port", str(port)], stdout=out,
+                                stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # fmt: skip
     try:
-        _wait_for(port, proc)
+        _wait_for(port, proc, log)
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
