@@ -124,8 +124,8 @@ def _check_run_options(runs: int, seed: int, jobs: int) -> None:
         raise UsageError("--runs must be at least 1")
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if seed < 0:
-        raise UsageError("--seed must be a non-negative integer")
+    if not 0 <= seed < 2**63:
+        raise UsageError("--seed must be a whole number from 0 to 2^63 - 1")
 
 
 HEADLINE_KEYS = tuple(key for key, _ in HEADLINE)
@@ -848,6 +848,9 @@ def _indices_table(indices: list, method: str) -> str:
         s1 = {i.parameter: i for i in indices if i.outcome == outcome and i.index == "S1"}
         for i in rows:
             mark = "" if i.separable is not False else "  ~ noise"
+            if i.sigma is None and i.separable is None and i.parameter.startswith("("):  # the noise floor's row
+                lines.append(f"{LABELS[outcome]:<24}  {i.parameter:<30}  {i.estimate:>8.4f}  (what replicate noise alone gives)")
+                continue
             if method == "morris":
                 tail = f"{i.estimate:>8.4f}  [{i.lo:>7.4f}, {i.hi:>7.4f}]  {i.sigma:>7.4f}"
             else:

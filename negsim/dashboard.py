@@ -153,20 +153,20 @@ def _app():
     values: dict = {}
 
     @solara.component
-    def Sliders(params):
+    def Sliders(name, params):
         for p in params:
-            if p["path"] not in values:
-                values[p["path"]] = solara.reactive(p["value"])
+            if (name, p["path"]) not in values:  # each scenario's sliders start at its own values
+                values[(name, p["path"])] = solara.reactive(p["value"])
             with solara.Details(summary=f"{p['path']} (scenario: {p['value']:g}{', drawn' if p['drawn'] else ''})", expand=False):
                 solara.Preformatted(p["provenance"] or "no provenance recorded")
             step = round((p["hi"] - p["lo"]) / 200, 6)  # fine enough that the scenario's own value sits on a step
-            solara.SliderFloat(p["path"], value=values[p["path"]], min=p["lo"], max=p["hi"], step=step)
+            solara.SliderFloat(p["path"], value=values[(name, p["path"])], min=p["lo"], max=p["hi"], step=step)
 
     @solara.component
     def Page():
         solara.Title("negsim dashboard")
         params = solara.use_memo(lambda: main_parameters(scenario.value), dependencies=[scenario.value])
-        current = {p["path"]: values[p["path"]].value for p in params if p["path"] in values}
+        current = {p["path"]: values[(scenario.value, p["path"])].value for p in params if (scenario.value, p["path"]) in values}
         changes = {k: v for k, v in current.items() if abs(v - next(p["value"] for p in params if p["path"] == k)) > 1e-9}
         key = (scenario.value, tuple(sorted(changes.items())), runs.value)
         result = solara.use_thread(
@@ -175,7 +175,7 @@ def _app():
         with solara.Sidebar():
             solara.Select("scenario", values=names, value=scenario)
             solara.SliderInt("replicates", value=runs, min=20, max=2000, step=20)
-            Sliders(params)
+            Sliders(scenario.value, params)
         solara.Markdown(f"## {scenario.value}\nChanged: {', '.join(f'`{k}={v:g}`' for k, v in changes.items()) or 'nothing'}")
         if result.state == solara.ResultState.RUNNING or result.value is None and result.error is None:
             solara.Text(f"Running {runs.value} replicates...")

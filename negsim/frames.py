@@ -47,13 +47,29 @@ def outcome_frame(rows, params: list[str] = ()):
         kind = _numeric_or_text(raw) if col in params else _dtype(col)
         if kind == "boolean":
             frame[col] = pd.array(raw.map(_bool), dtype="boolean")
-        elif kind in ("Int64", "Float64"):
-            frame[col] = pd.array(pd.to_numeric(raw, errors="coerce"), dtype="Float64").astype(kind)
+        elif kind == "Int64":  # straight to integers: through floats, a seed above 2^53 would lose its last digits
+            frame[col] = pd.array([_as_int(v) for v in raw], dtype="Int64")
+        elif kind == "Float64":
+            frame[col] = pd.array(pd.to_numeric(raw, errors="coerce"), dtype="Float64")
         elif kind == "category":
             frame[col] = raw.astype("string").astype("category")
         else:
             frame[col] = raw.astype("string")
     return frame
+
+
+def _as_int(v):
+    """An integer cell exactly (``"9007199254740993"`` stays itself), or None for a blank or a non-number."""
+    if v is None or isinstance(v, bool):
+        return None if v is None else int(v)
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None
+        return int(f) if f == f and f.is_integer() else None
 
 
 def _numeric_or_text(values) -> str:
@@ -136,7 +152,8 @@ def run(
     with _python_warnings():
         res = api.run(scenario, runs=runs, seed=seed, jobs=jobs, out=out, overrides=set, progress=progress,
                       write=out is not None, keep=True, draws=draws and out is not None, **options)  # fmt: skip
-        table = api.draw_table(scenario, runs=len(res.rows), seed=seed, overrides=set) if draws else None
+        allow = bool(options.get("allow_outside", False))
+        table = api.draw_table(scenario, runs=len(res.rows), seed=seed, overrides=set, allow_outside=allow) if draws else None
     return Run(outcome_frame(res.rows), res.summary, res.text, res.out_dir, _manifest(res.out_dir), table)
 
 

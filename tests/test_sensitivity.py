@@ -221,3 +221,19 @@ def test_run_draws_writes_each_replicates_inputs_and_a_set_leaves_the_others_alo
     assert (fixed[same].to_numpy(float) == table[same].to_numpy(float)).all()  # every other draw is identical
     outcomes = pd.read_csv(tmp_path / "a" / "outcomes.csv")
     assert len(outcomes.merge(drawn, on="replicate")) == 20
+
+
+def test_a_parameter_that_only_reshuffles_replicates_is_not_separable_from_the_noise_floor():
+    """On common random numbers the dummy's index is 0 exactly, so the floor is the index of replicate noise alone."""
+    from negsim.montecarlo import sensitivity as sa
+    from negsim.montecarlo.sweep import parse_spec
+
+    prob = sa.problem([parse_spec("a=0:1"), parse_spec("b=0:1")])
+    x = sa.design(prob, "morris", 10, 0)
+    u = np.random.default_rng(1).random(200)  # the same 200 replicate draws at every point
+    y = np.array([np.mean((u + row[0]) % 1 < 0.5) for row in x])  # P = 0.5 whatever a is: a only changes which succeed
+    ys = {k: y for k in sa.OUTCOMES} | {"_n": np.full(len(y), 200.0), "_var_periods_in_force": np.zeros(len(y))}
+    rows = {i.parameter: i for i in sa.analyse(prob, x, ys, "morris", 0) if i.outcome == "survived"}
+    assert rows["a"].estimate > 0 and rows["dummy"].estimate == 0  # a has a mu* of noise; the dummy none
+    assert rows["a"].separable is False and rows["a"].hi < rows[sa.NOISE].estimate * 1.5
+    assert rows[sa.NOISE].estimate == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(2 * 0.25 / 200) / (2 / 3), rel=0.05)

@@ -31,6 +31,7 @@ from negsim.errors import UsageError
 from negsim.montecarlo.sweep import PROBS, ParamSpec
 
 DUMMY = "dummy"
+NOISE = "(replicate noise)"  # the noise floor's row in indices.csv (noise_floor)
 METHODS = ("morris", "sobol")
 NUM_LEVELS = 4
 RESAMPLES = 1000
@@ -109,21 +110,50 @@ def outputs(rows: list[dict], npoints: int, horizon: int) -> dict[str, np.ndarra
     """Per point: each headline probability and the mean periods in force (0 for a replicate never in force)."""
     n = np.zeros(npoints)
     sums = {k: np.zeros(npoints) for k in (*PROBS, "periods_in_force")}
+    squares = np.zeros(npoints)
     for r in rows:
         p = int(r["point"])
         n[p] += 1
         for k in PROBS:
             sums[k][p] += str(r[k]) == "True"
         if str(r["in_force"]) == "True":
-            end = (
-                horizon
-                if str(r["survived"]) == "True" or r["breakdown_period"] in ("", None)
-                else int(float(r["breakdown_period"]))
-            )
-            sums["periods_in_force"][p] += max(end - int(float(r["entry_period"])), 0)
+            broke = str(r["survived"]) != "True" and r["breakdown_period"] not in ("", None)
+            end = int(float(r["breakdown_period"])) if broke else horizon
+            t = max(end - int(float(r["entry_period"])), 0)
+            sums["periods_in_force"][p] += t
+            squares[p] += t * t
     if (n == 0).any():
         raise RuntimeError("a sensitivity point has no rows")
-    return {k: v / n for k, v in sums.items()}
+    out = {k: v / n for k, v in sums.items()}
+    out["_n"] = n  # replicates per point, and the spread of the periods: the Monte Carlo noise (noise_floor)
+    out["_var_periods_in_force"] = np.maximum(squares / n - out["periods_in_force"] ** 2, 0.0)
+    return out
+
+
+def noise_variance(y: dict, outcome: str) -> float:
+    """The Monte Carlo variance of one point's estimate, averaged over the points: p(1-p)/n, or s^2/n for a mean."""
+    n = y["_n"]
+    if outcome == "periods_in_force":
+        return float(np.mean(y["_var_periods_in_force"] / n))
+    p = y[outcome]
+    return float(np.mean(p * (1 - p) / n))
+
+
+def noise_floor(y: dict, outcome: str, method: str) -> float:
+    """The index a parameter with no effect on the mean would show from replicate noise alone.
+
+    Reckoned as if its points' replicates were independent: common random numbers make the real
+    floor lower, so this is conservative. Morris: a noise-only elementary effect is the difference
+    of two estimates over the step, so mu* = sqrt(2/pi) * sqrt(2 v) / delta (v the variance of one
+    point's estimate, delta = num_levels / (2 (num_levels - 1)) in unit scale). Sobol: the total
+    index of noise is v / Var(Y) (Saltelli's estimator: E[(f(A) - f(AB))^2] / (2 Var Y)).
+    """
+    v = noise_variance(y, outcome)
+    if method == "morris":
+        delta = NUM_LEVELS / (2 * (NUM_LEVELS - 1))
+        return float(np.sqrt(2 / np.pi) * np.sqrt(2 * v) / delta)
+    var_y = float(np.var(y[outcome]))
+    return float(v / var_y) if var_y > 0 else 0.0
 
 
 def analyse(prob: dict, x: np.ndarray, y: dict[str, np.ndarray], method: str, seed: int) -> list[Index]:
@@ -138,26 +168,34 @@ def analyse(prob: dict, x: np.ndarray, y: dict[str, np.ndarray], method: str, se
             from SALib.analyze import morris
 
             res = morris.analyze(prob, x, ys, num_resamples=RESAMPLES, conf_level=0.95, num_levels=NUM_LEVELS, seed=rng_seed)
-            out += _indices(prob, outcome, method, "mu_star", res["mu_star"], res["mu_star_conf"], res["sigma"])
+            floor = noise_floor(y, outcome, method)
+            out += _indices(prob, outcome, method, "mu_star", res["mu_star"], res["mu_star_conf"], res["sigma"], floor)
         else:
             from SALib.analyze import sobol
 
             res = sobol.analyze(prob, ys, calc_second_order=False, num_resamples=RESAMPLES, conf_level=0.95, seed=rng_seed)
-            out += _indices(prob, outcome, method, "ST", res["ST"], res["ST_conf"])
-            out += _indices(prob, outcome, method, "S1", res["S1"], res["S1_conf"])
+            floor = noise_floor(y, outcome, method)
+            out += _indices(prob, outcome, method, "ST", res["ST"], res["ST_conf"], None, floor)
+            out += _indices(prob, outcome, method, "S1", res["S1"], res["S1_conf"], None, floor)
     return out
 
 
-def _indices(prob, outcome, method, index, est, conf, sigma=None) -> list[Index]:
-    """Indices with intervals ``est +- conf``; each parameter is separable if its interval lies above the dummy's."""
+def _indices(prob, outcome, method, index, est, conf, sigma=None, noise: float = 0.0) -> list[Index]:
+    """Indices with intervals ``est +- conf``; a parameter is separable if its interval lies above the noise floor.
+
+    The floor is the larger of the dummy's interval and :func:`noise_floor`: on common random
+    numbers the dummy, which no mechanism reads, changes nothing, so its index is 0 exactly; the
+    replicate noise that a parameter reshuffling outcomes would show is what a parameter must beat.
+    """
     est, conf = np.asarray(est, float), np.nan_to_num(np.asarray(conf, float))
-    floor = est[-1] + conf[-1]
+    floor = max(est[-1] + conf[-1], noise)
     rows = []
     for i, name in enumerate(prob["names"]):
         e = float(est[i])
         sep = None if name == DUMMY else bool(e - conf[i] > floor)
         s = None if sigma is None else float(sigma[i])
         rows.append(Index(outcome, name, method, index, e, e - float(conf[i]), e + float(conf[i]), s, sep))
+    rows.append(Index(outcome, NOISE, method, index, noise, noise, noise, None, None))
     return rows
 
 
@@ -177,7 +215,8 @@ def summary_text(indices: list[Index], method: str, npoints: int, runs: int, see
             continue
         rows = sorted((i for i in indices if i.outcome == outcome and i.index == key), key=lambda i: -i.estimate)
         dummy = next(i for i in rows if i.parameter == DUMMY)
-        real = [i for i in rows if i.parameter != DUMMY]
+        floor_row = next(i for i in rows if i.parameter == NOISE)
+        real = [i for i in rows if i.parameter not in (DUMMY, NOISE)]
         sep = [i for i in real if i.separable]
         noise = [i.parameter for i in real if not i.separable]
         fmt = lambda i: f"{i.parameter} ({what} {_num(i.estimate)} [{_num(i.lo)}, {_num(i.hi)}])"  # noqa: E731
@@ -186,7 +225,8 @@ def summary_text(indices: list[Index], method: str, npoints: int, runs: int, see
             text += "".join(f", then {fmt(i)}" for i in sep[1:3]) + (f", and {len(sep) - 3} more" if len(sep) > 3 else "")
         else:
             text = f"- {label}: no parameter stands out from the noise floor"
-        floor = f"the dummy's {what} is {_num(dummy.estimate)} [{_num(dummy.lo)}, {_num(dummy.hi)}]"
+        floor = (f"noise floor {_num(floor_row.estimate)}, the {what} of replicate noise alone; the dummy's "
+                 f"{_num(dummy.estimate)} [{_num(dummy.lo)}, {_num(dummy.hi)}]")  # fmt: skip
         if noise:
             text += f"; {', '.join(noise)} cannot be told from no effect at this sample size ({floor})."
         else:
@@ -216,8 +256,11 @@ def write(out: Path, meta: dict, indices: list[Index], y: dict[str, np.ndarray])
 
     rows = [[("" if v is None else round(v, 6) if isinstance(v, float) else v) for v in i.row().values()] for i in indices]
     write_result(out / "indices.csv", to_csv(FIELDS, rows))
-    npts = len(next(iter(y.values())))
-    write_result(out / "outputs.csv", to_csv(["point", *y], [[p, *(round(float(y[k][p]), 6) for k in y)] for p in range(npts)]))
+    cols = [k for k in y if not k.startswith("_")]
+    npts = len(y[cols[0]])
+    write_result(
+        out / "outputs.csv", to_csv(["point", *cols], [[p, *(round(float(y[k][p]), 6) for k in cols)] for p in range(npts)])
+    )
     write_result(out / "sensitivity.json", json.dumps(meta, indent=2) + "\n")
 
 

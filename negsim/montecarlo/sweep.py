@@ -360,11 +360,9 @@ def sweep(
     from negsim.montecarlo.runner import DaskExecutor, LocalExecutor
     from negsim.scenario.load import load_compiled
 
-    if runs < 1 or jobs < 1 or seed < 0:
-        raise UsageError("--runs and --jobs must be at least 1 and --seed non-negative")
-    points = design_points(specs, design, samples, seed) if points is None else [dict(p) for p in points]
-    if not points:
-        raise UsageError("the design has no points")
+    if runs < 1 or jobs < 1 or not 0 <= seed < 2**63:
+        raise UsageError("--runs and --jobs must be at least 1 and --seed a whole number from 0 to 2^63 - 1")
+    points = _the_points(specs, design, samples, seed, points)
     base = load_compiled(scenario, overrides, allow_outside=allow_outside)
     from negsim.scenario.load import shadowed_by_events
 
@@ -411,6 +409,18 @@ def sweep(
             f"free some space, then rerun with --resume --out {out}"
         ) from None
     return SweepResult(out, points, True, nrows, table)
+
+
+def _the_points(specs, design: str, samples: int, seed: int, points: list[dict] | None) -> list[dict]:
+    """A grid's or hypercube's points, or the given design's, each setting exactly the design's parameters."""
+    points = design_points(specs, design, samples, seed) if points is None else [dict(p) for p in points]
+    if not points:
+        raise UsageError("the design has no points")
+    paths = sorted(s.path for s in specs)
+    odd = next((i for i, p in enumerate(points) if sorted(p) != paths), None)
+    if odd is not None:
+        raise UsageError(f"design point {odd} sets {sorted(points[odd])}, not the design's parameters {paths}")
+    return points
 
 
 def _compile_points(scenario, points: list[dict], overrides, allow_outside: bool) -> dict:
@@ -708,6 +718,10 @@ def _compact(out: Path, points: list[dict], params: list[str], target: dict) -> 
         final = out / "rows.parquet"
     except ImportError:  # no pyarrow: the CSV stays
         pass
+    except Exception as e:  # noqa: BLE001 - the CSV holds every row: a Parquet copy that fails must not stall the sweep
+        warn(f"rows.parquet was not written ({type(e).__name__}: {e}); rows.csv holds every row")
+        with contextlib.suppress(OSError):
+            (out / "rows.parquet").unlink()
 
     def summarise(fh):
         w = csv.writer(fh, lineterminator="\n")

@@ -107,8 +107,10 @@ def _peel(res: DiscoverResult, density: float) -> None:
 
         frame = pd.DataFrame(res.x, columns=res.params)
         interest = np.array([v >= res.threshold for v in res.y])
-        try:  # the workbench 2.x takes the density threshold here; 3.x (Python 3.12+) does not: the box is chosen below
-            p = prim.Prim(frame, interest, threshold=density, peel_alpha=0.05)
+        try:  # the workbench 2.x takes a threshold that both counts the points of interest (y >= it) and, if the
+            # final box's density falls short of it, swaps the box for a one-step "dump box": a tiny positive value
+            # counts exactly the points of interest and never dumps; the box is chosen below. 3.x takes none.
+            p = prim.Prim(frame, interest, threshold=1e-9, peel_alpha=0.05)
         except TypeError:
             p = prim.Prim(frame, interest, peel_alpha=0.05)
         box = p.find_box()

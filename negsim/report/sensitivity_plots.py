@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 
 from negsim.errors import UsageError
+from negsim.montecarlo.sensitivity import NOISE
 from negsim.report.plots import figure, save_figure, styled
 
 LABELS = {
@@ -31,11 +32,19 @@ ACCENT = matplotlib.colormaps["viridis"](0.35)
 
 
 def _by_outcome(rows: list[dict], index: str) -> dict[str, list[dict]]:
+    """The parameters' rows of one index per outcome (the noise floor's row apart: :func:`_floor`)."""
     out: dict[str, list[dict]] = {}
     for r in rows:
-        if r["index"] == index:
+        if r["index"] == index and r["parameter"] != NOISE:
             out.setdefault(r["outcome"], []).append(r)
     return out
+
+
+def _floor(rows: list[dict], outcome: str, index: str) -> float:
+    """The noise floor of an outcome's index (0 if the folder predates it)."""
+    return next(
+        (float(r["estimate"]) for r in rows if r["parameter"] == NOISE and r["outcome"] == outcome and r["index"] == index), 0.0
+    )
 
 
 def _panels(n: int, width: float, height: float):
@@ -71,6 +80,9 @@ def fig_morris(meta: dict, rows: list[dict]):
         key.append(f"grey: {len(rs) - len(named) - 1} more; the dummy")
         ax.text(0.98, 0.03, "\n".join(key), transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5, color="0.25",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.85", "lw": 0.6})  # fmt: skip
+        floor = _floor(rows, outcome, "mu_star")
+        ax.axvline(floor, color=GREY, ls="--", lw=0.8)
+        ax.text(floor, 0.99, " noise floor", transform=ax.get_xaxis_transform(), fontsize=6.5, color=GREY, va="top")
         ax.set_title(LABELS.get(outcome, outcome))
         ax.set_xlabel("mu* (mean absolute elementary effect)")
         ax.set_ylabel("sigma (spread of the effects)")
@@ -102,6 +114,7 @@ def fig_sobol(meta: dict, rows: list[dict]):
         ax.set_title(LABELS.get(outcome, outcome))
         ax.set_xlabel("share of the variance (95% interval)")
         ax.axvline(0, color="0.3", lw=0.6)
+        ax.axvline(_floor(rows, outcome, "ST"), color=GREY, ls="--", lw=0.8, label="noise floor")
     axes[0].legend(loc="lower right", frameon=False)
     return fig
 
