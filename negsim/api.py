@@ -799,23 +799,11 @@ class Sensitivity:
     table_text: str
 
 
-def sensitivity(
-    scenario: str | Path,
-    params: list[str],
-    method: str = "morris",
-    samples: int | None = None,
-    runs: int = 200,
-    seed: int = 0,
-    jobs: int = 1,
-    out: str | Path | None = None,
-    resume: bool = False,
-    force: bool = False,
-    progress: bool = False,
-    scheduler=None,
-    overrides: list[str] | None = None,
-    allow_outside: bool = False,
-) -> Sensitivity:
+def sensitivity(scenario: str | Path, params: list[str], runs: int = 200, seed: int = 0, jobs: int = 1, **options) -> Sensitivity:
     """Global sensitivity of the headline outcomes to ``params`` (``PATH=LOW:HIGH``), Morris or Sobol (SALib).
+
+    ``options`` are :func:`negsim.montecarlo.sensitivity.run`'s: ``method`` (morris or sobol),
+    ``samples``, ``out``, ``resume``, ``force``, ``progress``, ``scheduler``, ``overrides``, ``allow_outside``.
 
     >>> res = sensitivity("mini", ["actors.AAA.reservation=0:0.3"], runs=20, out=tmp)  # doctest: +SKIP
     >>> res.indices.query("outcome == 'survived'")[["parameter", "estimate", "lo", "hi"]]  # doctest: +SKIP
@@ -825,13 +813,11 @@ def sensitivity(
 
     _check_run_options(runs, seed, jobs)
     specs = [parse_spec(p) for p in params]
-    res = sa.run(resolve_scenario_path(str(scenario)), specs, method=method, samples=samples, runs=runs, seed=seed,
-                 jobs=jobs, out=out, resume=resume, force=force, progress=progress, scheduler=scheduler,
-                 overrides=overrides, allow_outside=allow_outside)  # fmt: skip
+    res = sa.run(resolve_scenario_path(str(scenario)), specs, runs=runs, seed=seed, jobs=jobs, **options)
     import pandas as pd
 
     frame = pd.DataFrame([i.row() for i in res.indices], columns=list(sa.FIELDS))
-    return Sensitivity(res.out_dir, res.complete, method, frame, res.text, _indices_table(res.indices, method))
+    return Sensitivity(res.out_dir, res.complete, res.method, frame, res.text, _indices_table(res.indices, res.method))
 
 
 def _indices_table(indices: list, method: str) -> str:

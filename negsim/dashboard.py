@@ -134,9 +134,11 @@ def _scenarios() -> list[str]:
 
 
 def _headline(summary: dict) -> str:
-    labels = {"complete": "P(agreement)", "ratified": "P(ratified)", "in_force": "P(in force)", "survived": "P(survives)"}
+    from negsim.montecarlo.stats import SHORT_LABELS
+
     rows = ["| outcome | estimate | 95% interval |", "|---|---|---|"]
-    for k, label in labels.items():
+    for k in ("complete", "ratified", "in_force", "survived"):
+        label = SHORT_LABELS[k]
         p = summary["probabilities"][k]
         rows.append(f"| {label} | {p['p']:.1%} | [{p['lo']:.1%}, {p['hi']:.1%}] |")
     return "\n".join(rows)

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from negsim.errors import UsageError
+from negsim.montecarlo.stats import SHORT_LABELS
 from negsim.montecarlo.sweep import PROBS, ParamSpec
 
 DUMMY = "dummy"
@@ -37,14 +38,7 @@ NUM_LEVELS = 4
 RESAMPLES = 1000
 #: the outcomes measured at each point: the headline probabilities and the time in force
 OUTCOMES = ("complete", "ratified", "in_force", "survived", "periods_in_force")
-LABELS = {
-    "complete": "P(agreement)",
-    "reached": "P(any part agreed)",
-    "ratified": "P(ratified)",
-    "in_force": "P(in force)",
-    "survived": "P(survives)",
-    "periods_in_force": "periods in force (mean)",
-}
+LABELS = SHORT_LABELS | {"periods_in_force": "periods in force (mean)"}
 FIELDS = ("outcome", "parameter", "method", "index", "estimate", "lo", "hi", "sigma", "separable")
 
 
@@ -240,10 +234,13 @@ def _num(v: float) -> str:
 
 
 def write(out: Path, meta: dict, indices: list[Index], y: dict[str, np.ndarray]) -> None:
-    """indices.csv, outputs.csv (per point) and sensitivity.json beside the sweep's files, each written atomically."""
+    """indices.csv, outputs.csv (per point) and sensitivity.json beside the sweep's files, each atomically and in its manifest."""
     import csv
 
-    from negsim.montecarlo.folder import write_result
+    from negsim.montecarlo.folder import write_recorded
+
+    def write_result(path: Path, text: str) -> None:
+        write_recorded(path.parent, path.name, lambda fh: fh.write(text), encoding="utf-8")
 
     def to_csv(header, rows) -> str:
         import io
@@ -318,13 +315,11 @@ def run(
 
 
 def _record(out: Path) -> None:
-    """Add the sensitivity files to the sweep's manifest (checksums), so --force and the manifest know them as negsim's."""
-    from negsim.montecarlo.folder import read_manifest, sha256, write_manifest
-    from negsim.montecarlo.sweep import SENSITIVITY_FILES
+    """Mark the sweep's manifest as a sensitivity analysis (its files are listed as they are written)."""
+    from negsim.montecarlo.folder import read_manifest, write_manifest
 
     man = read_manifest(out)
     man["kind_detail"] = "sensitivity"
-    man.setdefault("files", {}).update({f: {"sha256": sha256(out / f)} for f in SENSITIVITY_FILES})
     write_manifest(out, man)
 
 

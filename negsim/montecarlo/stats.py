@@ -21,6 +21,8 @@ HEADLINE = (
     ("survived", "P(survives to horizon)"),
 )
 LABELS = dict(HEADLINE)
+#: the same, short (tables and summaries of several outcomes: backtest, sensitivity, discover, the dashboard)
+SHORT_LABELS = LABELS | {"survived": "P(survives)"}
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:

@@ -17,14 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from negsim.montecarlo.stats import SHORT_LABELS
+
 #: short names of the outcomes a check may measure (the headline probabilities of a run)
-OUTCOME_NAMES = {
-    "complete": "P(agreement)",
-    "reached": "P(any part agreed)",
-    "ratified": "P(ratified)",
-    "in_force": "P(in force)",
-    "survived": "P(survives)",
-}
+OUTCOME_NAMES = SHORT_LABELS
 
 
 @dataclass(frozen=True)

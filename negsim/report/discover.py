@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from negsim.errors import UsageError
-from negsim.montecarlo.folder import read_manifest, sha256, write_manifest, write_result
+from negsim.montecarlo.folder import write_recorded
 from negsim.montecarlo.sweep import PRIM_FILES
 from negsim.report.backtest import OUTCOME_NAMES
 
@@ -212,12 +212,7 @@ def _write(res: DiscoverResult) -> None:
         return ",".join(fields) + "\n" + "".join(",".join(str(r[f]) for f in fields) + "\n" for r in rows)
 
     try:
-        write_result(res.out_dir / "prim.csv", table(TRADEOFF_FIELDS, res.tradeoff))
-        write_result(res.out_dir / "prim_box.csv", table(BOX_FIELDS, res.box))
-        man = read_manifest(res.out_dir)  # the manifest lists them, so --force knows them as negsim's
-        if man is None:
-            return
-        man.setdefault("files", {}).update({f: {"sha256": sha256(res.out_dir / f)} for f in PRIM_FILES})
-        write_manifest(res.out_dir, man)
+        for name, text in zip(PRIM_FILES, (table(TRADEOFF_FIELDS, res.tradeoff), table(BOX_FIELDS, res.box)), strict=True):
+            write_recorded(res.out_dir, name, lambda fh, text=text: fh.write(text))  # listed in the manifest: --force knows them
     except OSError as e:
         raise UsageError(f"cannot write to {res.out_dir}: {e.strerror or e}") from None

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 from negsim.errors import UsageError
+from negsim.montecarlo.stats import LABELS
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -26,13 +27,6 @@ th{background:#f6f6f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre,code{font:12.5px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f6f6f6}pre{padding:.7em;overflow-x:auto;white-space:pre-wrap}
 .muted{color:#666}.fig svg{max-width:100%;height:auto}
 """
-LABELS = {
-    "complete": "P(agreement)",
-    "reached": "P(any part agreed)",
-    "ratified": "P(ratified)",
-    "in_force": "P(in force)",
-    "survived": "P(survives to horizon)",
-}
 
 
 def _svg(fig) -> str:
@@ -83,7 +77,7 @@ def _provenance(scenario_file: str | None, paths: list[str], limit: int = 12) ->
     for path in dict.fromkeys(paths):
         try:
             lines = explain(ls.document, path, fname=str(scenario_file), locs=ls.locs)
-        except (UsageError, Exception):  # noqa: BLE001 - a path the scenario does not have: skip it, say nothing wrong
+        except Exception:  # noqa: BLE001 - a path the scenario does not have: skip it, say nothing wrong
             continue
         if lines:
             items.append("<li><pre>" + escape("\n".join(lines[:6])) + "</pre></li>")
@@ -237,16 +231,16 @@ def build(result_dir: str | Path) -> str:
 
 def write_report(result_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report (default: RESULT/report.html, recorded in the folder's manifest) and return its path."""
-    from negsim.montecarlo.folder import read_manifest, sha256, write_manifest, write_result
+    from negsim.montecarlo.folder import write_recorded, write_result
 
     result_dir = Path(result_dir)
     text = build(result_dir)
     target = Path(out) if out is not None else result_dir / "report.html"
     try:
-        write_result(target, text)
-        if out is None and (man := read_manifest(result_dir)) is not None:
-            man.setdefault("files", {})["report.html"] = {"sha256": sha256(target)}
-            write_manifest(result_dir, man)
+        if out is None:  # into the folder: listed in its manifest, so --force knows it as negsim's
+            write_recorded(result_dir, "report.html", lambda fh: fh.write(text), encoding="utf-8")
+        else:
+            write_result(target, text)
     except OSError as e:
         raise UsageError(f"cannot write {target}: {e.strerror or e}") from None
     return target

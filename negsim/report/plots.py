@@ -1002,15 +1002,6 @@ def plot(
     """
     res = _Result(result_dir)
     kinds = _kinds(res, kind)
-    draw = {
-        "outcomes": lambda: _fig_outcomes(res.path),
-        "survival": lambda: _fig_survival(res.path),
-        "line": lambda: _fig_sweep_line(res.path, x=x, by=by, probs=probs),
-        "heatmap": lambda: _fig_sweep_heatmap(res.path, x=x, y=y, prob=prob),
-        "blockers": lambda: _fig_blockers(res.path),
-        "morris": lambda: _fig_sensitivity(res.path, "morris"),
-        "sobol": lambda: _fig_sensitivity(res.path, "sobol"),
-    }
     targets = _targets(Path(out) if out is not None else res.path / "plots", kinds, formats)
     inside = _inside(res.path, [f for files in targets for f in files])
     names = {}
@@ -1021,7 +1012,7 @@ def plot(
         names = dict(zip([f for files in targets for f in files], inside, strict=True))
     written = []
     for k, files in zip(kinds, targets, strict=True):
-        fig = draw[k]()
+        fig = figure_for(res.path, k, x=x, y=y, by=by, probs=probs, prob=prob)
         for f in files:
             written.append(save_figure(fig, f, (res.path, names[f]) if f in names else None))
     return written
@@ -1082,17 +1073,25 @@ def _inside(folder: Path, files: list[Path]) -> list[str]:
     return names
 
 
-def figure_for(result_dir: str | Path, kind: str) -> Figure:
+def figure_for(
+    result_dir: str | Path,
+    kind: str,
+    x: str | None = None,
+    y: str | None = None,
+    by: str | None = None,
+    probs=("complete", "survived"),
+    prob: str = "survived",
+) -> Figure:
     """One plot of a run, sweep or sensitivity folder as a matplotlib Figure (what ``negsim plot --kind KIND`` draws)."""
-    res = _Result(result_dir)
+    path = Path(result_dir)
     draw = {
-        "outcomes": lambda: _fig_outcomes(res.path),
-        "survival": lambda: _fig_survival(res.path),
-        "line": lambda: _fig_sweep_line(res.path),
-        "heatmap": lambda: _fig_sweep_heatmap(res.path),
-        "blockers": lambda: _fig_blockers(res.path),
-        "morris": lambda: _fig_sensitivity(res.path, "morris"),
-        "sobol": lambda: _fig_sensitivity(res.path, "sobol"),
+        "outcomes": lambda: _fig_outcomes(path),
+        "survival": lambda: _fig_survival(path),
+        "line": lambda: _fig_sweep_line(path, x=x, by=by, probs=probs),
+        "heatmap": lambda: _fig_sweep_heatmap(path, x=x, y=y, prob=prob),
+        "blockers": lambda: _fig_blockers(path),
+        "morris": lambda: _fig_sensitivity(path, "morris"),
+        "sobol": lambda: _fig_sensitivity(path, "sobol"),
     }
     if kind not in draw:
         raise UsageError(f"unknown plot kind {kind!r}: choose from {', '.join(draw)}")

@@ -16,16 +16,9 @@ import matplotlib
 import numpy as np
 
 from negsim.errors import UsageError
-from negsim.montecarlo.sensitivity import NOISE
+from negsim.montecarlo.sensitivity import LABELS, NOISE
 from negsim.report.plots import figure, save_figure, styled
 
-LABELS = {
-    "complete": "P(agreement)",
-    "ratified": "P(ratified)",
-    "in_force": "P(in force)",
-    "survived": "P(survives)",
-    "periods_in_force": "periods in force (mean)",
-}
 GREY = "0.6"
 LABELLED = 4  # parameters named per Morris panel (the largest mu*)
 ACCENT = matplotlib.colormaps["viridis"](0.35)
