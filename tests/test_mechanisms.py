@@ -302,6 +302,71 @@ def test_a_legislature_holds_the_signed_text_and_is_paid(mini):
     assert plain["ratification_holdout_actor"] == ""
 
 
+def _signed_then_failed(mini, foresight: float, runs: int = 200) -> tuple[float, float, list]:
+    """P(agreement) and P(ratified | agreed) in mini when BBB's legislature's support is uncertain, read with ``foresight``."""
+    rat = "actors.BBB.ratification={required: true, threshold: 0.5, support: {uniform: [0.2, 0.8]}, sensitivity: 0.5, foresight: %g}"
+    rows = run_many(compile_file(mini, QUIET + [rat % foresight]), runs, 11)
+    agreed = [r for r in rows if r["reached"]]
+    failed = [r for r in agreed if not r["ratified"]]
+    return len(agreed) / runs, 1 - len(failed) / max(len(agreed), 1), failed
+
+
+def test_an_executive_that_misreads_its_legislature_signs_what_it_rejects(mini):
+    """Putnam's involuntary defection: an executive unsure of its legislature signs a text the legislature then rejects.
+
+    BBB's legislature's support is uniform on [0.2, 0.8] around a threshold of 0.5. An executive that knows the draw
+    (foresight 1) shapes the text to what its legislature will pass; one that knows only the mean (foresight 0)
+    signs texts its legislature then rejects, paired on the same replicates.
+    """
+    agree_blind, rat_blind, failed = _signed_then_failed(mini, 0.0)
+    agree_sure, rat_sure, _ = _signed_then_failed(mini, 1.0)
+    assert agree_blind >= agree_sure
+    assert rat_blind < rat_sure - 0.05 and rat_sure > 0.95
+    assert failed and all(r["ratification_failed_actor"] == "BBB" for r in failed)
+    comp = compile_file(
+        mini, QUIET + ["actors.BBB.ratification={required: true, threshold: 0.5, support: 0.3, sensitivity: 0.2}"]
+    )
+    assert comp.rat_prior[comp.idx["BBB"]] == 0.3 and comp.rat_prior_sd[comp.idx["BBB"]] == 0.0
+
+
+def test_an_executive_reads_a_public_election_in_its_legislature(mini):
+    """An event that sets a legislature's support is public: its executive's reading follows it exactly."""
+    ov = QUIET + [
+        "actors.BBB.ratification={required: true, threshold: 0.5, support: {uniform: [0.2, 0.8]}, foresight: 0}",
+        "events=[{at: 0, set: {actors.BBB.ratification.support: 0.35}, label: election}]",
+    ]
+    row, model = one(mini, ov)
+    b = model.comp.idx["BBB"]
+    assert model.world.rat_seen[b] == pytest.approx(0.35) and model.world.rat_doubt[b] == 0.0
+    assert model.world.rat_support[b] == pytest.approx(0.35)
+
+
+def test_support_is_a_share_that_never_passes_the_whole():
+    """The logit vote: support is its base at margin 0, rises by ``sens`` points per unit margin there, and stays in (0, 1)."""
+    from negsim.model.ratification import support
+
+    base, sens = np.full(5, 0.6), np.full(5, 1.0)
+    margins = np.array([-2.0, -0.1, 0.0, 0.1, 2.0])
+    s = support(base, sens, margins)
+    assert s[2] == pytest.approx(0.6)
+    assert np.all(np.diff(s) > 0) and 0 < s[0] and s[-1] < 1
+    slope = (support(base[:1], sens[:1], np.array([1e-4])) - 0.6) / 1e-4
+    assert slope[0] == pytest.approx(1.0, rel=1e-3)
+    assert support(np.array([0.55]), np.array([1.0]), np.array([0.5]))[0] < 0.95  # 0.55 + 0.5 clipped at 1 before
+
+
+def test_parallel_talks_anticipate_a_legislature_with_lights_of_its_own(mini):
+    """In parallel talks an executive refuses a bilateral text its legislature, distrusting the counterpart, would reject."""
+    ov = QUIET + ["talks.sequencing=parallel", "talks.counterpart=RUS"]
+    leg = "actors.AAA.ratification={required: true, threshold: 0.5, support: 0.5, sensitivity: 1, trust: {RUS: %g}}"
+    trusting, _ = one(mini, ov + [leg % 0.4])
+    wary, model = one(mini, ov + [leg % 0.0])
+    assert wary["pacts_signed"] == trusting["pacts_signed"] - 1
+    signed = " ".join(line for line in model.lines if " signs with " in line)
+    assert signed and "AAA" not in signed  # AAA's executive never signs, rather than sign what its legislature rejects
+    assert not any("AAA's legislature FAILS" in line for line in model.lines)
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

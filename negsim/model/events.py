@@ -31,6 +31,10 @@ def apply_actions(m, ev) -> list[str]:
         arr = getattr(world, attr)
         new = value if op == "set" else arr[index] + value
         arr[index] = np.clip(new, lo, hi)
+        if attr == "rat_support":  # an election is public: the executive reads its new legislature as it is
+            world.rat_seen[index] = arr[index] if op == "set" else np.clip(world.rat_seen[index] + value, lo, hi)
+            if op == "set":
+                world.rat_doubt[index] = 0.0
         if attr == "trust":
             np.fill_diagonal(arr, 1.0)
         name = f"{target.array}{'.' + target.actor if target.actor else ''}{'.' + target.key if target.key else ''}"

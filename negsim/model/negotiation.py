@@ -634,6 +634,8 @@ class _Bilateral:
     contrib_p: np.ndarray
     floor_c: float  # the gain the counterpart's (each partner's) legislature needs: its win-set (-inf: no vote)
     floor_p: np.ndarray
+    leg_c: np.ndarray  # npairs: the counterpart's legislature's gain from each pair's text, on its own lights
+    leg_p: np.ndarray  # npairs: each partner's legislature's gain, on its own lights
 
 
 def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral:
@@ -651,7 +653,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     w_c = np.where(mutual[None, :], expected_delivery(t_c, deter[:, partners].T), wg[c][None, :])
     w_p = np.where(mutual[None, :], expected_delivery(t_p, deter[:, c][None, :]), wg[partners])
     thr_all = thresholds(world, comp.region, bonus)
-    floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # on the executive's lights in parallel talks
+    floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # two-level: Putnam
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
     pos_p = world.pos[np.ix_(partners, pkg)]
     sal_c, sal_p = np.repeat(world.sal[c, pkg][None, :], len(partners), 0), world.sal[np.ix_(partners, pkg)]
@@ -671,8 +673,26 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
         ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1), ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1),
         best_gain(pos_c, sal_c, w_c, lo_c, up_c, proposals.GRID), best_gain(pos_p, sal_p, w_p, lo_p, up_p, proposals.GRID),
         thr_all[c], thr_all[partners] + world.cohesion[partners], world.trust[c, partners], world.trust[partners, c],
-        contrib_c, contrib_p, floor[c], floor[partners],
+        contrib_c, contrib_p, floor[c], floor[partners], *_pair_legislature_gains(m, pkg, partners, x, deter),
     )  # fmt: skip
+
+
+def _pair_legislature_gains(m, pkg: np.ndarray, partners: np.ndarray, x: np.ndarray, deter: np.ndarray):
+    """(npairs, npairs): the counterpart's and each partner's legislature's gain from each pair's text, on its own lights.
+
+    As :func:`_bilateral` values the text for the executives, with the legislatures' ideal points, salience and trust.
+    """
+    comp, world = m.comp, m.world
+    c = comp.counterpart
+    leg = legislatures(world)
+    mutual = comp.mutual[pkg]
+    wg = delivery_weights(world, comp, pkg, trust=leg.trust)
+    w_c = np.where(mutual[None, :], expected_delivery(leg.trust[c, partners][:, None], deter[:, partners].T), wg[c][None, :])
+    w_p = np.where(mutual[None, :], expected_delivery(leg.trust[partners, c][:, None], deter[:, c][None, :]), wg[partners])
+    pos_c, sal_c = leg.pos[c, pkg][None, :], leg.sal[c, pkg][None, :]
+    gain_c = contributions(x, pos_c, sal_c, w_c).sum(1)
+    gain_p = contributions(x, leg.pos[np.ix_(partners, pkg)], leg.sal[np.ix_(partners, pkg)], w_p).sum(1)
+    return gain_c, gain_p
 
 
 class _PairPace:
@@ -719,8 +739,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         res_c = reservation(b.thr_c, world.threat[c], delay, r, comp.round_months)
         res_p = reservation(b.thr_p, world.threat[partners], delay, r, comp.round_months)
         lag_c, lag_p = b.thr_c - res_c, b.thr_p - res_p  # delay lowers the legislatures' no-deal values too
-        acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c & (b.g_c >= b.floor_c - lag_c - 1e-12)
-        acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p & (b.g_p >= b.floor_p - lag_p - 1e-12)
+        acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c & (b.leg_c >= b.floor_c - lag_c - 1e-12)
+        acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p & (b.leg_p >= b.floor_p - lag_p - 1e-12)
         done = open_ & acc_c & acc_p
         if done.any():
             res.delay[c] = b.thr_c - res_c
@@ -756,9 +776,11 @@ def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) ->
     who = c if side_c else b.partners[j]
     viol, gain, res = (b.v_c[j], b.g_c[j], res_c) if side_c else (b.v_p[j], b.g_p[j], res_p[j])
     issue_j = int(np.argmin(b.contrib_c[j] if side_c else b.contrib_p[j]))
-    floor = b.floor_c if side_c else b.floor_p[j]
+    floor, leg_gain = (b.floor_c, b.leg_c[j]) if side_c else (b.floor_p[j], b.leg_p[j])
     reason = (
-        "red_line" if viol else ("below_threshold" if gain < res else "outside_win_set" if gain < floor else "below_aspiration")
+        "red_line"
+        if viol
+        else ("below_threshold" if gain < res else "outside_win_set" if leg_gain < floor else "below_aspiration")
     )
     return Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[b.partners[j]]}", reason)
 

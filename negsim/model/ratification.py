@@ -6,17 +6,22 @@ wherever the scenario gives none), judged against the same no-deal value as its 
 support for a text is its base support moved by its relative margin:
 
     margin_L = (gain_L(x) + transfer - threshold_i) / scale_L,   scale_L = sum_k s_Lk * p_Lk
-    support_L = base_L + sensitivity_L * margin_L (+ noise at the vote, sd NOISE_SD)
+    support_L = S(base_L, margin_L) (+ noise at the vote, sd NOISE_SD)
 
 (``scale_L`` is what the legislature would get from its ideal point on every issue, so the
-margin is a share of its best). It ratifies when support reaches its threshold (the US Senate's
+margin is a share of its best; ``S`` is a logit vote, :func:`support`: ``base_L`` at margin 0,
+``sensitivity_L`` support points per unit of margin there, never past 0 or 1). It ratifies when support reaches its threshold (the US Senate's
 two thirds; simple majorities: 000's national legislatures). Support falls below its base when
 the text leaves the legislature short of its no-deal value.
 
 **Win-sets.** Executives anticipate their legislatures at the table (:func:`winset_floor`): a
-text is inside state i's win-set when its legislature's expected support reaches the threshold
-plus one noise sd (``WINSET_SAFETY``, an *assumption*: an executive does not sign what it expects to
-lose). The legislature is a member of its state's party in the Nash search, and the executive
+text is inside state i's win-set when the support its executive expects of its legislature reaches the
+threshold plus one sd of what the executive cannot foresee (:func:`safety`, an *assumption*: an executive
+does not sign what it expects to lose). The executive does not know its legislature exactly (Putnam's
+uncertainty about the win-set): it expects ``mean + foresight * (support - mean)``, where ``mean`` is the
+mean of the scenario's ``ratification.support`` distribution and ``support`` the replicate's draw, and an
+event on ``support`` (an election) is public. A legislature whose support falls short of what its executive
+expected can reject what its executive signed: Putnam's involuntary defection. The legislature is a member of its state's party in the Nash search, and the executive
 refuses a text outside the win-set ("outside_win_set").
 
 **Delay from politics.** A legislature's procedure takes an exponential time (mean
@@ -46,8 +51,8 @@ from negsim.model import holdout
 from negsim.model.valuation import contributions, delivery_weights, thresholds
 
 NOISE_SD = 0.05
-#: support an executive wants to expect above its legislature's threshold before it signs (one noise sd)
-WINSET_SAFETY = NOISE_SD
+#: support shares are kept this far inside (0, 1) so that their logits stay finite
+EDGE = 1e-3
 
 
 @dataclass
@@ -73,11 +78,42 @@ def scale(leg: Legislatures, issues: np.ndarray) -> np.ndarray:
     return np.maximum((leg.sal[:, issues] * leg.pos[:, issues]).sum(1), 1e-9)
 
 
+def safety(world) -> np.ndarray:
+    """N: the support above its legislature's threshold each executive wants to expect before it signs.
+
+    One sd of what it cannot foresee: the vote's own noise and the part of its legislature's support it
+    does not know (``rat_doubt``, from ``ratification.foresight``): an executive does not sign what it expects to lose.
+    """
+    return np.hypot(NOISE_SD, world.rat_doubt)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EDGE, 1 - EDGE)
+    return np.log(p / (1 - p))
+
+
+def support(base: np.ndarray, sens: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """N: a legislature's support for a text with relative ``margin``: the share of its members for whom it beats no deal.
+
+    A random-utility (logit) vote: each member weighs the text's margin plus a logistic taste of its own, so
+    support is ``base`` at margin 0, moves by ``sens`` support points per unit of margin there, and approaches
+    0 or 1 only as the margin grows without bound (it never adds up past 100%).
+    """
+    b = np.clip(base, EDGE, 1 - EDGE)
+    return 0.5 * (1 + np.tanh((_logit(b) + sens / (b * (1 - b)) * margin) / 2))  # the logistic, without overflow
+
+
 def needed_margin(world) -> np.ndarray:
-    """N: the relative margin each legislature must see for its expected support to clear threshold + WINSET_SAFETY."""
-    gap = world.rat_threshold + WINSET_SAFETY - world.rat_support
-    sens = world.rat_sens
-    return np.where(sens > 0, gap / np.where(sens > 0, sens, 1.0), np.where(gap > 0, np.inf, -np.inf))
+    """N: the relative margin each legislature must see for the support its executive expects to clear threshold + safety.
+
+    The inverse of :func:`support` at the executive's reading ``rat_seen`` (inf: no margin is enough).
+    """
+    b = np.clip(world.rat_seen, EDGE, 1 - EDGE)
+    target = world.rat_threshold + safety(world)
+    gap = _logit(target) - _logit(b)
+    slope = world.rat_sens / (b * (1 - b))
+    need = np.where(slope > 0, gap / np.where(slope > 0, slope, 1.0), np.where(gap > 0, np.inf, -np.inf))
+    return np.where(target >= 1, np.inf, need)
 
 
 def winset_floor(world, comp, issues: np.ndarray, thr: np.ndarray) -> np.ndarray:
@@ -193,7 +229,7 @@ def _hold_signed_text(m, talks, res: RatificationResult) -> None:
     """Legislatures that would ratify hold the signed text when their demand beats the cost of holding (Sweden precedent)."""
     comp, world = m.comp, m.world
     rel, gain, unit = _legislature_margins(m, talks, res.pairs)
-    would = res.required & (world.rat_support + world.rat_sens * rel >= world.rat_threshold)
+    would = res.required & (support(world.rat_support, world.rat_sens, rel) >= world.rat_threshold)
     demand = holdout.demands(world.spoiler, unit, gain)
     margins = pact_margins(m, talks.x, res.pairs, talks.agreed, talks.transfers)
     surplus = np.where(res.pairs, margins, -np.inf).max(0)  # margins are nan exactly off the pacts
@@ -235,15 +271,17 @@ def vote(m, talks, res: RatificationResult, t: int) -> None:
     if due.any():
         rel, _, _ = _legislature_margins(m, talks, res.pairs)
         noise = rng.normal(0, NOISE_SD, comp.n)
-        support = np.clip(world.rat_support + world.rat_sens * rel + noise, 0, 1)
-        res.support[due] = support[due]
-        res.ratified[due] = support[due] >= world.rat_threshold[due]
+        share = np.clip(support(world.rat_support, world.rat_sens, rel) + noise, 0, 1)
+        res.support[due] = share[due]
+        res.ratified[due] = share[due] >= world.rat_threshold[due]
         res.voted |= due
         if m.tracing:
             for i in np.flatnonzero(due):
                 verdict = "ratifies" if res.ratified[i] else "FAILS to ratify"
+                expected = support(world.rat_seen[i], world.rat_sens[i], rel[i])
                 m.say(f"{_when_vote(t, comp.horizon).capitalize()}: {comp.codes[i]}'s legislature {verdict} the pact "
-                      f"(support {support[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}).")  # fmt: skip
+                      f"(support {share[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}; "
+                      f"its executive expected {expected:.0%}).")  # fmt: skip
     failed = res.required & res.voted & ~res.ratified
     if failed.any() and not res.failed_actor:
         f = np.flatnonzero(failed)

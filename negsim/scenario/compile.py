@@ -27,6 +27,7 @@ PERIOD_MONTHS = {"year": 12.0, "half-year": 6.0, "quarter": 3.0, "month": 1.0, "
 ACTOR_ARRAYS = (
     "cap", "pop", "us_reliance", "threat", "softening", "reserve", "spoiler", "opportunism",
     "rate", "rat_threshold", "rat_support", "rat_sens", "rat_delay", "walk_hazard", "cohesion",
+    "rat_foresight",
 )  # fmt: skip
 
 
@@ -63,6 +64,11 @@ class World:
     rat_delay: np.ndarray = field(default=None)
     walk_hazard: np.ndarray = field(default=None)
     cohesion: np.ndarray = field(default=None)
+    rat_foresight: np.ndarray = field(default=None)
+    #: N the support each executive expects of its legislature (the drawn one, read with its foresight: Putnam)
+    rat_seen: np.ndarray = field(default=None)
+    #: N sd of what each executive does not know of its legislature's support (before the vote's own noise)
+    rat_doubt: np.ndarray = field(default=None)
 
 
 @dataclass(frozen=True)
@@ -124,12 +130,20 @@ class CompiledScenario:
         self.fronts = [sc.issues[i].front for i in self.issues]
         self.shape = np.array([SHAPES.index(sc.actors[c].concession.shape) for c in self.codes])
         self.walk_after = np.array([sc.actors[c].walkout.after for c in self.codes])
-        self.rat_required = np.array([sc.actors[c].ratification.required for c in self.codes])
+        rat = [sc.actors[c].ratification for c in self.codes]
+        self.rat_required = np.array([r.required for r in rat])
+        #: N the mean and sd of each legislature's support as the scenario states it: what its executive knows before foresight
+        self.rat_prior, self.rat_prior_sd = np.array([(r.support.mean, r.support.sd) for r in rat], float).T
         self.region = np.array([self.ridx[sc.actors[c].region] for c in self.codes])
         self.bloc_members = {}
         for c in self.codes:
             for b in sc.actors[c].blocs:
                 self.bloc_members.setdefault(b, []).append(self.idx[c])
+        self._structure(sc, n, k)
+        self._build_params(sc)
+
+    def _structure(self, sc: Scenario, n: int, k: int) -> None:
+        """Parties, sides, the talks' and the pact's rules, obligors and frozen issues."""
         self.deciders = {
             name: self._decider(name, signs=name in sc.pact.parties)
             for name in set(sc.pact.parties) | {p for st in sc.talks.stages for p in st}
@@ -185,7 +199,6 @@ class CompiledScenario:
             for iid in con.categorical_on:
                 if iid in self.kidx:
                     self.frozen[i, self.kidx[iid]] = True
-        self._build_params(sc)
 
     # -- structure -----------------------------------------------------------------
     def _members(self, name: str) -> np.ndarray:
@@ -298,6 +311,7 @@ class CompiledScenario:
                 ("rat_threshold", a.ratification.threshold), ("rat_support", a.ratification.support),
                 ("rat_sens", a.ratification.sensitivity), ("rat_delay", a.ratification.delay),
                 ("walk_hazard", a.walkout.hazard), ("cohesion", a.cohesion),
+                ("rat_foresight", a.ratification.foresight),
             ):  # fmt: skip
                 add(name, (i,), p)
             for j, iid in enumerate(self.issues):
@@ -405,7 +419,10 @@ class CompiledScenario:
             for arr, (flat, v) in self._scatter.items():
                 arrays[arr].flat[flat] = values[v]
         scal = dict(zip(self._scalar_names, arrays.pop("scal").tolist(), strict=True))
-        return World(scal=scal, **arrays)
+        world = World(scal=scal, **arrays)
+        seen = self.rat_prior + world.rat_foresight * (world.rat_support - self.rat_prior)
+        world.rat_seen, world.rat_doubt = seen, (1 - world.rat_foresight) * self.rat_prior_sd
+        return world
 
     def draw_names(self) -> list[str]:
         """The scenario path of each random parameter, in the order :meth:`draw_values` gives them."""

@@ -47,6 +47,18 @@ class Param:
         weights = self.p or tuple(1 / len(self.args) for _ in self.args)
         return float(sum(v * w for v, w in zip(self.args, weights, strict=True)))
 
+    @property
+    def sd(self) -> float:
+        """The distribution's standard deviation (0 when fixed; a truncated normal's nominal sd)."""
+        if self.kind == "value":
+            return 0.0
+        if self.kind == "uniform":
+            return (self.args[1] - self.args[0]) / math.sqrt(12)
+        if self.kind in ("normal", "beta"):
+            return self.args[1]
+        weights = self.p or tuple(1 / len(self.args) for _ in self.args)
+        return math.sqrt(sum(w * (v - self.mean) ** 2 for v, w in zip(self.args, weights, strict=True)))
+
     def describe(self) -> str:
         """Human-readable form, e.g. ``beta(mean=0.2, sd=0.05)``."""
         if self.kind == "value":

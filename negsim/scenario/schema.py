@@ -120,6 +120,8 @@ class Ratification(Frozen):
 
     ``positions``, ``salience`` and ``trust`` are the legislature's own where they differ from its
     executive's (a domestic median); on every issue or state left out it shares the executive's.
+    ``foresight`` is how much of the drawn ``support``'s deviation from its distribution's mean the
+    executive knows when it negotiates and signs (Putnam's uncertainty about the win-set).
     """
 
     required: bool = False
@@ -127,6 +129,8 @@ class Ratification(Frozen):
     support: P01 = parse_param(0.6)
     sensitivity: PSens = parse_param(1.0)
     delay: Annotated[Param, _p(0.0, 50.0)] = parse_param(1.0)
+    #: share of its legislature's hidden deviation from the scenario's ``support`` distribution the executive reads
+    foresight: P01 = parse_param(0.5)
     positions: dict[str, P01] = Field(default_factory=dict)
     salience: dict[str, P01] = Field(default_factory=dict)
     trust: dict[str, P01] = Field(default_factory=dict)
