@@ -31,10 +31,10 @@ pre,code{font:12.5px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f6f6f
 
 def _svg(fig) -> str:
     """A figure as inline SVG markup (no XML prolog, no external reference)."""
-    import matplotlib
+    from negsim.report.style import rc
 
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
+    with rc():  # the house style holds when the figure is drawn, as when it was built
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
