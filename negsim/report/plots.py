@@ -26,7 +26,6 @@ from negsim.montecarlo.folder import holdings, in_the_way, lock, refuse_in_the_w
 from negsim.montecarlo.stats import LABELS, wilson
 from negsim.report.style import (
     ACCENT,
-    DPI,
     ERRORBAR,
     FILLS,
     HATCHES,
@@ -38,7 +37,7 @@ from negsim.report.style import (
     WHITE,
     figure,
     percent_axis,
-    rc,
+    render,
     sequential,
     series_colours,
     styled,
@@ -231,12 +230,10 @@ def save_figure(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {out.parent}: {e.strerror or e}") from None
-    # no timestamps in the vector formats, so the same results give the same bytes
-    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
+    data = render(fig, suffix[1:])
 
     def fill(fh):
-        with rc():
-            fig.savefig(fh, format=suffix[1:], dpi=DPI, bbox_inches="tight", metadata=metadata)
+        fh.write(data)
 
     try:  # via a fresh temporary and a rename: never through a symlink, never a half-written plot
         if record_as is None:

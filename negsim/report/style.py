@@ -111,6 +111,20 @@ def figure(width: float, height: float, **kw) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", **kw)
 
 
+def render(fig: Figure, fmt: str = "png") -> bytes:
+    """A figure drawn in the house style as the bytes of a ``png`` (at :data:`DPI`), ``svg`` or ``pdf`` file.
+
+    The vector formats carry no timestamp, so the same figure gives the same bytes.
+    """
+    import io
+
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+    buf = io.BytesIO()
+    with rc():
+        fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight", metadata=metadata)
+    return buf.getvalue()
+
+
 def series_colours(n: int) -> list[str]:
     """``n`` colours for ordered series, evenly along the sequential map's dark three quarters (the light end is unreadable)."""
     cmap = matplotlib.colormaps[SEQUENTIAL]
