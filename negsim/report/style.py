@@ -111,8 +111,8 @@ def figure(width: float, height: float, **kw) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", **kw)
 
 
-def render(fig: Figure, fmt: str = "png") -> bytes:
-    """A figure drawn in the house style as the bytes of a ``png`` (at :data:`DPI`), ``svg`` or ``pdf`` file.
+def render(fig: Figure, fmt: str = "png", dpi: int = DPI) -> bytes:
+    """A figure drawn in the house style as the bytes of a ``png`` (at ``dpi``, :data:`DPI` for print), ``svg`` or ``pdf`` file.
 
     The vector formats carry no timestamp, so the same figure gives the same bytes.
     """
@@ -121,7 +121,7 @@ def render(fig: Figure, fmt: str = "png") -> bytes:
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
     buf = io.BytesIO()
     with rc():
-        fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight", metadata=metadata)
+        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     return buf.getvalue()
 
 
