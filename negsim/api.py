@@ -14,6 +14,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,7 +153,7 @@ def run(
     jobs: int = 1,
     out: str | Path | None = None,
     overrides: list[str] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
     force: bool = False,
     write: bool = True,
     allow_outside: bool = False,
@@ -174,6 +175,9 @@ def run(
     ``keep`` also returns the outcome rows (``RunResult.rows``, in replicate order; memory grows with them).
     ``draws`` also writes ``draws.csv``: each replicate's value of every random parameter
     (:func:`draw_table`), joined to ``outcomes.csv`` on ``replicate``.
+    ``progress`` True draws a progress bar on standard error; a function ``progress(done, total)``
+    is called instead, in this process, with the replicates finished so far: with ``(0, runs)``
+    first and after every chunk of replicates (a notebook widget, the dashboard's count).
 
     The first Ctrl-C or kill stops the run at once (the workers are killed, the finished
     replicates saved, the manifest says complete false); later ones are ignored until that is done.
@@ -256,7 +260,8 @@ def _run(
 
     order = InOrder(emit)
     started = dt.datetime.now(dt.UTC)
-    complete, write_error, died = _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, comp.name if progress else None)
+    bar = _progress_bar(progress, runs, comp.name)  # a tqdm bar, the caller's function, or none
+    complete, write_error, died = _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar)
     n = order.count
     summary = acc.result() if n else {"replicates": 0}
     summary["complete"] = complete
@@ -269,8 +274,7 @@ def _run(
         try:
             info = {"path": path, "seed": seed, "runs": runs, "n": n, "complete": complete, "jobs": jobs}
             info |= {"scheduler": scheduler, "precision": precision, "overrides": overrides, "started": started}
-            info["allow_outside"] = allow_outside
-            info["draws"] = draws
+            info |= {"allow_outside": allow_outside, "draws": draws}
             write_error = _finish_run(out_dir, table, summary, comp, info, write_error) or write_error
         except OSError as e:
             write_error = write_error or e
@@ -296,8 +300,37 @@ def _row_checker(comp, path, overrides, seed):
     return checker
 
 
-def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
-    """Run the replicates on ``ex`` into ``order``, with a progress bar when ``bar_label`` is given.
+class _Reported:
+    """A progress bar's face (tqdm's ``update``, ``total``, ``refresh``, ``close``) over a function ``report(done, total)``."""
+
+    def __init__(self, report: Callable[[int, int], None], total: int):
+        self.report, self.total, self.n = report, total, 0
+        report(0, total)
+
+    def update(self, k: int) -> None:
+        self.n += k
+        self.report(self.n, self.total)
+
+    def refresh(self) -> None:
+        self.report(self.n, self.total)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(progress, runs: int, label: str):
+    """What :func:`run`'s ``progress`` asks for: None, a tqdm bar on standard error, or the caller's function behind a bar's face."""
+    if callable(progress):
+        return _Reported(progress, runs)
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=runs, unit="rep", desc=label, file=sys.stderr, dynamic_ncols=True)
+
+
+def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar):
+    """Run the replicates on ``ex`` into ``order``, moving the progress ``bar`` (if any) after each chunk.
 
     First ``runs`` replicates, then (with ``precision``) more in batches until every headline half-width is below it or
     ``max_runs`` is reached.
@@ -308,11 +341,6 @@ def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
     from negsim.montecarlo.pool import WorkerDied
     from negsim.montecarlo.runner import chunks, interrupts_deferred
 
-    bar = None
-    if bar_label is not None:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=runs, unit="rep", desc=bar_label, file=sys.stderr, dynamic_ncols=True)
     complete, write_error, died = True, None, None
     done, batch, finished = 0, runs, False
     try:
@@ -320,7 +348,7 @@ def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
             for _, rows in ex.map((0, ch) for ch in chunks(range(done, done + batch), jobs)):
                 with interrupts_deferred():  # summary, CSV and count move together
                     order.add(rows)
-                if bar:
+                if bar is not None:
                     bar.update(len(rows))
             done += batch
             if precision is None or done >= max_runs:
@@ -329,7 +357,7 @@ def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
             if _half_width(current) < precision:
                 break
             batch = min(max(_needed(current, precision) - done, runs // 4, 100), max_runs - done)
-            if bar:
+            if bar is not None:
                 bar.total = done + batch
                 bar.refresh()
         finished = True
@@ -342,7 +370,7 @@ def _drive(stop, ex, order, acc, runs, jobs, precision, max_runs, bar_label):
     finally:
         stop.saving()  # a Ctrl-C from here on waits until the results are written
         ex.close(kill=not finished)  # after an interrupt or an error, the chunks in progress are dropped at once
-        if bar:
+        if bar is not None:
             bar.close()
     return complete, write_error, died
 
@@ -647,7 +675,7 @@ def compare(
         ra = run_many(comp_a, runs, seed, jobs, progress=bar.update if bar else None)
         rb = run_many(comp_b, runs, seed, jobs, progress=bar.update if bar else None)
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
     result = {
         "a": str(a),

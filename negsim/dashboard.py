@@ -2,7 +2,8 @@
 
 Pick a bundled scenario or give a file; move the sliders of its main parameters (each shows
 the scenario's value and the claims or assumption behind it); the app runs N replicates on
-common random numbers each time a value changes, with a progress indicator, and shows the
+common random numbers each time a value changes, counting the replicates done as they finish
+("120 / 200 replicates", from :func:`negsim.api.run`'s progress function), and shows the
 headline probabilities with their 95% intervals, the outcome bars, the survival curve, the
 blockers, and the trace of any replicate.
 
@@ -106,18 +107,23 @@ def main_parameters(scenario: str) -> list[dict]:
     return out
 
 
-def simulate(scenario: str, changes: dict, runs: int, seed: int = 0) -> dict:
-    """Run the scenario with ``changes`` (path -> value): the summary, the figures and where the files went."""
+def simulate(scenario: str, changes: dict, runs: int, seed: int = 0, progress=None) -> dict:
+    """Run the scenario with ``changes`` (path -> value): the summary, the text and the figures as PNG bytes.
+
+    ``progress(done, total)``, if given, is told the replicates finished as the run goes (see :func:`negsim.api.run`).
+    """
     import negsim
     from negsim.report.plots import figure_for
+    from negsim.report.style import render
 
     folder = Path(tempfile.mkdtemp(prefix="negsim-dash-"))
     try:
-        res = negsim.run(scenario, runs=runs, seed=seed, set=[f"{k}={v:g}" for k, v in changes.items()], out=folder / "run")
+        res = negsim.run(scenario, runs=runs, seed=seed, set=[f"{k}={v:g}" for k, v in changes.items()], out=folder / "run",
+                         progress=progress or False)  # fmt: skip
         figures = {}
         for kind in ("outcomes", "survival", "blockers"):
             try:
-                figures[kind] = figure_for(res.out_dir, kind)
+                figures[kind] = render(figure_for(res.out_dir, kind), "png", dpi=100)  # the house style, screen size
             except Exception as e:  # noqa: BLE001 - e.g. no pact in force: say so in place of the plot
                 figures[kind] = str(e)
         return {"summary": res.summary, "text": res.text, "figures": figures}
@@ -152,6 +158,7 @@ def _app():
     scenario = solara.reactive(names[0] if names else "")
     runs = solara.reactive(RUNS_DEFAULT)
     replicate = solara.reactive(0)
+    done = solara.reactive((None, 0, 0))  # (the run's key, replicates done, of how many), set by the run's thread
     values: dict = {}
 
     @solara.component
@@ -172,16 +179,18 @@ def _app():
         changes = {k: v for k, v in current.items() if abs(v - next(p["value"] for p in params if p["path"] == k)) > 1e-9}
         key = (scenario.value, tuple(sorted(changes.items())), runs.value)
         result = solara.use_thread(
-            lambda: simulate(scenario.value, changes, runs.value), dependencies=[key], intrusive_cancel=False
+            lambda: simulate(scenario.value, changes, runs.value, progress=lambda n, total: done.set((key, n, total))),
+            dependencies=[key],
+            intrusive_cancel=False,
         )
         with solara.Sidebar():
             solara.Select("scenario", values=names, value=scenario)
             solara.SliderInt("replicates", value=runs, min=20, max=2000, step=20)
             Sliders(scenario.value, params)
         solara.Markdown(f"## {scenario.value}\nChanged: {', '.join(f'`{k}={v:g}`' for k, v in changes.items()) or 'nothing'}")
-        if result.state == solara.ResultState.RUNNING or result.value is None and result.error is None:
-            solara.Text(f"Running {runs.value} replicates...")
-            solara.ProgressLinear(True)
+        running = result.state == solara.ResultState.RUNNING or result.value is None and result.error is None
+        Count(key, runs.value, running)
+        if running:
             return
         if result.error is not None:
             solara.Error(f"{result.error}")
@@ -191,10 +200,19 @@ def _app():
         for kind, title in (("outcomes", "Outcomes"), ("survival", "Survival of the pact"), ("blockers", "Who blocks")):
             solara.Markdown(f"### {title}")
             fig = out["figures"][kind]
-            solara.Text(fig) if isinstance(fig, str) else solara.FigureMatplotlib(fig, format="png")
+            solara.Text(fig) if isinstance(fig, str) else solara.Image(fig, format="png")
         solara.Markdown("### Trace of one replicate")
         solara.InputInt("replicate", value=replicate)
         Trace(scenario.value, changes, replicate.value)
+
+    @solara.component
+    def Count(key, total, running):
+        """Replicates done of this run ("120 / 200 replicates"), a bar while it runs; a previous run's late counts are ignored."""
+        run_key, n, of = done.value
+        n, of = (n, of) if run_key == key else (0, total)
+        solara.Text(f"{n:,} / {of:,} replicates", classes=["negsim-count"])
+        if running:
+            solara.ProgressLinear(100 * n / max(of, 1))
 
     @solara.component
     def Trace(name, changes, index):

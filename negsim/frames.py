@@ -139,12 +139,13 @@ def run(
     set: list[str] | None = None,  # noqa: A002
     out: str | Path | None = None,
     draws: bool = False,
-    progress: bool = False,
+    progress=False,
     **options,
 ) -> Run:
     """``negsim run`` from Python: the outcome rows as a typed DataFrame and the summary as a dict.
 
-    Files are written only with ``out=`` (a folder, as ``--out``). ``options`` are those of
+    Files are written only with ``out=`` (a folder, as ``--out``). ``progress``: True for a
+    progress bar, or a function ``progress(done, total)`` called with the replicates finished. ``options`` are those of
     :func:`negsim.api.run` (``precision``, ``max_runs``, ``scheduler``, ``check``, ``force``).
     """
     from negsim import api

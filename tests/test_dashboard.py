@@ -19,6 +19,7 @@ from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MINI = ROOT / "tests" / "fixtures" / "mini.yaml"
+RUNS = 200  # the dashboard's default number of replicates (negsim.dashboard.RUNS_DEFAULT)
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]  # fmt: skip
 
@@ -71,6 +72,33 @@ def dashboard(tmp_path_factory):
             proc.kill()
 
 
+COUNT = re.compile(r"([\d,]+) / ([\d,]+) replicates")
+
+
+def _count(page) -> tuple[int, int] | None:
+    """The dashboard's count of replicates done ("120 / 200 replicates") as numbers, or None while it is not shown."""
+    with contextlib.suppress(playwright.Error):
+        if page.locator(".negsim-count").count():
+            m = COUNT.fullmatch(page.locator(".negsim-count").first.inner_text().strip())
+            if m:
+                return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+    return None
+
+
+def _watch_count(page, until, seconds: float = 120) -> list[tuple[int, int]]:
+    """The counts the page shows, polled every 100 ms until ``until()`` holds (the last read after it holds)."""
+    seen, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        finished = until()
+        c = _count(page)
+        if c is not None and (not seen or seen[-1] != c):
+            seen.append(c)
+        if finished:
+            break
+        page.wait_for_timeout(100)
+    return seen
+
+
 def _agreement(page) -> str:
     row = page.locator("tr", has_text="P(agreement)").first
     return re.sub(r"\s+", " ", row.inner_text()).strip()
@@ -89,6 +117,8 @@ def test_the_dashboard_runs_moves_a_slider_and_shows_new_probabilities_and_a_sur
     )
     page.goto(dashboard, timeout=60_000)
     page.wait_for_selector("text=P(agreement)", timeout=120_000)
+    page.wait_for_selector(f"text={RUNS} / {RUNS} replicates", timeout=10_000)
+    assert _count(page) == (RUNS, RUNS)  # the count of the first run ends at N / N
     before = _agreement(page)
     assert re.search(r"P\(agreement\) \d+\.\d% \[\d+\.\d%, \d+\.\d%\]", before), before
     assert page.locator("text=Survival of the pact").count() == 1 and page.locator("img").count() >= 2
@@ -96,12 +126,17 @@ def test_the_dashboard_runs_moves_a_slider_and_shows_new_probabilities_and_a_sur
     slider.focus()
     slider.press("End")  # the slider's maximum: Russia needs more than mini's package gives it
     page.wait_for_selector("text=actors.RUS.reservation=1", timeout=60_000)
-    end, after = time.monotonic() + 120, before
-    while after == before and time.monotonic() < end:  # the new run replaces the table when it is done
-        page.wait_for_timeout(500)
+
+    def table_replaced() -> bool:  # the new run replaces the table when it is done
         with contextlib.suppress(playwright.Error):
-            after = _agreement(page) if page.locator("tr", has_text="P(agreement)").count() else before
+            return bool(page.locator("tr", has_text="P(agreement)").count()) and _agreement(page) != before
+        return False
+
+    counts = _watch_count(page, table_replaced)
+    after = _agreement(page)
     assert after != before, (before, after)
+    assert counts and counts[-1] == (RUNS, RUNS) == _count(page), counts  # the count ends at N / N and stays there
+    assert all(total == RUNS for _, total in counts) and [n for n, _ in counts] == sorted(n for n, _ in counts), counts
     assert page.locator("text=Survival of the pact").count() == 1 and page.locator("img").count() >= 2
     out = ROOT / "results" / "dashboard.png"
     out.parent.mkdir(exist_ok=True)

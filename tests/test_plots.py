@@ -387,3 +387,142 @@ def test_compare_plot_shows_the_paired_differences(tmp_path):
     fig_path = plots.plot_compare(result, tmp_path / "c.svg")
     svg = fig_path.read_text()
     assert "paired replicates" in svg
+
+
+# --------------------------------------------------------------------------- one style
+
+
+def _drawn_colours(fig) -> tuple[set, set]:
+    """The RGB colours (rounded, fully transparent ones left out) every artist of ``fig`` draws with, and its colour maps."""
+    from matplotlib.collections import Collection
+    from matplotlib.colors import to_rgba_array
+    from matplotlib.contour import ContourSet  # drawn in given colours (checked), its map is a list of them
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    from matplotlib.markers import MarkerStyle
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # scatter colours and colour-bar solids are set at draw time
+    colours, cmaps = set(), set()
+
+    def add(*specs):
+        for spec in specs:
+            for rgba in to_rgba_array(spec):
+                if rgba[3] > 0:
+                    colours.add(tuple(float(round(v, 3)) for v in rgba[:3]))
+
+    for a in fig.findobj(lambda a: a.get_visible()):
+        if isinstance(a, Line2D):  # what it draws: the line if it has a style, the marker's face if filled, its edge
+            marker = MarkerStyle(a.get_marker())
+            add(*([a.get_color()] if a.get_linestyle() not in ("None", "none", "") else []))
+            add(*([a.get_markerfacecolor()] if marker.is_filled() and a.get_marker() not in ("None", "none", "") else []))
+            add(*([a.get_markeredgecolor()] if a.get_marker() not in ("None", "none", "") else []))
+        elif isinstance(a, Patch):
+            add(a.get_facecolor(), a.get_edgecolor(), *([a.get_hatchcolor()] if a.get_hatch() else []))
+        elif isinstance(a, Text) and a.get_text():
+            add(a.get_color())
+            if a.get_bbox_patch() is not None:
+                add(a.get_bbox_patch().get_facecolor(), a.get_bbox_patch().get_edgecolor())
+        elif isinstance(a, Collection):
+            add(a.get_facecolor(), a.get_edgecolor())
+        if isinstance(a, AxesImage | Collection) and not isinstance(a, ContourSet) and a.get_array() is not None:
+            cmaps.add(a.get_cmap().name)
+    return colours, cmaps
+
+
+def _off_palette(colours: set) -> list:
+    """The colours that are neither in the house palette nor on its sequential colour map."""
+    import matplotlib
+    from matplotlib.colors import to_rgb
+
+    from negsim.report import style
+
+    fixed = np.array([to_rgb(c) for c in style.PALETTE])
+    ramp = matplotlib.colormaps[style.SEQUENTIAL](np.linspace(0, 1, 256))[:, :3]
+    known = np.vstack([fixed, ramp])
+    return sorted(c for c in colours if np.abs(known - np.array(c)).max(axis=1).min() > 0.006)
+
+
+def _sensitivity_rows(index_pairs) -> list[dict]:
+    from negsim.montecarlo.sensitivity import NOISE
+
+    rows = []
+    for outcome in ("complete", "survived"):
+        for j, parameter in enumerate(("actors.RUS.reservation", "pact.verification", "dummy", NOISE)):
+            for index in index_pairs:
+                est = 0.02 if parameter in ("dummy", NOISE) else 0.4 / (j + 1)
+                rows.append({"outcome": outcome, "parameter": parameter, "index": index, "estimate": est, "lo": est / 2,
+                             "hi": est * 1.5, "sigma": est / 3})  # fmt: skip
+    return rows
+
+
+def _planted_sweep(tmp_path):
+    """A finished sweep folder for PRIM: P(survives) high where a >= 0.6 and b <= 0.4."""
+    rng = np.random.default_rng(7)
+    x = rng.random((120, 2))
+    out = tmp_path / "planted"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"kind": "sweep", "complete": True, "params": ["a", "b"], "files": {}}))
+    with open(out / "points.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["point", "a", "b", "n", "p_survived"])
+        w.writerows([i, a, b, 200, 0.9 if a >= 0.6 and b <= 0.4 else 0.1] for i, (a, b) in enumerate(x))
+    return out
+
+
+def test_every_figure_kind_draws_only_in_the_house_palette(run_dir, sweep_dir, sweep1_dir, tmp_path):
+    from negsim import api
+    from negsim.report.sensitivity_plots import fig_morris, fig_prim, fig_sobol
+
+    meta = {"points": 12, "runs": 10, "seed": 0}
+    diff = {"diff": 0.05, "lo": -0.01, "hi": 0.11, "a": 0.4, "b": 0.45}
+    comparison = {"differences": {k: diff for k in PROBS}, "a": "a.yaml", "b": "b.yaml", "runs": 60, "seed": 1}
+    figures = {kind: plots.figure_for(run_dir, kind) for kind in ("outcomes", "survival", "blockers")}
+    figures |= {f"sweep {kind}": plots.figure_for(sweep_dir, kind) for kind in ("line", "heatmap", "blockers")}
+    figures["one-parameter line"] = plots.figure_for(sweep1_dir, "line")
+    figures["compare"] = plots.fig_compare(comparison)
+    figures["morris"] = fig_morris(meta, _sensitivity_rows(["mu_star"]))
+    figures["sobol"] = fig_sobol(meta, _sensitivity_rows(["S1", "ST"]))
+    figures["prim"] = fig_prim(api.discover(_planted_sweep(tmp_path), outcome="survived", threshold=0.5))
+    for kind, fig in figures.items():
+        colours, cmaps = _drawn_colours(fig)
+        assert len(colours) >= 3, kind  # the figure was inspected, not empty
+        assert _off_palette(colours) == [], kind
+        assert cmaps <= {"viridis"}, (kind, cmaps)
+
+
+def test_the_palette_check_catches_a_colour_of_its_own():
+    from negsim.report.style import ACCENT, figure, styled
+
+    @styled
+    def rogue():
+        fig = figure(3, 2)
+        ax = fig.subplots()
+        ax.bar([0, 1], [0.3, 0.6], color=ACCENT)
+        ax.plot([0, 1], [0.2, 0.5], color="crimson")
+        return fig
+
+    assert _off_palette(_drawn_colours(rogue())[0]) == [pytest.approx((0.863, 0.078, 0.235), abs=1e-3)]
+
+
+def test_plotting_code_names_its_colours_from_the_style_module():
+    """No colour literal in the plotting modules: every colour comes from negsim.report.style, defined there once."""
+    import ast
+    import inspect
+
+    from matplotlib.colors import is_color_like
+
+    from negsim.report import html, plots, sensitivity_plots
+
+    keywords = {"color", "colors", "c", "fc", "ec", "ecolor", "facecolor", "facecolors", "edgecolor", "edgecolors",
+                "markerfacecolor", "markeredgecolor", "cmap"}  # fmt: skip
+    found = []
+    for module in (plots, sensitivity_plots, html):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.keyword) and node.arg in keywords:
+                for const in ast.walk(node.value):
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str) and const.value != "none":
+                        if is_color_like(const.value) or node.arg == "cmap":
+                            found.append((module.__name__, node.arg, const.value))
+    assert found == []

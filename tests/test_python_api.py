@@ -57,6 +57,22 @@ def test_run_with_out_writes_typed_parquet_that_reads_back_with_its_types(tmp_pa
     assert res.draws is not None and len(res.draws) == 20 and (tmp_path / "r" / "draws.csv").exists()
 
 
+def test_run_reports_its_progress_to_a_function_replicate_by_chunk(capsys):
+    seen = []
+    res = negsim.run(MINI, runs=200, jobs=2, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 200) and seen[-1] == (200, 200) == (len(res.rows), 200)
+    assert len(seen) > 3  # it moves chunk by chunk, not only at the end
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and {t for _, t in seen} == {200}
+    assert capsys.readouterr().err == ""  # a function replaces the bar: nothing drawn on stderr
+
+
+def test_a_run_to_a_precision_reports_its_growing_total():
+    seen = []
+    negsim.run(MINI, runs=100, precision=0.02, max_runs=400, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 100) and seen[-1][0] == seen[-1][1] > 100  # more replicates than asked first, and it says so
+    assert all(d <= t for d, t in seen)
+
+
 def test_compare_gives_the_differences_and_both_sides_rows():
     cmp = negsim.compare(MINI, set=["actors.RUS.reservation=0.5"], runs=30)
     assert list(cmp.differences.outcome) == ["complete", "reached", "ratified", "in_force", "survived"]

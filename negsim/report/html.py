@@ -11,7 +11,6 @@ their values) and the command that reproduces the result.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from html import escape
 from pathlib import Path
@@ -31,12 +30,9 @@ pre,code{font:12.5px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f6f6f
 
 def _svg(fig) -> str:
     """A figure as inline SVG markup (no XML prolog, no external reference)."""
-    import matplotlib
+    from negsim.report.style import render
 
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buf.getvalue()
+    text = render(fig, "svg").decode()  # drawn in the house style, as it was built
     return text[text.index("<svg") :]
 
 

@@ -6,51 +6,49 @@ Every plot reads the result files of a finished run (``outcomes.csv``, ``summary
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global state,
 no window): the file format follows the output file's suffix (``.png`` at 150 dpi, ``.svg``,
-``.pdf``). Every figure stays readable in greyscale: bars are hatched, lines differ by style
-and marker, the heatmap colour map is monotonic in lightness and its cells are annotated.
+``.pdf``). Every figure is drawn in the one house style of :mod:`negsim.report.style` (its
+palette, fonts, capped intervals and axis labels) and stays readable in greyscale: stacked
+categories are hatched, lines differ by style and marker, the heatmap's colour map is monotonic
+in lightness and its cells are annotated.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
 from pathlib import Path
 
-import matplotlib
-import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
 from negsim.errors import UsageError
 from negsim.montecarlo.folder import holdings, in_the_way, lock, refuse_in_the_way, releases_locks, write_atomic, write_recorded
 from negsim.montecarlo.stats import LABELS, wilson
+from negsim.report.style import (
+    ACCENT,
+    ERRORBAR,
+    FILLS,
+    HATCHES,
+    INK,
+    LINESTYLES,
+    MARKERS,
+    NOTE,
+    SMALL,
+    WHITE,
+    figure,
+    percent_axis,
+    render,
+    sequential,
+    series_colours,
+    styled,
+)
 
 PROBS = ("reached", "ratified", "in_force", "survived", "complete")
 PROB_LABELS = dict(LABELS)
 KINDS = ("outcomes", "survival", "line", "heatmap", "blockers", "morris", "sobol", "all")
 FORMATS = (".png", ".svg", ".pdf")
-DPI = 150
 TOP = 10  # bars per blockers panel
 
-_STYLE = {
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "figure.titlesize": 11,
-    "legend.fontsize": 8,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "hatch.linewidth": 0.6,
-    "svg.fonttype": "none",
-    "pdf.fonttype": 42,
-}
-_HATCHES = ("//", "\\\\", "xx", "..", "--", "++", "oo", "||", "**", "OO")
-_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 3)), (0, (3, 1, 1, 1)))
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_GREYS = ("0.82", "0.6", "0.4", "0.25", "0.9", "0.7", "0.5", "0.15")
 # the unit of a swept parameter, by path prefix (the first match wins)
 _PARAM_UNITS = (
     ("us_presence.", "1 = today's US presence"),
@@ -222,22 +220,6 @@ def _probability(k: int, n: int) -> dict:
 # --------------------------------------------------------------------------- figure helpers
 
 
-def styled(build):
-    """Build a figure under the house style (rc settings apply to artists as they are created)."""
-
-    @functools.wraps(build)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(_STYLE):
-            return build(*args, **kwargs)
-
-    return wrapper
-
-
-def figure(width: float, height: float, **kw) -> Figure:
-    """A figure of the house size rules (inches, constrained layout)."""
-    return Figure(figsize=(width, height), layout="constrained", **kw)
-
-
 def save_figure(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None = None) -> Path:
     """Write a figure to ``out``; ``record_as`` (result folder, name there): its checksum is recorded before the rename."""
     out = Path(out)
@@ -248,12 +230,10 @@ def save_figure(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {out.parent}: {e.strerror or e}") from None
-    # no timestamps in the vector formats, so the same results give the same bytes
-    metadata = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}.get(suffix)
+    data = render(fig, suffix[1:])
 
     def fill(fh):
-        with matplotlib.rc_context(_STYLE):
-            fig.savefig(fh, format=suffix[1:], dpi=DPI, bbox_inches="tight", metadata=metadata)
+        fh.write(data)
 
     try:  # via a fresh temporary and a rename: never through a symlink, never a half-written plot
         if record_as is None:
@@ -266,7 +246,7 @@ def save_figure(fig: Figure, out: str | Path, record_as: tuple[Path, str] | None
 
 
 def _empty(ax, message: str) -> None:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, wrap=True, color="0.3")
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, wrap=True, color=NOTE)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -345,26 +325,15 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
     ax, hx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     fig.suptitle(f"{res.name}: outcomes of {n:,} replicates")
     labels = ["Agreed\nin full", "Any part\nagreed", "Ratified", "In force", "Survived to\nhorizon"]
-    bars = ax.bar(
-        range(len(keys)),
-        p,
-        yerr=err,
-        capsize=4,
-        color=_GREYS[: len(keys)],
-        edgecolor="black",
-        linewidth=0.8,
-        error_kw={"elinewidth": 1, "ecolor": "black"},
-        label="probability",
-    )
-    for bar, hatch in zip(bars, _HATCHES, strict=False):
-        bar.set_hatch(hatch)
+    ax.bar(range(len(keys)), p, yerr=err, color=ACCENT, edgecolor=INK, linewidth=0.8, error_kw=ERRORBAR, label="probability")
     for i, q in enumerate(probs):
-        ax.annotate(f"{q['p']:.1%}", (i, q["hi"]), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+        ax.annotate(f"{q['p']:.1%}", (i, q["hi"]), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=SMALL)  # fmt: skip
     ax.set_xticks(range(len(keys)), labels)
     top = max(q["hi"] for q in probs)
     ymax = 1.0 if top > 0.6 else max(0.05, float(np.ceil(top * 1.25 * 20) / 20))  # small shares are not squashed
     ax.set_ylim(0, ymax * 1.1)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    percent_axis(ax.yaxis)
     ax.set_ylabel("Probability (% of replicates)" + ("" if ymax == 1.0 else f"; axis to {ymax:.0%}"))
     ax.set_title("Probability with 95% Wilson interval")
 
@@ -376,17 +345,16 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
         hx.hist(
             periods,
             bins=np.arange(-0.5, top + 1.5),
-            color="0.75",
-            edgecolor="black",
+            color=ACCENT,
+            edgecolor=INK,
             linewidth=0.8,
-            hatch="//",
             label="pacts broken",
         )
         hx.set_xlim(-0.5, top + 0.5)
         hx.xaxis.get_major_locator().set_params(integer=True)
         hx.yaxis.get_major_locator().set_params(integer=True)
         med = float(np.median(periods))
-        hx.axvline(med, color="black", linestyle="--", linewidth=1, label=f"median: {med:g} {res.period}s in force")
+        hx.axvline(med, color=INK, linestyle="--", linewidth=1, label=f"median: {med:g} {res.period}s in force")
         hx.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)  # above the bars, off the median line
     elif not _truthy(df["in_force"]).any():
         _empty(hx, "No pact entered into force")
@@ -400,7 +368,7 @@ def _fig_outcomes(run_dir: str | Path) -> Figure:
 def plot_outcomes(run_dir: str | Path, out: str | Path) -> Path:
     """Plot a run's headline probabilities and the distribution of breakdown periods.
 
-    The left panel shows P(reached), P(ratified), P(in force) and P(survived) as hatched bars
+    The left panel shows P(reached), P(ratified), P(in force) and P(survived) as bars
     with 95% Wilson intervals (from ``summary.json``); the right panel is a histogram of the
     periods (in the scenario's ``pact.period`` unit) at which pacts in force broke.
 
@@ -444,15 +412,14 @@ def _fig_survival(run_dir: str | Path) -> Figure:
     ax = fig.subplots()
     ax.set_title(f"{res.name}: survival of pacts in force ({n:,} replicates)")
     ax.set_xlabel(f"{res.period.capitalize()}s since entry into force")
-    ax.set_ylabel("Share of pacts still in force")
+    ax.set_ylabel("Pacts still in force (% of those that entered)")
+    percent_axis(ax.yaxis)
     if not len(duration):
         _empty(ax, "No pact entered into force, so there is no survival curve")
         return fig
     t, s, lo, hi, survival_at = kaplan_meier(duration, broke)
-    ax.fill_between(
-        t, lo, hi, step="post", facecolor="0.85", edgecolor="0.55", hatch="..", linewidth=0, label="95% confidence band"
-    )
-    ax.step(t, s, where="post", color="black", linewidth=1.6, label="Kaplan-Meier estimate")
+    ax.fill_between(t, lo, hi, step="post", facecolor=ACCENT, alpha=0.2, linewidth=0, label="95% confidence band")
+    ax.step(t, s, where="post", color=INK, linewidth=1.6, label="Kaplan-Meier estimate")
     cens = np.sort(duration[~broke])
     if len(cens):
         ax.plot(
@@ -462,7 +429,7 @@ def _fig_survival(run_dir: str | Path) -> Figure:
             marker="|",
             markersize=14,
             markeredgewidth=2.0,
-            color="crimson",
+            color=ACCENT,
             label=f"censored ({len(cens):,} still in force at the horizon)",
         )
     med = float(t[np.argmax(s <= 0.5)]) if (s <= 0.5).any() else np.inf  # the first time half have broken
@@ -473,7 +440,7 @@ def _fig_survival(run_dir: str | Path) -> Figure:
     ax.set_xlim(0, max(float(t.max()), 1.0))
     ax.set_ylim(0, 1.03)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(frameon=True, framealpha=0.9, edgecolor="0.8", loc="best")
+    ax.legend(frameon=True, framealpha=0.9, loc="best")
     return fig
 
 
@@ -579,7 +546,7 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
     x = _check_param(res, x, "x", params[0])
     points = res.points()
     default_by = next((p for p in params if p != x), None)
-    if by is None and default_by is not None and points[default_by].nunique() > len(_LINESTYLES):
+    if by is None and default_by is not None and points[default_by].nunique() > len(LINESTYLES):
         default_by = None  # e.g. a Latin hypercube: too many levels for lines, so pool over it
     by = _check_param(res, by, "by", default_by)
     if by == x:
@@ -587,15 +554,15 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
     keys = [x] + ([by] if by else [])
     pooled = [p for p in params if p not in keys]
     levels = _sort_key(list(dict.fromkeys(points[by]))) if by else [None]
-    if len(levels) > len(_LINESTYLES):
+    if len(levels) > len(LINESTYLES):
         raise UsageError(
-            f"by {by!r} has {len(levels)} levels, too many lines to tell apart (at most {len(_LINESTYLES)}); use the heatmap"
+            f"by {by!r} has {len(levels)} levels, too many lines to tell apart (at most {len(LINESTYLES)}); use the heatmap"
         )
     panels = probs if by else [None]
     fig = figure(4.6 * len(panels) + 0.6, 3.9)
     axes = np.atleast_1d(fig.subplots(1, len(panels), sharey=True, squeeze=False)[0])
     fig.suptitle(_sweep_title(res, " and ".join(PROB_LABELS[p] for p in probs) + f" against {x}", pooled))
-    colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.75, max(len(levels), len(probs))))
+    colours = series_colours(max(len(levels), len(probs)))
     for ax, panel in zip(axes, panels, strict=True):
         series = [(prob, None) for prob in probs] if panel is None else [(panel, level) for level in levels]
         for i, (prob, level) in enumerate(series):
@@ -607,39 +574,34 @@ def _fig_sweep_line(sweep_dir: str | Path, x: str | None = None, by: str | None 
             xs = xs[order]
             p, lo, hi = (g[c].to_numpy(dtype=float)[order] for c in ("p", "lo", "hi"))
             label = PROB_LABELS[prob] if level is None else f"{by} = {level}"
-            if len(series) == 1:
-                ax.fill_between(xs, lo, hi, color=colours[i], alpha=0.18, linewidth=0)
-            else:  # several bands overlap into mud: capped intervals, each series nudged aside
-                span = (xs.max() - xs.min()) if len(xs) > 1 else 1.0
-                dx = (i - (len(series) - 1) / 2) * 0.012 * span
-                ax.errorbar(xs + dx, p, yerr=[np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)], fmt="none",
-                            ecolor=colours[i], elinewidth=0.9, capsize=2.5)  # fmt: skip
-            ax.plot(
-                xs,
-                p,
-                color=colours[i],
-                linestyle=_LINESTYLES[i % len(_LINESTYLES)],
-                marker=_MARKERS[i % len(_MARKERS)],
-                markersize=5,
-                markerfacecolor="white" if i % 2 else colours[i],
-                linewidth=1.5,
-                label=label,
-            )
+            _line(ax, (xs, p, lo, hi), i, len(series), colours[i], label)
             if ticks is not None:
                 ax.set_xticks(range(len(ticks)), ticks)
         ax.set_xlabel(_param_label(x, res.doc))
         ax.set_ylim(0, 1.02)
-        ax.grid(True, color="0.9", linewidth=0.6)
-        ax.set_title(PROB_LABELS[panel] + " with 95% band" if panel else "Probability with 95% band")
+        percent_axis(ax.yaxis)
+        ax.grid(True)
+        ax.set_title(PROB_LABELS[panel] + " with 95% interval" if panel else "Probability with 95% interval")
         ax.legend(frameon=False, loc="best")
-    axes[0].set_ylabel("Probability (share of replicates)")
+    axes[0].set_ylabel("Probability (% of replicates)")
     return fig
+
+
+def _line(ax, data, i: int, count: int, colour: str, label: str) -> None:
+    """Series ``i`` of ``count`` on a line panel: its line and marker, and capped 95% intervals nudged aside so they never overlap."""
+    xs, p, lo, hi = data
+    span = (xs.max() - xs.min()) if len(xs) > 1 else 1.0
+    dx = (i - (count - 1) / 2) * 0.012 * span
+    yerr = [np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)]
+    ax.errorbar(xs + dx, p, yerr=yerr, fmt="none", **(ERRORBAR | {"ecolor": colour}))
+    ax.plot(xs, p, color=colour, linestyle=LINESTYLES[i % len(LINESTYLES)], marker=MARKERS[i % len(MARKERS)], markersize=5,
+            markerfacecolor=WHITE if i % 2 else colour, linewidth=1.5, label=label)  # fmt: skip
 
 
 def plot_sweep_line(
     sweep_dir: str | Path, out: str | Path, x: str | None = None, by: str | None = None, probs=("complete", "survived")
 ) -> Path:
-    """Plot probabilities against a swept parameter, with 95% bands.
+    """Plot probabilities against a swept parameter, with capped 95% intervals.
 
     With one parameter (or ``by`` unset and nothing else swept) each probability is one line on
     one panel. With a second parameter ``by`` there is one panel per probability and one line
@@ -688,7 +650,7 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
     xl, yl = _sort_key(list(dict.fromkeys(g[x]))), _sort_key(list(dict.fromkeys(g[y])))
     grid = g.pivot_table(index=y, columns=x, values="p", aggfunc="first").reindex(index=yl, columns=xl)
     Z = grid.to_numpy(dtype=float)
-    cmap = matplotlib.colormaps["viridis"]
+    cmap = sequential()
     vals = g["p"].to_numpy(dtype=float)
     vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
     if vmax - vmin < 0.02:  # a flat field: a band around it, so the colours do not exaggerate noise
@@ -701,20 +663,18 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
         ax.set_yticks(range(len(yl)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in yl])
         if len(xl) * len(yl) <= 150:
             for (i, j), v in np.ndenumerate(Z):
-                ax.text(
-                    j, i, f"{v:.1%}", ha="center", va="center", fontsize=7, color="white" if v < (vmin + vmax) / 2 else "black"
-                )
+                ax.text(j, i, f"{v:.1%}", ha="center", va="center", fontsize=SMALL, color=WHITE if v < (vmin + vmax) / 2 else INK)
         if len(xl) > 1 and len(yl) > 1 and Z.min() < 0.5 < Z.max():
-            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="white", linewidths=2.2)
-            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
+            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors=WHITE, linewidths=2.2)
+            ax.contour(np.arange(len(xl)), np.arange(len(yl)), Z, levels=[0.5], colors=INK, linewidths=1.2, linestyles="--")
     else:  # scattered design (Latin hypercube): coloured points, contour by triangulation
         xs, xt = _axis_values(g[x].tolist())
         ys, yt = _axis_values(g[y].tolist())
         p = g["p"].to_numpy(dtype=float)
-        im = ax.scatter(xs, ys, c=p, cmap=cmap, vmin=vmin, vmax=vmax, s=28, edgecolors="black", linewidths=0.4)
+        im = ax.scatter(xs, ys, c=p, cmap=cmap, vmin=vmin, vmax=vmax, s=28, edgecolors=INK, linewidths=0.4)
         if len(p) >= 3 and p.min() < 0.5 < p.max() and xt is None and yt is None:
             try:
-                ax.tricontour(xs, ys, p, levels=[0.5], colors="black", linewidths=1.2, linestyles="--")
+                ax.tricontour(xs, ys, p, levels=[0.5], colors=INK, linewidths=1.2, linestyles="--")
             except (ValueError, RuntimeError):
                 pass  # collinear points: no triangulation, no contour
         if xt is not None:
@@ -725,9 +685,10 @@ def _fig_sweep_heatmap(sweep_dir: str | Path, x: str | None = None, y: str | Non
     ax.set_ylabel(_param_label(y, res.doc))
     ax.spines[["top", "right"]].set_visible(True)
     cb = fig.colorbar(im, ax=ax)
-    cb.set_label(f"{PROB_LABELS[prob]}, share of replicates (colours span the data: {vmin:.1%} to {vmax:.1%})")
+    cb.set_label(f"{PROB_LABELS[prob]} (% of replicates)\ncolours span the data: {vmin:.1%} to {vmax:.1%}")
+    percent_axis(cb.ax.yaxis, decimals=1 if vmax - vmin < 0.1 else 0)
     if Z.size and np.nanmin(Z) < 0.5 < np.nanmax(Z):
-        ax.set_title("dashed line: probability 0.5", fontsize=8)
+        ax.set_title("Dashed line: probability 50%", fontsize=SMALL)
     return fig
 
 
@@ -811,7 +772,7 @@ def _blocker_counts(res: _Result) -> dict[str, Counter]:
     return c
 
 
-def _hbars(ax, counts: Counter, title: str, xlabel: str, hatch: str, empty: str) -> None:
+def _hbars(ax, counts: Counter, title: str, xlabel: str, empty: str) -> None:
     top = counts.most_common(TOP)
     ax.set_title(title)
     if not top:
@@ -819,14 +780,14 @@ def _hbars(ax, counts: Counter, title: str, xlabel: str, hatch: str, empty: str)
         return
     labels = [str(k) for k, _ in top][::-1]
     values = [v for _, v in top][::-1]
-    ax.barh(labels, values, height=0.7, color="0.7", edgecolor="black", linewidth=0.7, hatch=hatch)
+    ax.barh(labels, values, height=0.7, color=ACCENT, edgecolor=INK, linewidth=0.7)
     _finish_hbars(ax, values, xlabel)
 
 
 def _finish_hbars(ax, totals, xlabel: str) -> None:
     """Label each bar with its total, keep at least five bar slots, integer ticks."""
     for i, v in enumerate(totals):
-        ax.annotate(f"{int(v):,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.annotate(f"{int(v):,}", (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=SMALL)
     ax.set_ylim(len(totals) - max(len(totals), 5) - 0.6, len(totals) - 0.4)
     ax.set_xlabel(xlabel)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -848,8 +809,8 @@ def _stacked_hbars(ax, totals: Counter, split: Counter, parts: list[str], text: 
         vals = np.array([split[(k, part)] for k in keys], dtype=float)
         if not vals.any():
             continue
-        ax.barh(keys, vals, left=left, color=_GREYS[j % len(_GREYS)], edgecolor="black", linewidth=0.7,
-                hatch=_HATCHES[j % len(_HATCHES)], height=0.7, label=part.replace("_", " "))  # fmt: skip
+        ax.barh(keys, vals, left=left, color=FILLS[j % len(FILLS)], edgecolor=INK, linewidth=0.7,
+                hatch=HATCHES[j % len(HATCHES)], height=0.7, label=part.replace("_", " "))  # fmt: skip
         left += vals
     _finish_hbars(ax, left, text["xlabel"])
     if text.get("legend"):
@@ -896,7 +857,7 @@ def _fig_blockers(result_dir: str | Path) -> Figure:
     _stacked_hbars(
         a3, c["breakdown_actor"], c["actor_cause"], causes, broken | {"title": f"Breakdowns by actor and cause (top {TOP})"}
     )
-    _hbars(a4, c["breakdown_cause"], "Breakdowns by cause", "Pacts broken (count)", "xx", "No pact in force broke")
+    _hbars(a4, c["breakdown_cause"], "Breakdowns by cause", "Pacts broken (count)", "No pact in force broke")
     return fig
 
 
@@ -1120,11 +1081,10 @@ def fig_compare(comparison: dict) -> Figure:
     fig = figure(7.2, 3.2)
     ax = fig.subplots()
     y = np.arange(len(keys))[::-1]
-    colour = matplotlib.colormaps["viridis"](0.35)
-    ax.barh(y, d, xerr=err, capsize=3, color=colour, alpha=0.85, error_kw={"lw": 1, "ecolor": "0.2"})
-    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.barh(y, d, xerr=err, color=ACCENT, edgecolor=INK, linewidth=0.8, error_kw=ERRORBAR)
+    ax.axvline(0, color=INK, linewidth=0.8)
     ax.set_yticks(y, [f"{labels[k]}\nA {diffs[k]['a']:.1%}, B {diffs[k]['b']:.1%}" for k in keys])
-    ax.set_xlabel("B - A, percentage points (paired 95% interval)")
+    ax.set_xlabel("B - A (percentage points; paired 95% interval)")
     b = Path(str(comparison["b"])).stem + (" + " + " ".join(comparison["overrides_b"]) if comparison.get("overrides_b") else "")
     ax.set_title(
         f"{Path(str(comparison['a'])).stem} (A) vs {b} (B): {comparison['runs']:,} paired replicates, seed {comparison['seed']}"
