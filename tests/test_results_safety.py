@@ -194,6 +194,31 @@ def test_a_user_file_named_like_a_sweep_part_is_never_taken_for_one(tmp_path):
     assert "parts" not in json.loads((d / "manifest.json").read_text())
 
 
+def test_a_sweep_killed_while_it_removes_its_parts_resumes(tmp_path, monkeypatch):
+    """The checksum list goes last when a finished sweep clears its parts: the parts left by a kill stay negsim's.
+
+    (Found by test_sweep's random SIGKILLs under load: removing parts/SHA256SUMS first left parts that a
+    --resume then called files in the way.)
+    """
+    d = tmp_path / "D"
+    args = ("sweep", MINI, "-p", "pact.horizon=5,10", "--runs", 100, "--out", d, "-q")
+    removed = []
+    real = os.unlink
+
+    def killed_after_two(path, *a, **kw):
+        if "parts" in str(path) and len(removed) == 2:
+            raise KeyboardInterrupt
+        removed.append(Path(path).name)
+        real(path, *a, **kw)
+
+    monkeypatch.setattr(folder.os, "unlink", killed_after_two)
+    assert cli(*args)[0] == 130
+    monkeypatch.setattr(folder.os, "unlink", real)
+    assert "SHA256SUMS" not in removed and (d / "parts" / "SHA256SUMS").exists()
+    assert cli(*args, "--resume")[0] == 0
+    assert not (d / "parts").exists() and "parts" not in json.loads((d / "manifest.json").read_text())
+
+
 def test_a_manifest_never_makes_negsim_remove_a_file_outside_the_folder(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("mine")

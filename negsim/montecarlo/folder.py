@@ -273,8 +273,12 @@ def in_the_way(out: Path, names: Iterable[str], h: Holdings, folders: Iterable[s
 
 
 def clear(out: Path, h: Holdings) -> None:
-    """Remove negsim's own files (``h.owned``), then the subfolders they were in if that leaves them empty."""
-    for name in h.owned:
+    """Remove negsim's own files (``h.owned``), then the subfolders they were in if that leaves them empty.
+
+    The lists that say which files are negsim's (``parts/SHA256SUMS``, then ``manifest.json``) go last, so a
+    command killed while it clears leaves every remaining file of negsim's listed as negsim's.
+    """
+    for name in sorted(h.owned, key=lambda n: (n == MANIFEST, n == PART_SUMS)):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(out / name)
     for sub in dict.fromkeys(str(PurePosixPath(n).parent) for n in h.owned):

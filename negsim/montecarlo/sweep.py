@@ -483,7 +483,7 @@ PARTS_RULE = {
 
 def _finish(out: Path, table: Path, nrows: int) -> None:
     """Mark the manifest complete with the files' checksums, then remove negsim's parts (and parts/ if that empties it)."""
-    from negsim.montecarlo.folder import PARTS, Holdings, clear, holdings, read_manifest, sha256, write_manifest
+    from negsim.montecarlo.folder import read_manifest, sha256, write_manifest
 
     manifest = read_manifest(out)
     manifest.update(
@@ -494,9 +494,17 @@ def _finish(out: Path, table: Path, nrows: int) -> None:
     )
     manifest.pop("writing", None)
     write_manifest(out, manifest)
+    _drop_parts(out)
+
+
+def _drop_parts(out: Path) -> None:
+    """Remove a finished sweep's parts (negsim's only; parts/ too if that empties it), then their rule from the manifest."""
+    from negsim.montecarlo.folder import PARTS, Holdings, clear, holdings, read_manifest, write_manifest
+
     clear(out, Holdings([n for n in holdings(out).owned if n.startswith(f"{PARTS}/")]))
-    manifest.pop("parts", None)
-    write_manifest(out, manifest)
+    manifest = read_manifest(out)
+    if manifest.pop("parts", None) is not None:
+        write_manifest(out, manifest)
 
 
 def _run_tasks(ex, out: Path, points: list[dict], target: dict, precision, max_runs: int, runs: int, bar_desc) -> bool:
@@ -569,7 +577,11 @@ def _prepare_dir(
             raise UsageError(
                 f"{out} holds a different sweep (scenario, parameters, --set, runs, seed or design differ); use another --out"
             )
-        if old.get("complete"):  # nothing to continue: its parts are gone, its table is there
+        if old.get("complete"):  # nothing to continue: its table is there (and its parts gone, once a kill's are)
+            try:
+                _drop_parts(out)
+            except OSError as e:
+                raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
             return out, True
         try:  # the temporaries a killed sweep left are negsim's: remove them
             clear(out, Holdings([n for n in h.owned if n.endswith(".tmp")]))
