@@ -55,6 +55,19 @@ def test_silence_procedure_passes_an_indifferent_member(mini):
     assert not row3["reached"]
 
 
+def test_silence_does_not_pass_a_text_short_of_a_members_no_deal_value(mini):
+    """A member that gains little from a text but needs more than that stays silent no longer (docs/model.md 3.2).
+
+    With AAA's reservation at 0.1, silence judged on the raw gain let AAA pass texts below its no-deal value in
+    round 1 and withdraw in period 1 (P(agreement) 100%, P(survives) 0%). Judged against its no-deal value, AAA
+    objects at the table, the text moves toward it, and the pact it signs is one it keeps.
+    """
+    rows = run_many(compile_file(mini, ["actors.AAA.reservation=0.1"]), 100, 0)
+    assert sum(r["reached"] for r in rows) >= 95
+    assert sum(r["survived"] for r in rows) >= 90
+    assert not [r for r in rows if r["breakdown_actor"] == "AAA" and r["breakdown_period"] == 1]
+
+
 def _aspirations(monkeypatch, comp, seed=3, i=0):
     """Run one replicate's talks and return, per round, what each state asked (N) and the model."""
     from negsim.model import negotiation

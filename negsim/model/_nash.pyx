@@ -70,7 +70,7 @@ cdef void _ascent(
     double[:, ::1] contrib, double[::1] total, const double[:, :, ::1] pen, const double[:, ::1] lower,
     const double[:, ::1] upper, double tol, const double[::1] thr, const long long[::1] kind,
     const long long[::1] start, const long long[::1] stop, const long long[::1] members, const double[::1] wts,
-    const double[::1] band, int sweeps, double inv_tau,
+    const double[::1] band, const double[::1] nodeal, int sweeps, double inv_tau,
     double[:, :, ::1] cand, double[:, ::1] pen_now, double[::1] pen_total, double[::1] base, double[::1] row,
 ) noexcept nogil:
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], G = grid.shape[0], P = kind.shape[0]
@@ -104,8 +104,10 @@ cdef void _ascent(
                         u = INFINITY
                         for q in range(start[p], stop[p]):
                             i = members[q]
-                            if band[p] > 0 and fabs(base[i] + cand[k, i, g]) <= band[p]:
-                                continue  # indifferent, under the silence procedure
+                            if band[p] > 0 and fabs(base[i] + cand[k, i, g]) <= band[p] and (
+                                base[i] + cand[k, i, g] >= nodeal[i] - band[p]
+                            ):
+                                continue  # indifferent, under the silence procedure (and not short of its no-deal value)
                             mg = row[i] + (cand[k, i, g] - pen[i, k, g])
                             if mg < u:
                                 u = mg
@@ -146,6 +148,7 @@ def ascent(
     const long long[::1] members,
     const double[::1] wts,
     const double[::1] band,
+    const double[::1] nodeal,
     int sweeps,
     double inv_tau,
 ):
@@ -157,7 +160,8 @@ def ascent(
     penalty per grid level) N x K x G; ``total`` is ``contrib`` summed over the issues by numpy.
     Parties are flat: party p's members are ``members[start[p]:stop[p]]``; kind 2 is a body
     counting the capability-weighted (``wts``) mean margin, any other kind a veto party with
-    the silence ``band`` (0: none).
+    the silence ``band`` (0: none); a member stays silent only when its gain is within the band of 0 and no
+    more than the band below its no-deal value ``nodeal`` (N).
     """
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], G = grid.shape[0]
     cdef double[:, :, ::1] cand = np.empty((K, N, G))
@@ -167,7 +171,7 @@ def ascent(
     cdef double[::1] row = np.empty(N)
     with nogil:
         _ascent(x, grid, pos, sal, w, contrib, total, pen, lower, upper, tol, thr, kind, start, stop, members, wts,
-                band, sweeps, inv_tau, cand, pen_now, pen_total, base, row)
+                band, nodeal, sweeps, inv_tau, cand, pen_now, pen_total, base, row)
     return x
 
 

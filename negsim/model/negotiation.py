@@ -325,10 +325,11 @@ def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray, lag: np.n
         leg_gain = contributions(x, t.leg.pos, t.leg.sal, t.leg.w).sum(1)
         outside[t.leg.rows] = leg_gain < t.leg.floor - lag[t.leg.rows] - 1e-12
     accept = own & ~viol & ~outside
-    # under a silence procedure a state whose gain is inside the indifference band stays silent even when its
-    # legislature would reject the text: the search drops it too (docs/model.md, section 4, item 11), and the
-    # legislature may then refuse to ratify what its executive let pass (an involuntary defection: Putnam)
-    object_ = ~accept & (viol | (np.abs(gain) > t.band))
+    # under a silence procedure a state whose gain is inside the indifference band stays silent, unless the text
+    # leaves it more than the band short of its no-deal value; it stays silent even when its legislature would
+    # reject the text: the search drops it too (docs/model.md, section 4, item 11), and the legislature may then
+    # refuse to ratify what its executive let pass (an involuntary defection: Putnam)
+    object_ = ~accept & (viol | (np.abs(gain) > t.band) | (gain < res - t.band))
     outside &= own & ~viol  # the reason only when the legislature alone stands in the way
     return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(n, bool), accept, object_, outside)
 
@@ -573,16 +574,17 @@ def _propose(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
 def _nash_text(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """The Nash bargaining text at this round's aspirations (own-preference legislatures as members of the search)."""
     world = m.world
-    cap, mask, thr = world.cap, t.participants, asp
+    cap, mask, thr, nodeal = world.cap, t.participants, asp, t.thr - lag  # nodeal: each state's no-deal value this round
     if t.leg is not None:  # legislatures with their own lights are members of the search, with no weight in its start
         extra = len(t.leg.rows)
         cap, mask = np.concatenate([cap, np.zeros(extra)]), np.concatenate([mask, np.zeros(extra, bool)])
         thr = np.concatenate([asp, t.leg.floor - lag[t.leg.rows]])
+        nodeal = np.concatenate([nodeal, nodeal[t.leg.rows]])
     if t.start is None:
         t.start = proposals.compromise(t.pos, t.sal, cap, mask)
     return proposals.nash_multistart(
         t.pos, t.sal, cap, mask, w=t.w, thr=thr, lower=t.lower, upper=t.upper, parties=t.parties, penalty=t.penalty,
-        start=t.start,
+        start=t.start, nodeal=nodeal,
     )  # fmt: skip
 
 

@@ -88,12 +88,15 @@ class Parties:
         )
 
 
-def party_utilities(margins: np.ndarray, base: np.ndarray, cand: list, parties: Parties, out: np.ndarray) -> np.ndarray:
+def party_utilities(
+    margins: np.ndarray, base: np.ndarray, cand: list, parties: Parties, out: np.ndarray, nodeal: np.ndarray
+) -> np.ndarray:
     """P x G utilities of each party for G candidate packages (see :class:`Parties`), into ``out``.
 
     ``margins`` is N x G. A silence body's members' gains (for its indifference band) are
     ``base[members] + cand[j]``, where ``cand[j]`` holds those members' gains per level on the
-    issue being searched (M x G, for the body in ``parties.veto_bodies[j]``).
+    issue being searched (M x G, for the body in ``parties.veto_bodies[j]``). A member is silent when
+    its gain is within the band of 0 and no more than the band below its no-deal value ``nodeal`` (N).
     """
     if len(parties.single_rows):
         out[parties.single_rows] = margins[parties.single_actors]
@@ -101,7 +104,8 @@ def party_utilities(margins: np.ndarray, base: np.ndarray, cand: list, parties: 
         mg = margins[members]
         if band > 0:
             gains = base[members][:, None] + cm
-            np.putmask(mg, np.abs(gains, out=gains) <= band, np.inf)
+            quiet = (np.abs(gains) <= band) & (gains >= nodeal[members][:, None] - band)
+            np.putmask(mg, quiet, np.inf)
             low = mg.min(0)
             out[j] = np.where(low == np.inf, 0.0, low)
         else:
@@ -116,7 +120,9 @@ def red_line_penalty(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return 10.0 * ((GRID < lower[:, :, None] - RED_LINE_TOL) | (GRID > upper[:, :, None] + RED_LINE_TOL))
 
 
-def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, sweeps=SWEEPS, penalty=None, **_) -> np.ndarray:
+def nash(
+    pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, sweeps=SWEEPS, penalty=None, nodeal=None, **_
+) -> np.ndarray:
     """Nash bargaining solution over the parties that must consent.
 
     Maximises sum_p log(U_p(x)) where U_p is party p's margin over its no-deal threshold
@@ -126,7 +132,8 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     that cross a member's red line count as a large loss for that member (``penalty``, from
     :func:`red_line_penalty`; computed here if not given). The product is smoothed
     (log(tau * softplus(u / tau))), so a party that no package satisfies still pulls the search
-    toward it instead of being ignored.
+    toward it instead of being ignored. ``nodeal`` (N) is each member's no-deal value, below which (by more
+    than its band) a member of a silence body objects (-inf when not given: silence on the gain alone).
 
     The search itself is :func:`ascent_numpy`, or its compiled twin when installed (``KERNEL``).
     """
@@ -136,11 +143,12 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     contrib = contributions(x, pos, sal, w)
     total = contrib.sum(1)  # summed N x K by numpy in both searches, so the floats agree to the bit
     thr = np.ascontiguousarray(thr, dtype=float)
+    nodeal = _nodeal(nodeal, len(thr))
     if KERNEL == "compiled":
         c, pa = np.ascontiguousarray, parties
         ascent_compiled(
             x, GRID, c(pos), c(sal), c(w), contrib, total, c(penalty), c(lower), c(upper), RED_LINE_TOL, thr,
-            pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band, sweeps, 1.0 / TAU,
+            pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band, nodeal, sweeps, 1.0 / TAU,
         )  # fmt: skip
         return x
     # issue-major (K x N x G) for numpy: each coordinate step reads contiguous blocks
@@ -148,10 +156,15 @@ def nash(pos, sal, cap, mask, *, w, thr, lower, upper, parties, start=None, swee
     cand = np.ascontiguousarray((w.T * sal.T)[:, :, None] * (p3 - np.abs(GRID - p3)))  # gains per level
     pen = np.ascontiguousarray(penalty.transpose(1, 0, 2))
     pen_now = np.ascontiguousarray(10.0 * ((x[:, None] < lower.T - RED_LINE_TOL) | (x[:, None] > upper.T + RED_LINE_TOL)))
-    return ascent_numpy(x, cand, pen, contrib.T.copy(), total, pen_now, pen_now.sum(0), thr, parties, sweeps)
+    return ascent_numpy(x, cand, pen, contrib.T.copy(), total, pen_now, pen_now.sum(0), thr, parties, sweeps, nodeal)
 
 
-def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties: Parties, sweeps: int) -> np.ndarray:
+def _nodeal(nodeal, n: int) -> np.ndarray:
+    """The members' no-deal values for the silence test, contiguous (-inf for every member when not given)."""
+    return np.full(n, -np.inf) if nodeal is None else np.ascontiguousarray(nodeal, dtype=float)
+
+
+def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties: Parties, sweeps: int, nodeal) -> np.ndarray:
     """Coordinate ascent of :func:`nash`, in place on ``x`` (and the running sums), in numpy.
 
     ``cand`` and ``pen`` are K x N x G: each member's gain and red-line penalty per grid level of
@@ -167,7 +180,7 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
         for k in range(len(x)):
             base = total - contrib[k]
             margins = (base - thr - (pen_total - pen_now[k]))[:, None] + cand_pen[k]
-            party_utilities(margins, base, [None if c is None else c[k] for c in cand_bodies], parties, u)
+            party_utilities(margins, base, [None if c is None else c[k] for c in cand_bodies], parties, u, nodeal)
             z = u * (1.0 / TAU)
             obj = np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
             g = int(obj.argmax())
@@ -179,14 +192,16 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
     return x
 
 
-def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Parties) -> np.ndarray:
+def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Parties, nodeal=None) -> np.ndarray:
     """The smoothed log Nash product that :func:`nash` maximises, at each package (row) of ``xs``."""
     lv = xs[:, None, :]  # M x 1 x K against N x K: every package at once
     gains = (w * sal * (pos - np.abs(lv - pos))).sum(2).T  # N x M
     pen = 10.0 * ((lv < lower - RED_LINE_TOL) | (lv > upper + RED_LINE_TOL)).sum(2).T
     margins = gains - thr[:, None] - pen
     cand = [gains[members] for _, members, _ in parties.veto_bodies]
-    u = party_utilities(margins, np.zeros(len(thr)), cand, parties, np.empty((parties.n_parties, len(xs))))
+    u = party_utilities(
+        margins, np.zeros(len(thr)), cand, parties, np.empty((parties.n_parties, len(xs))), _nodeal(nodeal, len(thr))
+    )
     z = u * (1.0 / TAU)
     return np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
 
@@ -201,7 +216,9 @@ def _full_grid(k: int) -> np.ndarray:
     return np.stack(np.meshgrid(*([GRID] * k), indexing="ij"), -1).reshape(-1, k) if k else np.zeros((1, 0))
 
 
-def nash_multistart(pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, start=None, **_) -> np.ndarray:
+def nash_multistart(
+    pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, start=None, nodeal=None, **_
+) -> np.ndarray:
     """The Nash package: exhaustively for small packages, else :func:`nash` from two starts, keeping the better.
 
     A package of at most :data:`EXACT_MAX` grid points (two issues) is enumerated: the first best
@@ -217,13 +234,13 @@ def nash_multistart(pos, sal, cap, mask, *, w, thr, lower, upper, parties, penal
     k = pos.shape[1]
     if len(GRID) ** k <= EXACT_MAX:
         xs = _full_grid(k)
-        return xs[int(np.argmax(nash_objectives(xs, pos, sal, w, thr, lower, upper, parties)))].copy()
-    kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty)
+        return xs[int(np.argmax(nash_objectives(xs, pos, sal, w, thr, lower, upper, parties, nodeal)))].copy()
+    kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty, nodeal=nodeal)
     a = nash(pos, sal, cap, mask, start=start, **kw)
     b = nash(pos, sal, cap, mask, start=np.zeros(k), **kw)
     if np.array_equal(a, b):
         return a
-    fa, fb = nash_objectives(np.stack([a, b]), pos, sal, w, thr, lower, upper, parties)
+    fa, fb = nash_objectives(np.stack([a, b]), pos, sal, w, thr, lower, upper, parties, nodeal)
     return b if fb > fa else a
 
 
