@@ -215,13 +215,20 @@ def test_a_body_with_no_capability_or_population_counts_one_vote_each(rule, monk
 
 
 @pytest.mark.parametrize("seed", range(16))
-def test_a_two_issue_nash_proposal_is_the_brute_force_optimum_whatever_the_start(seed):
-    """Issue 16, item 5 (in part): two-issue packages (baby steps' pairs) are searched exhaustively, so no start matters."""
-    p = _problem(seed, n=12 + seed, k=2)
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_small_nash_proposal_is_the_brute_force_optimum_whatever_the_start(seed, k):
+    """Issue 16, item 5 (in part): packages of up to three issues are searched exhaustively, so no start matters.
+
+    The brute force scores every package of the grid with nash_objectives (N x G^k x K products); the search
+    scores them issue by issue (grid_objectives), which must give the same floats.
+    """
+    p = _problem(seed, n=12 + seed, k=k)
     args = (p["pos"], p["sal"], p["w"], p["thr"], p["lower"], p["upper"], p["parties"])
-    every = proposals._full_grid(2)
-    best = every[int(np.argmax(proposals.nash_objectives(every, *args)))]
-    kw = {k: v for k, v in p.items() if k not in ("pos", "sal", "cap", "mask")}
-    for start in (None, np.zeros(2), np.ones(2), np.array([1.0, 0.0])):
+    every = proposals._full_grid(k)
+    brute = proposals.nash_objectives(every, *args)
+    assert np.array_equal(proposals.grid_objectives(k, *args), brute)
+    best = every[int(np.argmax(brute))]
+    kw = {key: v for key, v in p.items() if key not in ("pos", "sal", "cap", "mask")}
+    for start in (None, np.zeros(k), np.ones(k), np.eye(k)[0]):
         x = proposals.nash_multistart(p["pos"], p["sal"], p["cap"], p["mask"], start=start, **kw)
         assert np.array_equal(x, best), (seed, start, x, best)

@@ -106,8 +106,8 @@ cdef void _ascent(
                             i = members[q]
                             if band[p] > 0 and fabs(base[i] + cand[k, i, g]) <= band[p] and (
                                 base[i] + cand[k, i, g] >= nodeal[i] - band[p]
-                            ):
-                                continue  # indifferent, under the silence procedure (and not short of its no-deal value)
+                            ) and pen_total[i] - pen_now[k, i] + pen[i, k, g] == 0.0:
+                                continue  # indifferent under the silence procedure: no red line crossed, not short of no deal
                             mg = row[i] + (cand[k, i, g] - pen[i, k, g])
                             if mg < u:
                                 u = mg
@@ -160,8 +160,8 @@ def ascent(
     penalty per grid level) N x K x G; ``total`` is ``contrib`` summed over the issues by numpy.
     Parties are flat: party p's members are ``members[start[p]:stop[p]]``; kind 2 is a body
     counting the capability-weighted (``wts``) mean margin, any other kind a veto party with
-    the silence ``band`` (0: none); a member stays silent only when its gain is within the band of 0 and no
-    more than the band below its no-deal value ``nodeal`` (N).
+    the silence ``band`` (0: none); a member stays silent only when the package crosses none of its red
+    lines, its gain is within the band of 0, and it is no more than the band below its no-deal value ``nodeal`` (N).
     """
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], G = grid.shape[0]
     cdef double[:, :, ::1] cand = np.empty((K, N, G))

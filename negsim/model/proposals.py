@@ -88,23 +88,21 @@ class Parties:
         )
 
 
-def party_utilities(
-    margins: np.ndarray, base: np.ndarray, cand: list, parties: Parties, out: np.ndarray, nodeal: np.ndarray
-) -> np.ndarray:
+def party_utilities(margins: np.ndarray, bodies: list, parties: Parties, out: np.ndarray, nodeal: np.ndarray) -> np.ndarray:
     """P x G utilities of each party for G candidate packages (see :class:`Parties`), into ``out``.
 
-    ``margins`` is N x G. A silence body's members' gains (for its indifference band) are
-    ``base[members] + cand[j]``, where ``cand[j]`` holds those members' gains per level on the
-    issue being searched (M x G, for the body in ``parties.veto_bodies[j]``). A member is silent when
-    its gain is within the band of 0 and no more than the band below its no-deal value ``nodeal`` (N).
+    ``margins`` is N x G. For each veto body in ``parties.veto_bodies`` with a silence band, ``bodies[j]`` is
+    (gains, penalties) of its members for each candidate (M x G each; None for a body without a band). A member
+    is silent, as in the vote, when the candidate crosses none of its red lines, its gain is within the band of
+    0, and it is no more than the band short of its no-deal value ``nodeal`` (N).
     """
     if len(parties.single_rows):
         out[parties.single_rows] = margins[parties.single_actors]
-    for (j, members, band), cm in zip(parties.veto_bodies, cand, strict=True):
+    for (j, members, band), body in zip(parties.veto_bodies, bodies, strict=True):
         mg = margins[members]
         if band > 0:
-            gains = base[members][:, None] + cm
-            quiet = (np.abs(gains) <= band) & (gains >= nodeal[members][:, None] - band)
+            gains, pens = body
+            quiet = (pens == 0) & (np.abs(gains) <= band) & (gains >= nodeal[members][:, None] - band)
             np.putmask(mg, quiet, np.inf)
             low = mg.min(0)
             out[j] = np.where(low == np.inf, 0.0, low)
@@ -174,16 +172,16 @@ def ascent_numpy(x, cand, pen, contrib, total, pen_now, pen_total, thr, parties:
     the reference for the compiled search (``negsim/model/_nash.pyx``), which must give the same result.
     """
     cand_pen = cand - pen
-    cand_bodies = [cand[:, members, :] if band > 0 else None for _, members, band in parties.veto_bodies]
+    silent = [members if band > 0 else None for _, members, band in parties.veto_bodies]
     u = np.empty((parties.n_parties, len(GRID)))
     for _ in range(sweeps):
         for k in range(len(x)):
             base = total - contrib[k]
-            margins = (base - thr - (pen_total - pen_now[k]))[:, None] + cand_pen[k]
-            party_utilities(margins, base, [None if c is None else c[k] for c in cand_bodies], parties, u, nodeal)
-            z = u * (1.0 / TAU)
-            obj = np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
-            g = int(obj.argmax())
+            other_pen = pen_total - pen_now[k]
+            margins = (base - thr - other_pen)[:, None] + cand_pen[k]
+            bodies = [None if m is None else (base[m][:, None] + cand[k, m], other_pen[m][:, None] + pen[k, m]) for m in silent]
+            party_utilities(margins, bodies, parties, u, nodeal)
+            g = int(log_nash(u).argmax())
             x[k] = GRID[g]
             contrib[k] = cand[k, :, g]
             total[:] = base + contrib[k]
@@ -197,17 +195,25 @@ def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Par
     lv = xs[:, None, :]  # M x 1 x K against N x K: every package at once
     gains = (w * sal * (pos - np.abs(lv - pos))).sum(2).T  # N x M
     pen = 10.0 * ((lv < lower - RED_LINE_TOL) | (lv > upper + RED_LINE_TOL)).sum(2).T
+    return _objectives(gains, pen, thr, parties, nodeal)
+
+
+def _objectives(gains: np.ndarray, pen: np.ndarray, thr, parties: Parties, nodeal) -> np.ndarray:
+    """The smoothed log Nash product of candidates from the members' gains and red-line penalties (N x M each)."""
     margins = gains - thr[:, None] - pen
-    cand = [gains[members] for _, members, _ in parties.veto_bodies]
-    u = party_utilities(
-        margins, np.zeros(len(thr)), cand, parties, np.empty((parties.n_parties, len(xs))), _nodeal(nodeal, len(thr))
-    )
+    bodies = [(gains[members], pen[members]) for _, members, _ in parties.veto_bodies]
+    u = party_utilities(margins, bodies, parties, np.empty((parties.n_parties, gains.shape[1])), _nodeal(nodeal, len(thr)))
+    return log_nash(u)
+
+
+def log_nash(u: np.ndarray) -> np.ndarray:
+    """Per candidate (column), the sum over parties of ``log(tau * softplus(u / tau))`` (up to a constant), as the search."""
     z = u * (1.0 / TAU)
     return np.where(z < -30.0, z, np.log(np.logaddexp(0.0, np.maximum(z, -30.0)))).sum(0)
 
 
-#: a package with at most this many grid points is searched exhaustively (two issues: 21^2 = 441; three would cost ~40 ms)
-EXACT_MAX = 500
+#: a package with at most this many grid points is searched exhaustively (three issues: 21^3 = 9,261 packages)
+EXACT_MAX = 10_000
 
 
 @functools.cache
@@ -216,25 +222,44 @@ def _full_grid(k: int) -> np.ndarray:
     return np.stack(np.meshgrid(*([GRID] * k), indexing="ij"), -1).reshape(-1, k) if k else np.zeros((1, 0))
 
 
+def grid_objectives(k: int, pos, sal, w, thr, lower, upper, parties: Parties, nodeal=None) -> np.ndarray:
+    """:func:`nash_objectives` at every package of the k-issue grid (:func:`_full_grid`'s order), issue by issue.
+
+    Gains and red-line penalties are sums over the issues, so each member's value of every package is built from
+    its K tables of G levels by broadcasting (N x G^k additions) instead of N x G^k x K products: the same floats,
+    summed in the same order, at a fraction of the cost.
+    """
+    n = pos.shape[0]
+    gains, pen = np.zeros((n, 1)), np.zeros((n, 1))  # the empty package
+    for j in range(k):
+        p = pos[:, j : j + 1]
+        c = w[:, j : j + 1] * sal[:, j : j + 1] * (p - np.abs(GRID[None, :] - p))  # as nash_objectives, issue j alone
+        hit = (GRID[None, :] < lower[:, j : j + 1] - RED_LINE_TOL) | (GRID[None, :] > upper[:, j : j + 1] + RED_LINE_TOL)
+        gains = (gains[:, :, None] + c[:, None, :]).reshape(n, -1) if j else c
+        pen = (pen[:, :, None] + hit[:, None, :]).reshape(n, -1) if j else hit.astype(float)
+    return _objectives(gains, 10.0 * pen, thr, parties, nodeal)
+
+
 def nash_multistart(
     pos, sal, cap, mask, *, w, thr, lower, upper, parties, penalty=None, start=None, nodeal=None, **_
 ) -> np.ndarray:
     """The Nash package: exhaustively for small packages, else :func:`nash` from two starts, keeping the better.
 
-    A package of at most :data:`EXACT_MAX` grid points (two issues) is enumerated: the first best
-    package in lexicographic order, whatever the start (issue 16, item 5). A larger one is searched
-    by coordinate ascent from the compromise (``start``, when the caller has it) and from the
-    status quo: from the compromise alone it misses a small package near the status quo that
-    every party accepts. The ascent is local: on 60 random three-issue problems
+    A package of at most :data:`EXACT_MAX` grid points (up to three issues) is enumerated by
+    :func:`grid_objectives`: the first best package in lexicographic order, whatever the start
+    (issue 16, item 5; about 1.3 ms for three issues and 35 states). A larger one is searched by
+    coordinate ascent from the compromise (``start``, when the caller has it) and from the status
+    quo: from the compromise alone it misses a small package near the status quo that every
+    party accepts. The ascent is local: on 60 random three-issue problems
     (tests/test_nash_kernel.py's generator) it misses the grid's best package in 21, and four
-    starts (adding the midpoint and the fullest package) still in 17; an exhaustive search of
-    three issues costs about 40 ms, too much for every round.
+    starts (adding the midpoint and the fullest package) still in 17; four issues would take
+    21^4 = 194,481 packages, about 20 times three issues' cost, too much for every round.
     """
     thr = np.asarray(thr, dtype=float)
     k = pos.shape[1]
     if len(GRID) ** k <= EXACT_MAX:
-        xs = _full_grid(k)
-        return xs[int(np.argmax(nash_objectives(xs, pos, sal, w, thr, lower, upper, parties, nodeal)))].copy()
+        best = int(np.argmax(grid_objectives(k, pos, sal, w, thr, lower, upper, parties, nodeal)))
+        return _full_grid(k)[best].copy()
     kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty, nodeal=nodeal)
     a = nash(pos, sal, cap, mask, start=start, **kw)
     b = nash(pos, sal, cap, mask, start=np.zeros(k), **kw)
