@@ -204,15 +204,15 @@ def test_sweep_line_one_parameter(sweep1_dir, tmp_path):
 
 
 def _expected_blockers(rows):
-    vetoes_actor, vetoes_issue, by_actor, by_cause = Counter(), Counter(), Counter(), Counter()
+    vetoes_actor, vetoes_issue, by_actor, not_ratified = Counter(), Counter(), Counter(), Counter()
     for r in rows:
         if r["end_cause"] != "agreement":
             vetoes_actor[r["veto_actor"]] += bool(r["veto_actor"])
             vetoes_issue[r["veto_issue"]] += bool(r["veto_issue"])
         if r["in_force"] == "True" and r["survived"] == "False" and r["breakdown_period"]:
             by_actor[r["breakdown_actor"]] += 1
-            by_cause[r["breakdown_cause"]] += 1
-    return [+c for c in (vetoes_actor, vetoes_issue, by_actor, by_cause)]
+        not_ratified[r["ratification_failed_actor"]] += bool(r["ratification_failed_actor"])
+    return [+c for c in (vetoes_actor, vetoes_issue, by_actor, not_ratified)]
 
 
 def _stacked(ax) -> dict:
@@ -246,7 +246,9 @@ def test_blockers_of_a_run_are_the_outcome_counts(run_dir):
     _check_blockers(fig, rows)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert {k: sum(v.values()) for k, v in _stacked(fig.axes[0]).items()} == summary["talks"]["blocked_by_actor"]
-    assert sum(_bar_widths(fig.axes[3])) == summary["breakdown"]["count"]
+    assert sum(sum(v.values()) for v in _stacked(fig.axes[2]).values()) == summary["breakdown"]["count"]
+    failed = summary["ratification"]["failed_by_actor"]
+    assert dict(zip(_bar_labels(fig.axes[3]), _bar_widths(fig.axes[3]), strict=False)) == dict(Counter(failed).most_common(10))
 
 
 WALKOUT_ROWS = [  # (veto_actor, veto_issue, end_cause, walkout_cause) x count

@@ -745,9 +745,12 @@ def _blocker_counts(res: _Result) -> dict[str, Counter]:
     Counted as in negsim.montecarlo.stats: a failed replicate counts for its ``veto_actor`` and ``veto_issue``
     (a walk-out's are the state that walked out and the issue of the last refusal).
     """
-    cols = ["end_cause", "veto_actor", "veto_issue", "walkout_cause", "in_force", "survived"]
+    cols = ["end_cause", "veto_actor", "veto_issue", "walkout_cause", "in_force", "survived", "ratification_failed_actor"]
     df = res.rows([*cols, "breakdown_period", "breakdown_cause", "breakdown_actor"])
-    names = ("veto_actor", "veto_issue", "actor_ending", "issue_ending", "breakdown_actor", "breakdown_cause", "actor_cause")
+    names = (
+        "veto_actor", "veto_issue", "actor_ending", "issue_ending", "breakdown_actor", "breakdown_cause", "actor_cause",
+        "ratification_failed",
+    )  # fmt: skip
     c = {k: Counter() for k in names}
     ends, why = _text(df["end_cause"]), _text(df["walkout_cause"])
     broke = _truthy(df["in_force"]) & ~_truthy(df["survived"]) & ~np.isnan(_numbers(df["breakdown_period"]))
@@ -768,6 +771,7 @@ def _blocker_counts(res: _Result) -> dict[str, Counter]:
         c["breakdown_actor"][who] += 1
         c["breakdown_cause"][bc[i] or "(none)"] += 1
         c["actor_cause"][(who, bc[i] or "(none)")] += 1
+    c["ratification_failed"].update(a for a in _text(df["ratification_failed_actor"]) if a)
     c["replicates"] = len(df)
     return c
 
@@ -814,7 +818,7 @@ def _stacked_hbars(ax, totals: Counter, split: Counter, parts: list[str], text: 
         left += vals
     _finish_hbars(ax, left, text["xlabel"])
     if text.get("legend"):
-        ax.legend(frameon=False, loc="lower right", title=text["legend"])
+        ax.legend(frameon=False, loc="best", title=text["legend"])
 
 
 @styled
@@ -857,19 +861,21 @@ def _fig_blockers(result_dir: str | Path) -> Figure:
     _stacked_hbars(
         a3, c["breakdown_actor"], c["actor_cause"], causes, broken | {"title": f"Breakdowns by actor and cause (top {TOP})"}
     )
-    _hbars(a4, c["breakdown_cause"], "Breakdowns by cause", "Pacts broken (count)", "No pact in force broke")
+    _hbars(a4, c["ratification_failed"], f"Ratification failed in (top {TOP})", "Agreed pacts not ratified (count)",
+           "No legislature refused a signed pact")  # fmt: skip
     return fig
 
 
 def plot_blockers(result_dir: str | Path, out: str | Path) -> Path:
-    """Plot who blocks: failed talks by actor and by issue, and breakdowns by actor and cause.
+    """Plot who blocks: failed talks by actor and by issue, breakdowns by actor and cause, failed ratifications by state.
 
     Failed talks are the replicates whose talks did not end in agreement, counted for the state
     of their ``veto_actor`` (a walk-out's is the state that walked out) and the issue of the last
     refusal; each bar is split by how the talks ended: a veto (a refusal under the decision
     rule), a deadlock, or a walk-out by a spoiler or on substance (``walkout_cause``).
-    Breakdowns are counted over pacts in force that did not survive (as in ``summary.json``).
-    Each panel shows the top 10. For a sweep, the rows of every point are pooled.
+    Breakdowns are counted over pacts in force that did not survive (as in ``summary.json``);
+    a failed ratification counts for the state whose legislature refused a signed pact
+    (``ratification_failed_actor``). Each panel shows the top 10. For a sweep, the rows of every point are pooled.
 
     Args:
         result_dir: A folder written by ``negsim run`` or ``negsim sweep``.
