@@ -264,7 +264,10 @@ def test_ratification_failure_kills_pact_under_all_rule(mini):
     row, model = one(mini, ov)
     assert row["reached"] and not row["ratified"] and row["ratification_failed_actor"] == "BBB"
     assert not row["in_force"]
-    assert any("BBB's legislature FAILS to ratify" in line for line in model.lines)
+    failed = [line for line in model.lines if "BBB's legislature FAILS to ratify" in line]
+    assert failed
+    # what its executive expected when it signed, before the election: above the threshold
+    assert float(failed[0].split("its executive expected ")[1].split("%")[0]) >= 50
     row2, _ = one(mini, ov + ["pact.entry_into_force=ratifiers"])
     assert row2["in_force"]
     calm, _ = one(
@@ -729,3 +732,24 @@ def test_longer_rounds_cost_more_delay_and_close_the_deal_sooner(mini):
         rounds[months] = (row["reached"], row["rounds"])
     assert rounds[1] == (False, 8) and rounds[12][0], rounds
     assert not rounds[3][0] or rounds[12][1] < rounds[3][1], rounds  # monthly: none; quarterly: later or none; yearly: a deal
+
+
+def test_a_shift_in_support_moves_the_executives_reading_by_what_the_support_moved(mini):
+    """An election that shifts a legislature's support is public: its executive's reading moves as far as the support did.
+
+    Here the shift of +0.3 takes a support drawn on [0.9, 1.0] to 1 (clipped), so the reading (the mean, 0.95, at
+    foresight 0) moves by what the support moved, not by the nominal 0.3.
+    """
+    from negsim.montecarlo.runner import replicate_rng
+
+    ov = QUIET + [
+        "actors.BBB.ratification={required: true, threshold: 0.5, support: {uniform: [0.9, 1.0]}, foresight: 0}",
+        "events=[{at: 0, shift: {actors.BBB.ratification.support: 0.3}, label: landslide}]",
+    ]
+    comp = compile_file(mini, ov)
+    b = comp.idx["BBB"]
+    drawn = comp.draw(replicate_rng(1, 0)).rat_support[b]
+    assert drawn > 0.95  # so that the nominal shift would take the reading to 1, and what the support moved does not
+    _, model = one(mini, ov, seed=1, i=0)
+    assert model.world.rat_support[b] == pytest.approx(1.0)
+    assert model.world.rat_seen[b] == pytest.approx(0.95 + (1.0 - drawn))

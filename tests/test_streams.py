@@ -115,3 +115,15 @@ def test_a_set_on_a_parameter_with_no_mechanism_gives_identical_outcomes(tmp_pat
     base = _outcomes(tmp_path, "base", [])
     assert _outcomes(tmp_path, "opp", ["actors.USA.opportunism=0.2"]) == base
     assert _outcomes(tmp_path, "coh", ["actors.CAN.cohesion=0.5"]) == base
+
+
+def test_every_actor_array_names_a_scenario_path():
+    """Draws tables and stream names say ``actors.X.<path>`` with the scenario's own path for every actor array."""
+    from negsim.scenario.compile import ACTOR_ARRAYS, document_path
+    from negsim.scenario.schema import Actor
+
+    for name in ACTOR_ARRAYS:
+        model, parts = Actor, document_path(f"actors.AAA.{name}").split(".")[2:]
+        for part in parts:
+            assert part in model.model_fields, (name, parts)
+            model = model.model_fields[part].annotation

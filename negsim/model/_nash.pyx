@@ -16,7 +16,7 @@ import numpy as np
 
 #: bumped with every change of the kernels' arguments: negsim.model.proposals ignores a module built from
 #: an older negsim/model/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
-ABI = 5
+ABI = 6
 
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 

@@ -30,9 +30,11 @@ def apply_actions(m, ev) -> list[str]:
             continue
         arr = getattr(world, attr)
         new = value if op == "set" else arr[index] + value
+        old = np.array(arr[index], dtype=float)
         arr[index] = np.clip(new, lo, hi)
         if attr == "rat_support":  # an election is public: the executive reads its new legislature as it is
-            world.rat_seen[index] = arr[index] if op == "set" else np.clip(world.rat_seen[index] + value, lo, hi)
+            moved = arr[index] - old  # what the support really moved, after clipping
+            world.rat_seen[index] = arr[index] if op == "set" else np.clip(world.rat_seen[index] + moved, lo, hi)
             if op == "set":
                 world.rat_doubt[index] = 0.0
         if attr == "trust":

@@ -19,7 +19,7 @@ TAU = 0.02  # smoothing of the Nash product (in units of margin)
 SWEEPS = 2  # coordinate-ascent passes over the issues per search
 
 #: the version of negsim/model/_nash.pyx's kernel (``ascent``) this package calls (the module's ``ABI``)
-KERNEL_ABI = 5
+KERNEL_ABI = 6
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback

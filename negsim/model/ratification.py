@@ -162,6 +162,7 @@ class RatificationResult:
     decided: np.ndarray  # P bool: every vote the pact waits on has fallen
     failed_actor: str = ""
     holdout: RatificationHoldout = field(default_factory=RatificationHoldout)
+    expected: np.ndarray | None = None  # N the support each executive expected of its legislature when it signed
 
     @property
     def pending(self) -> bool:
@@ -215,6 +216,8 @@ def sign(m, talks) -> RatificationResult:
         signed, pairs, required, time, np.zeros(comp.n, int), ~required, sig & ~required, np.full(comp.n, np.nan),
         np.zeros(len(pairs), bool), np.full(len(pairs), comp.horizon), pairs.copy(), ~signed,
     )  # fmt: skip
+    rel, _, _ = _legislature_margins(m, talks, pairs)
+    res.expected = support(world.rat_seen, world.rat_sens, rel)  # what each executive signed on
     _hold_signed_text(m, talks, res)
     res.due = np.ceil(res.time).astype(int)
     if m.tracing:
@@ -278,10 +281,9 @@ def vote(m, talks, res: RatificationResult, t: int) -> None:
         if m.tracing:
             for i in np.flatnonzero(due):
                 verdict = "ratifies" if res.ratified[i] else "FAILS to ratify"
-                expected = support(world.rat_seen[i], world.rat_sens[i], rel[i])
                 m.say(f"{_when_vote(t, comp.horizon).capitalize()}: {comp.codes[i]}'s legislature {verdict} the pact "
                       f"(support {share[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}; "
-                      f"its executive expected {expected:.0%}).")  # fmt: skip
+                      f"its executive expected {res.expected[i]:.0%} when it signed).")  # fmt: skip
     failed = res.required & res.voted & ~res.ratified
     if failed.any() and not res.failed_actor:
         f = np.flatnonzero(failed)

@@ -329,6 +329,10 @@ def check_world(model) -> list[str]:
         a = getattr(w, name, None)
         if a is not None and not np.isfinite(np.asarray(a, float)).all():
             p.append(f"{name} is not finite everywhere")
+    for name in ("rat_seen", "rat_doubt", "rat_foresight"):  # the executives' reading of their legislatures
+        a = np.asarray(getattr(w, name), float)
+        if not (np.isfinite(a).all() and (a >= 0).all() and (a <= 1).all()):
+            p.append(f"{name} is outside [0, 1] somewhere")
     for key, v in w.scal.items():
         if not math.isfinite(v):
             p.append(f"scalar {key} is {v!r}")

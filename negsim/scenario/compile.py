@@ -455,7 +455,8 @@ class CompiledScenario:
 _ACTOR_PATHS = {
     "cap": "capability", "pop": "population", "softening": "drawdown_softening", "reserve": "reservation",
     "rate": "concession.rate", "rat_threshold": "ratification.threshold", "rat_support": "ratification.support",
-    "rat_sens": "ratification.sensitivity", "rat_delay": "ratification.delay", "walk_hazard": "walkout.hazard",
+    "rat_sens": "ratification.sensitivity", "rat_delay": "ratification.delay", "rat_foresight": "ratification.foresight",
+    "walk_hazard": "walkout.hazard",
     "pos": "positions", "sal": "salience", "red": "red_lines", "leg_pos": "ratification.positions",
     "leg_sal": "ratification.salience", "leg_trust": "ratification.trust",
 }  # fmt: skip
