@@ -779,6 +779,7 @@ def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) ->
     viol, gain, res = (b.v_c[j], b.g_c[j], res_c) if side_c else (b.v_p[j], b.g_p[j], res_p[j])
     issue_j = int(np.argmin(b.contrib_c[j] if side_c else b.contrib_p[j]))
     floor, leg_gain = (b.floor_c, b.leg_c[j]) if side_c else (b.floor_p[j], b.leg_p[j])
+    floor -= (b.thr_c - res_c) if side_c else (b.thr_p[j] - res_p[j])  # delay lowers the win-set's floor, as in acceptance
     reason = (
         "red_line"
         if viol
