@@ -91,7 +91,11 @@ def test_param_specs_round_trip_through_yaml(spec_info, seed):
     assert isinstance(p, Param)
     assert p.kind == kind
     assert (p.lo, p.hi) == (lo, hi)
-    assert p.mean == pytest.approx(mean, rel=1e-9, abs=1e-9 * max(1.0, hi - lo))
+    if kind == "normal":  # the spec's mean is the untruncated normal's; Param.mean is that of the draws, inside the range
+        assert p.args[0] == pytest.approx(mean, rel=1e-9, abs=1e-9 * max(1.0, hi - lo))
+        assert lo - 1e-9 <= p.mean <= hi + 1e-9 and p.sd <= p.args[1] + 1e-12
+    else:
+        assert p.mean == pytest.approx(mean, rel=1e-9, abs=1e-9 * max(1.0, hi - lo))
     rng = np.random.default_rng(seed)
     for _ in range(3):
         x = p.sample(rng)
@@ -584,3 +588,17 @@ def test_at_least_1000_malformed_inputs_per_run():
     ]
     total = sum(f._hypothesis_internal_use_settings.max_examples for f in malformed)
     assert total >= 1000, total
+
+
+@pytest.mark.parametrize("spec", [
+    {"normal": {"mean": 0.95, "sd": 0.2}}, {"normal": {"mean": 0.5, "sd": 0.1}}, {"normal": {"mean": 0.05, "sd": 0.3}},
+    {"beta": {"mean": 0.3, "sd": 0.1}}, {"uniform": [0.2, 0.7]}, {"choice": [0.1, 0.5, 0.9]},
+])  # fmt: skip
+def test_a_parameters_mean_and_sd_are_those_of_its_draws(spec):
+    """Param.mean and .sd (an executive's prior of its legislature, reports) match the draws: a normal's are truncated."""
+    from negsim.scenario.params import parse_param, sample_many
+
+    p = parse_param(spec)
+    draws = np.array([sample_many([p], np.random.default_rng(i))[0] for i in range(4000)])
+    assert p.mean == pytest.approx(draws.mean(), abs=0.01)
+    assert p.sd == pytest.approx(draws.std(), abs=0.01)

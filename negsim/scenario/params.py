@@ -37,12 +37,14 @@ class Param:
 
     @property
     def mean(self) -> float:
-        """The distribution's mean (its value when fixed); used for reporting."""
+        """The mean of the values drawn (its value when fixed; a normal's truncated to [lo, hi]): reports, executives' priors."""
         if self.kind == "value":
             return self.args[0]
         if self.kind == "uniform":
             return (self.args[0] + self.args[1]) / 2
-        if self.kind in ("normal", "beta"):
+        if self.kind == "normal":
+            return _truncated_normal(*self.args, self.lo, self.hi)[0]
+        if self.kind == "beta":
             return self.args[0]
         weights = self.p or tuple(1 / len(self.args) for _ in self.args)
         return float(sum(v * w for v, w in zip(self.args, weights, strict=True)))
@@ -54,7 +56,9 @@ class Param:
             return 0.0
         if self.kind == "uniform":
             return (self.args[1] - self.args[0]) / math.sqrt(12)
-        if self.kind in ("normal", "beta"):
+        if self.kind == "normal":
+            return _truncated_normal(*self.args, self.lo, self.hi)[1]
+        if self.kind == "beta":
             return self.args[1]
         weights = self.p or tuple(1 / len(self.args) for _ in self.args)
         return math.sqrt(sum(w * (v - self.mean) ** 2 for v, w in zip(self.args, weights, strict=True)))
@@ -85,6 +89,25 @@ class Param:
     def sample(self, rng: np.random.Generator) -> float:
         """Draw one value (fixed parameters return their value); each call takes a new stream key from ``rng``."""
         return float(sample_many([self], rng)[0])
+
+
+def _truncated_normal(m: float, s: float, lo: float, hi: float) -> tuple[float, float]:
+    """Mean and sd of normal(m, s) truncated to [lo, hi], as :func:`~negsim.scenario.streams.truncated_normals` draws it."""
+    a, b = (lo - m) / s, (hi - m) / s
+
+    def pdf(z: float) -> float:
+        return 0.0 if math.isinf(z) else math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+    def cdf(z: float) -> float:
+        return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+    mass = cdf(b) - cdf(a)
+    if mass < 1e-12:  # a range far in a tail: the draws take the nearest bound
+        bound = lo if m < lo else hi
+        return bound, 0.0
+    shift = (pdf(a) - pdf(b)) / mass
+    spread = ((a * pdf(a) if math.isfinite(a) else 0.0) - (b * pdf(b) if math.isfinite(b) else 0.0)) / mass
+    return m + s * shift, s * math.sqrt(max(1 + spread - shift * shift, 0.0))
 
 
 def _num(x, what: str) -> float:
