@@ -648,12 +648,8 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     comp, world = m.comp, m.world
     c = comp.counterpart
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
-    mutual = comp.mutual[pkg]
-    wg = delivery_weights(world, comp, pkg)
     deter = deterred_share(world, comp)[pkg]  # K' x N: per obligor
-    t_c, t_p = world.trust[c, partners][:, None], world.trust[partners, c][:, None]  # a pair's mutual pledge: the partner's
-    w_c = np.where(mutual[None, :], expected_delivery(t_c, deter[:, partners].T), wg[c][None, :])
-    w_p = np.where(mutual[None, :], expected_delivery(t_p, deter[:, c][None, :]), wg[partners])
+    w_c, w_p = _pair_weights(world, comp, pkg, partners, world.trust, deter)
     thr_all = thresholds(world, comp.region, bonus)
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # two-level: Putnam
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
@@ -679,6 +675,19 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     )  # fmt: skip
 
 
+def _pair_weights(world, comp, pkg: np.ndarray, partners: np.ndarray, trust: np.ndarray, deter: np.ndarray):
+    """(npairs x K', npairs x K'): what the counterpart and each partner expect delivered of each issue, by ``trust``.
+
+    A pair's mutual pledge is owed by the other side of the pair alone; every other issue by its obligors.
+    """
+    c = comp.counterpart
+    mutual = comp.mutual[pkg]
+    wg = delivery_weights(world, comp, pkg, trust=trust)
+    w_c = np.where(mutual[None, :], expected_delivery(trust[c, partners][:, None], deter[:, partners].T), wg[c][None, :])
+    w_p = np.where(mutual[None, :], expected_delivery(trust[partners, c][:, None], deter[:, c][None, :]), wg[partners])
+    return w_c, w_p
+
+
 def _pair_legislature_gains(m, pkg: np.ndarray, partners: np.ndarray, x: np.ndarray, deter: np.ndarray):
     """(npairs, npairs): the counterpart's and each partner's legislature's gain from each pair's text, on its own lights.
 
@@ -687,10 +696,7 @@ def _pair_legislature_gains(m, pkg: np.ndarray, partners: np.ndarray, x: np.ndar
     comp, world = m.comp, m.world
     c = comp.counterpart
     leg = legislatures(world)
-    mutual = comp.mutual[pkg]
-    wg = delivery_weights(world, comp, pkg, trust=leg.trust)
-    w_c = np.where(mutual[None, :], expected_delivery(leg.trust[c, partners][:, None], deter[:, partners].T), wg[c][None, :])
-    w_p = np.where(mutual[None, :], expected_delivery(leg.trust[partners, c][:, None], deter[:, c][None, :]), wg[partners])
+    w_c, w_p = _pair_weights(world, comp, pkg, partners, leg.trust, deter)
     pos_c, sal_c = leg.pos[c, pkg][None, :], leg.sal[c, pkg][None, :]
     gain_c = contributions(x, pos_c, sal_c, w_c).sum(1)
     gain_p = contributions(x, leg.pos[np.ix_(partners, pkg)], leg.sal[np.ix_(partners, pkg)], w_p).sum(1)

@@ -216,9 +216,9 @@ def sign(m, talks) -> RatificationResult:
         signed, pairs, required, time, np.zeros(comp.n, int), ~required, sig & ~required, np.full(comp.n, np.nan),
         np.zeros(len(pairs), bool), np.full(len(pairs), comp.horizon), pairs.copy(), ~signed,
     )  # fmt: skip
-    rel, _, _ = _legislature_margins(m, talks, pairs)
-    res.expected = support(world.rat_seen, world.rat_sens, rel)  # what each executive signed on
-    _hold_signed_text(m, talks, res)
+    margins = _legislature_margins(m, talks, pairs)
+    res.expected = support(world.rat_seen, world.rat_sens, margins[0])  # what each executive signed on
+    _hold_signed_text(m, talks, res, margins)
     res.due = np.ceil(res.time).astype(int)
     if m.tracing:
         for i in np.flatnonzero(required):
@@ -228,10 +228,13 @@ def sign(m, talks) -> RatificationResult:
     return res
 
 
-def _hold_signed_text(m, talks, res: RatificationResult) -> None:
-    """Legislatures that would ratify hold the signed text when their demand beats the cost of holding (Sweden precedent)."""
+def _hold_signed_text(m, talks, res: RatificationResult, legislature_margins: tuple) -> None:
+    """Legislatures that would ratify hold the signed text when their demand beats the cost of holding (Sweden precedent).
+
+    ``legislature_margins`` is :func:`_legislature_margins` of the signed text (relative margin, gain, scale).
+    """
     comp, world = m.comp, m.world
-    rel, gain, unit = _legislature_margins(m, talks, res.pairs)
+    rel, gain, unit = legislature_margins
     would = res.required & (support(world.rat_support, world.rat_sens, rel) >= world.rat_threshold)
     demand = holdout.demands(world.spoiler, unit, gain)
     margins = pact_margins(m, talks.x, res.pairs, talks.agreed, talks.transfers)
