@@ -383,6 +383,25 @@ def test_parallel_talks_anticipate_a_legislature_with_lights_of_its_own(mini):
     assert not any("AAA's legislature FAILS" in line for line in model.lines)
 
 
+def test_a_holdout_in_parallel_talks_delays_its_pact_and_is_paid_by_the_other_side(mini):
+    """A counterpart that holds out in a bilateral talk is bought off by its partner once the partner can pay; else it waits."""
+    ov = QUIET[:-1] + ["talks.sequencing=parallel", "talks.counterpart=RUS"]
+    calm, _ = one(mini, ov + ["actors.RUS.spoiler=0"])
+    paid, model = one(mini, ov + ["actors.RUS.spoiler=0.5"])
+    assert calm["holdout_actor"] == "" and calm["complete"]
+    assert paid["complete"] and paid["holdout_actor"] == "RUS" and paid["holdout_bought_off"] is True
+    assert paid["holdout_how"] == "side_payment" and paid["holdout_payer"] == "AAA" and paid["holdout_price"] > 0
+    assert paid["rounds"] > calm["rounds"]  # AAA could not pay the round its pact would otherwise have closed
+    assert any("RUS holds out in the RUS-AAA talks, demanding" in line and "AAA cannot pay it" in line for line in model.lines)
+    assert any(
+        "RUS holds out in the RUS-AAA talks for" in line and "AAA offers it as a side payment" in line for line in model.lines
+    )
+    # asking twice as much, RUS is never paid in that talk: it holds out to the last round and gives way
+    greedy, _ = one(mini, ov + ["actors.RUS.spoiler=1"])
+    assert greedy["complete"] and greedy["rounds"] == 10 and greedy["holdout_how"] == "gave_way"
+    assert greedy["holdout_bought_off"] is False
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

@@ -59,7 +59,7 @@ class TalksResult:
     packages_agreed: int = 0
     packages: int = 0
     holdout: Holdout = field(default_factory=Holdout)
-    transfers: np.ndarray = None  # N side payments received (paid: negative), part of the deal's value
+    transfers: np.ndarray = None  # P x N side payments received in each pact (paid: negative), part of its value
     delay: np.ndarray = None  # N how far delay had lowered each state's no-deal value when it last agreed a package
 
     @property
@@ -141,7 +141,7 @@ def negotiate(m):
         agreed=np.zeros((len(pairs), comp.k), bool),
         pairs=pairs,
         packages=len(packages),
-        transfers=np.zeros(comp.n),
+        transfers=np.zeros((len(pairs), comp.n)),
         delay=np.zeros(comp.n),
     )
     alive = np.ones(len(pairs), bool)
@@ -535,8 +535,8 @@ def _settle(m, v: _Votes, pace: _Pace, paid: tuple[int, np.ndarray], res: TalksR
     h = res.holdout
     if who >= 0:
         total = float(pay.sum())
-        res.transfers += pay
-        res.transfers[who] -= total
+        res.transfers[0] += pay  # one pact: the multilateral table
+        res.transfers[0, who] -= total
         if pay[comp.idx[h.actor]] > 0:
             h.bought_off, h.how, h.price, h.payer = True, "side_payment", round(total, 6), comp.codes[who]
             return
@@ -749,6 +749,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
         lag_c, lag_p = b.thr_c - res_c, b.thr_p - res_p  # delay lowers the legislatures' no-deal values too
         acc_c = (b.g_c >= aspiration(b.best_c, res_c, pace.f_c) - 1e-12) & ~b.v_c & (b.leg_c >= b.floor_c - lag_c - 1e-12)
         acc_p = (b.g_p >= aspiration(b.best_p, res_p, pace.f_p) - 1e-12) & ~b.v_p & (b.leg_p >= b.floor_p - lag_p - 1e-12)
+        held_c, held_p = _pair_hold_ups(m, b, r, open_ & acc_c & acc_p, res_c, res_p, res)
+        acc_c, acc_p = acc_c & ~held_c, acc_p & ~held_p
         done = open_ & acc_c & acc_p
         if done.any():
             res.delay[c] = b.thr_c - res_c
@@ -765,7 +767,7 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
                   f"{int(refuse_c.sum())} texts and its partners {int(refuse_p.sum())}.")  # fmt: skip
         if (refuse_c | refuse_p).any():
             j = int(np.flatnonzero(refuse_c | refuse_p)[0])
-            res.veto = _bilateral_refusal(m, b, pkg, j, refuse_c, res_c, res_p)
+            res.veto = _bilateral_refusal(m, b, pkg, j, refuse_c, res_c, res_p, held_c | held_p)
         fails_c += open_ & (b.v_c | (b.g_c < res_c))
         fails_p += open_ & (b.v_p | (b.g_p < res_p))
         if _bilateral_walkouts(m, b, r, open_, fails_c, fails_p, res):
@@ -776,8 +778,69 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     return ok
 
 
-def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) -> Veto:
-    """Why pair j's talks refused its text this round: who refused, on which issue, for what reason."""
+def _pair_hold_ups(m, b: _Bilateral, r: int, both: np.ndarray, res_c, res_p, res: TalksResult) -> tuple[np.ndarray, np.ndarray]:
+    """Hold-ups in parallel talks: a side that accepts its pair's text on the merits may hold out for a side payment.
+
+    Each side of a pair is a veto player in it (:mod:`negsim.model.holdout`, as at a multilateral table): it asks
+    its spoiler share of what the text leaves it short of its best, and holds out while that beats what holding
+    costs it, a round of delay (a bilateral pact has no allies on its side to press it). The other side of the
+    pair pays from its surplus over its no-deal value this round when that covers the demand, and the pair signs;
+    else the holdout refuses this round (the pair's text is fixed: there is no linked concession to make) and,
+    in the last round, gives way. When both sides hold out neither pays. ``both`` marks the open pairs whose sides
+    both accept on the merits. Returns (counterpart held out, partner held out) per pair, unpaid only.
+    """
+    comp, world = m.comp, m.world
+    c, p = comp.counterpart, b.partners
+    none = np.zeros(len(p), bool)
+    if not both.any():
+        return none, none
+    months = world.scal["delay_cost"] * comp.round_months
+    dem_c = holdout.demands(world.spoiler[c], b.best_c, b.g_c)
+    dem_p = holdout.demands(world.spoiler[p], b.best_p, b.g_p)
+    hold_c = both & (dem_c > months * world.threat[c])
+    hold_p = both & (dem_p > months * world.threat[p])
+    if not (hold_c | hold_p).any():
+        return none, none
+    paid_c = hold_c & ~hold_p & (dem_c <= b.g_p - res_p)  # the partner buys the counterpart off in that pair
+    paid_p = hold_p & ~hold_c & (dem_p <= b.g_c - res_c)  # the counterpart buys the partner off
+    res.transfers[paid_c, c] += dem_c[paid_c]
+    res.transfers[paid_c, p[paid_c]] -= dem_c[paid_c]
+    res.transfers[paid_p, p[paid_p]] += dem_p[paid_p]
+    res.transfers[paid_p, c] -= dem_p[paid_p]
+    last = r == comp.max_rounds
+    for j in np.flatnonzero(hold_c | hold_p):
+        side_c = bool(hold_c[j]) and (not hold_p[j] or dem_c[j] >= dem_p[j])
+        who, other, dem = (c, p[j], dem_c[j]) if side_c else (p[j], c, dem_p[j])
+        paid = bool(paid_c[j] if side_c else paid_p[j])
+        if res.holdout.actor == "" or round(float(dem), 6) >= res.holdout.demand:  # the largest (as recorded) hold-up
+            res.holdout = Holdout(comp.codes[who], round(float(dem), 6))
+            if paid:
+                res.holdout.bought_off, res.holdout.how = True, "side_payment"
+                res.holdout.price, res.holdout.payer = round(float(dem), 6), comp.codes[other]
+            elif last:
+                res.holdout.how = "gave_way"
+        if not m.tracing:
+            continue
+        pair = f"{comp.codes[c]}-{comp.codes[p[j]]}"
+        if paid:
+            m.say(
+                f"Round {r}: {comp.codes[who]} holds out in the {pair} talks for {dem:.3f}; {comp.codes[other]} offers it as a side payment."
+            )
+        elif last:
+            m.say(
+                f"Round {r}: {comp.codes[who]} gives way in the {pair} talks: unpaid, and there is no round left to hold out for."
+            )
+        else:
+            m.say(
+                f"Round {r}: {comp.codes[who]} holds out in the {pair} talks, demanding {dem:.3f}; {comp.codes[other]} cannot pay it."
+            )
+    if last:
+        return none, none
+    return hold_c & ~paid_c, hold_p & ~paid_p
+
+
+def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p, held=None) -> Veto:
+    """Why pair j's talks refused its text this round: who refused, on which issue, for what reason (``held``: a hold-up)."""
     comp = m.comp
     c = comp.counterpart
     side_c = bool(refuse_c[j])
@@ -791,6 +854,8 @@ def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p) ->
         if viol
         else ("below_threshold" if gain < res else "outside_win_set" if leg_gain < floor else "below_aspiration")
     )
+    if held is not None and held[j]:
+        reason = "holdout"
     return Veto(comp.codes[who], comp.issues[pkg[issue_j]], "bilateral", f"{comp.codes[c]}-{comp.codes[b.partners[j]]}", reason)
 
 

@@ -171,7 +171,7 @@ class RatificationResult:
 
 
 def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
-    """P x N margin of each member over its no-deal threshold for its pact's package (with the side payments of the deal)."""
+    """P x N margin of each member over its no-deal threshold for its pact's package (with that pact's side payments, P x N)."""
     comp, world = m.comp, m.world
     thr = thresholds(world, comp.region)
     out = np.full(pairs.shape, np.nan)
@@ -181,7 +181,7 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transf
         w = delivery_weights(world, comp, np.arange(comp.k), obligor=ob)
         gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
         if transfers is not None:
-            gain = gain + transfers
+            gain = gain + transfers[p]
         out[p, pairs[p]] = (gain - thr)[pairs[p]]
     return out
 
@@ -199,7 +199,7 @@ def _legislature_margins(m, talks, pairs: np.ndarray) -> tuple[np.ndarray, np.nd
             continue
         ob = comp.obligor.copy()
         ob[comp.mutual] = pairs[p]
-        g = legislature_gains(world, comp, talks.x[p, issues] * talks.agreed[p, issues], issues, ob[issues]) + talks.transfers
+        g = legislature_gains(world, comp, talks.x[p, issues] * talks.agreed[p, issues], issues, ob[issues]) + talks.transfers[p]
         gain = np.where(pairs[p], g, gain)
     return (gain - thr) / unit, gain, unit
 
@@ -260,8 +260,9 @@ def _hold_signed_text(m, talks, res: RatificationResult, legislature_margins: tu
         for i in np.flatnonzero(hold)[np.argsort(demand[hold], kind="stable")]:
             if demand[i] <= budget:
                 paid[i], budget = True, budget - demand[i]
-        talks.transfers += np.where(paid, demand, 0.0)
-        talks.transfers[who] -= demand[paid].sum()
+        first = np.argmax(res.pairs, 0)  # each state's first pact, whose text its legislature votes on
+        np.add.at(talks.transfers, (first[paid], np.flatnonzero(paid)), demand[paid])
+        talks.transfers[first[who], who] -= demand[paid].sum()
     res.holdout = RatificationHoldout(comp.codes[big], round(float(demand[big]), 6), round(float(periods[big]), 3),
                                       bool(paid[big]), comp.codes[who] if paid[big] else "")  # fmt: skip
     for i in np.flatnonzero(hold):
