@@ -16,7 +16,7 @@ import numpy as np
 
 #: bumped with every change of the kernels' arguments: negsim.model.proposals ignores a module built from
 #: an older negsim/model/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
-ABI = 6
+ABI = 7
 
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 
@@ -72,10 +72,13 @@ cdef void _ascent(
     const long long[::1] start, const long long[::1] stop, const long long[::1] members, const double[::1] wts,
     const double[::1] band, const double[::1] nodeal, int sweeps, double inv_tau,
     double[:, :, ::1] cand, double[:, ::1] pen_now, double[::1] pen_total, double[::1] base, double[::1] row,
+    double[::1] opn, int pair_passes,
 ) noexcept nogil:
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], G = grid.shape[0], P = kind.shape[0]
-    cdef Py_ssize_t s, k, i, g, p, q, bg
-    cdef double u, mg, z, obj, best, pk
+    cdef Py_ssize_t s, k, i, g, p, q, bg, a, b, ia, ib, ga, gb, a0, a1, b0, b1, here, bestc, c, ha, hb
+    cdef double u, mg, z, obj, best, pk, gain
+    cdef double objs[9]
+    cdef int moved
     for i in range(N):
         pen_total[i] = 0.0
     for k in range(K):
@@ -127,6 +130,78 @@ cdef void _ascent(
                 total[i] = base[i] + contrib[i, k]
                 pen_total[i] = pen_total[i] + (pen[i, k, bg] - pen_now[k, i])
                 pen_now[k, i] = pen[i, k, bg]
+    if sweeps <= 0 or K < 2:
+        return
+    # pair moves (proposals.pair_moves_numpy): two issues at once, one grid step each, until a pass moves nothing
+    for s in range(pair_passes):
+        moved = 0
+        for a in range(K - 1):
+            for b in range(a + 1, K):
+                ia = <Py_ssize_t>((x[a] - grid[0]) / (grid[1] - grid[0]) + 0.5)
+                ib = <Py_ssize_t>((x[b] - grid[0]) / (grid[1] - grid[0]) + 0.5)
+                a0 = ia - 1 if ia > 0 else 0
+                a1 = ia + 1 if ia < G - 1 else G - 1
+                b0 = ib - 1 if ib > 0 else 0
+                b1 = ib + 1 if ib < G - 1 else G - 1
+                for i in range(N):
+                    base[i] = (total[i] - contrib[i, a]) - contrib[i, b]
+                    opn[i] = (pen_total[i] - pen_now[a, i]) - pen_now[b, i]
+                    row[i] = (base[i] - thr[i]) - opn[i]
+                c = 0
+                here = 0
+                for ga in range(a0, a1 + 1):
+                    for gb in range(b0, b1 + 1):
+                        if ga == ia and gb == ib:
+                            here = c
+                        obj = 0.0
+                        for p in range(P):
+                            if kind[p] == 2:
+                                u = 0.0
+                                for q in range(start[p], stop[p]):
+                                    i = members[q]
+                                    u = u + wts[q] * (row[i] + ((cand[a, i, ga] - pen[i, a, ga]) + (cand[b, i, gb] - pen[i, b, gb])))
+                            else:
+                                u = INFINITY
+                                for q in range(start[p], stop[p]):
+                                    i = members[q]
+                                    if band[p] > 0:
+                                        gain = base[i] + (cand[a, i, ga] + cand[b, i, gb])
+                                        if fabs(gain) <= band[p] and gain >= nodeal[i] - band[p] and (
+                                            opn[i] + (pen[i, a, ga] + pen[i, b, gb]) == 0.0
+                                        ):
+                                            continue
+                                    mg = row[i] + ((cand[a, i, ga] - pen[i, a, ga]) + (cand[b, i, gb] - pen[i, b, gb]))
+                                    if mg < u:
+                                        u = mg
+                                if band[p] > 0 and u == INFINITY:
+                                    u = 0.0
+                            z = u * inv_tau
+                            if z < -30.0:
+                                obj = obj + z
+                            else:
+                                obj = obj + log(logaddexp0(z))
+                        objs[c] = obj
+                        c = c + 1
+                bestc = 0
+                for g in range(1, c):
+                    if objs[g] > objs[bestc]:
+                        bestc = g
+                if not objs[bestc] > objs[here]:
+                    continue
+                moved = 1
+                ga = a0 + bestc // (b1 - b0 + 1)
+                gb = b0 + bestc % (b1 - b0 + 1)
+                x[a] = grid[ga]
+                x[b] = grid[gb]
+                for i in range(N):
+                    contrib[i, a] = cand[a, i, ga]
+                    contrib[i, b] = cand[b, i, gb]
+                    total[i] = (base[i] + contrib[i, a]) + contrib[i, b]
+                    pen_total[i] = (opn[i] + pen[i, a, ga]) + pen[i, b, gb]
+                    pen_now[a, i] = pen[i, a, ga]
+                    pen_now[b, i] = pen[i, b, gb]
+        if not moved:
+            return
 
 
 def ascent(
@@ -151,6 +226,7 @@ def ascent(
     const double[::1] nodeal,
     int sweeps,
     double inv_tau,
+    int pair_passes,
 ):
     """Coordinate ascent in place on ``x`` (see :func:`negsim.model.proposals.nash`).
 
@@ -169,9 +245,10 @@ def ascent(
     cdef double[::1] pen_total = np.empty(N)
     cdef double[::1] base = np.empty(N)
     cdef double[::1] row = np.empty(N)
+    cdef double[::1] opn = np.empty(N)
     with nogil:
         _ascent(x, grid, pos, sal, w, contrib, total, pen, lower, upper, tol, thr, kind, start, stop, members, wts,
-                band, nodeal, sweeps, inv_tau, cand, pen_now, pen_total, base, row)
+                band, nodeal, sweeps, inv_tau, cand, pen_now, pen_total, base, row, opn, pair_passes)
     return x
 
 
