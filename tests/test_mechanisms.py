@@ -371,6 +371,27 @@ def test_support_is_a_share_that_never_passes_the_whole():
     assert support(np.array([0.55]), np.array([1.0]), np.array([0.5]))[0] < 0.95  # 0.55 + 0.5 clipped at 1 before
 
 
+def test_a_legislature_with_a_threshold_near_one_can_still_be_won(mini):
+    """The vote's noise moves support's logit, so no threshold below 1 leaves the win-set empty (the old cliff).
+
+    With the noise added to the share and clipped at 1, an executive wanting one sd above a 0.97 threshold
+    needed support of 1.02 and never signed, however much its legislature liked the text.
+    """
+    from negsim.model.ratification import NOISE_LOGIT, support
+
+    leg = "actors.AAA.ratification={required: true, threshold: %g, support: 0.9, sensitivity: 1}"
+    rows = run_many(compile_file(mini, QUIET + [leg % 0.97]), 100, 1)
+    assert all(r["complete"] for r in rows) and sum(r["ratified"] for r in rows) >= 90
+    # noise of any size keeps support inside (0, 1), and it moves a vote near one half by about 0.05
+    z = np.array([-10.0, -NOISE_LOGIT, 0.0, NOISE_LOGIT, 10.0])
+    s = support(np.full(5, 0.5), np.ones(5), np.zeros(5), z)
+    assert 0 < s[0] < s[1] < s[2] < s[3] < s[4] < 1
+    assert s[3] - 0.5 == pytest.approx(0.05, abs=0.001)
+    # a threshold of 1 itself is never met: the executive of such a legislature signs nothing
+    never = run_many(compile_file(mini, QUIET + [leg % 1.0]), 20, 1)
+    assert not any(r["reached"] for r in never)
+
+
 def test_parallel_talks_anticipate_a_legislature_with_lights_of_its_own(mini):
     """In parallel talks an executive refuses a bilateral text its legislature, distrusting the counterpart, would reject."""
     ov = QUIET + ["talks.sequencing=parallel", "talks.counterpart=RUS"]

@@ -6,7 +6,7 @@ wherever the scenario gives none), judged against the same no-deal value as its 
 support for a text is its base support moved by its relative margin:
 
     margin_L = (gain_L(x) + transfer - threshold_i) / scale_L,   scale_L = sum_k s_Lk * p_Lk
-    support_L = S(base_L, margin_L) (+ noise at the vote, sd NOISE_SD)
+    support_L = S(base_L, margin_L), its logit moved by the vote's noise (sd NOISE_LOGIT)
 
 (``scale_L`` is what the legislature would get from its ideal point on every issue, so the
 margin is a share of its best; ``S`` is a logit vote, :func:`support`: ``base_L`` at margin 0,
@@ -50,7 +50,9 @@ import numpy as np
 from negsim.model import holdout
 from negsim.model.valuation import contributions, delivery_weights, thresholds
 
-NOISE_SD = 0.05
+#: sd of the vote's noise on the logit scale of support: 0.2 is about 0.05 of support where support is near one
+#: half, and less near 0 or 1, so a threshold close to 1 can still be met (an *assumption*, as the old 0.05 was)
+NOISE_LOGIT = 0.2
 #: support shares are kept this far inside (0, 1) so that their logits stay finite
 EDGE = 1e-3
 
@@ -79,12 +81,14 @@ def scale(leg: Legislatures, issues: np.ndarray) -> np.ndarray:
 
 
 def safety(world) -> np.ndarray:
-    """N: the support above its legislature's threshold each executive wants to expect before it signs.
+    """N: how far above its legislature's threshold, in logits of support, each executive wants to expect before it signs.
 
-    One sd of what it cannot foresee: the vote's own noise and the part of its legislature's support it
-    does not know (``rat_doubt``, from ``ratification.foresight``): an executive does not sign what it expects to lose.
+    One sd of what it cannot foresee, on the vote's logit scale: the vote's own noise and the part of its
+    legislature's support it does not know (``rat_doubt``, a share's sd from ``ratification.foresight``, in
+    logits at the executive's reading by the delta method): an executive does not sign what it expects to lose.
     """
-    return np.hypot(NOISE_SD, world.rat_doubt)
+    b = np.clip(world.rat_seen, EDGE, 1 - EDGE)
+    return np.hypot(NOISE_LOGIT, world.rat_doubt / (b * (1 - b)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -92,15 +96,16 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def support(base: np.ndarray, sens: np.ndarray, margin: np.ndarray) -> np.ndarray:
+def support(base: np.ndarray, sens: np.ndarray, margin: np.ndarray, noise=0.0) -> np.ndarray:
     """N: a legislature's support for a text with relative ``margin``: the share of its members for whom it beats no deal.
 
     A random-utility (logit) vote: each member weighs the text's margin plus a logistic taste of its own, so
     support is ``base`` at margin 0, moves by ``sens`` support points per unit of margin there, and approaches
-    0 or 1 only as the margin grows without bound (it never adds up past 100%).
+    0 or 1 only as the margin grows without bound (it never adds up past 100%). ``noise`` moves the vote's
+    logit (the vote's own noise, :data:`NOISE_LOGIT`), so it too never pushes support past 0 or 1.
     """
     b = np.clip(base, EDGE, 1 - EDGE)
-    return 0.5 * (1 + np.tanh((_logit(b) + sens / (b * (1 - b)) * margin) / 2))  # the logistic, without overflow
+    return 0.5 * (1 + np.tanh((_logit(b) + sens / (b * (1 - b)) * margin + noise) / 2))  # the logistic, without overflow
 
 
 def needed_margin(world) -> np.ndarray:
@@ -109,11 +114,10 @@ def needed_margin(world) -> np.ndarray:
     The inverse of :func:`support` at the executive's reading ``rat_seen`` (inf: no margin is enough).
     """
     b = np.clip(world.rat_seen, EDGE, 1 - EDGE)
-    target = world.rat_threshold + safety(world)
-    gap = _logit(target) - _logit(b)
+    gap = _logit(world.rat_threshold) + safety(world) - _logit(b)
     slope = world.rat_sens / (b * (1 - b))
     need = np.where(slope > 0, gap / np.where(slope > 0, slope, 1.0), np.where(gap > 0, np.inf, -np.inf))
-    return np.where(target >= 1, np.inf, need)
+    return np.where(world.rat_threshold >= 1, np.inf, need)  # a share of 1 is never reached
 
 
 def winset_floor(world, comp, issues: np.ndarray, thr: np.ndarray) -> np.ndarray:
@@ -277,8 +281,7 @@ def vote(m, talks, res: RatificationResult, t: int) -> None:
     due = res.required & ~res.voted & ((res.due <= t) | (t > comp.horizon))
     if due.any():
         rel, _, _ = _legislature_margins(m, talks, res.pairs)
-        noise = rng.normal(0, NOISE_SD, comp.n)
-        share = np.clip(support(world.rat_support, world.rat_sens, rel) + noise, 0, 1)
+        share = support(world.rat_support, world.rat_sens, rel, rng.normal(0, NOISE_LOGIT, comp.n))
         res.support[due] = share[due]
         res.ratified[due] = share[due] >= world.rat_threshold[due]
         res.voted |= due

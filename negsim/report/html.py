@@ -146,9 +146,12 @@ def _run_sections(result_dir: Path, man: dict) -> list[str]:
     for key, _ in _top(t.get("blocked_by_actor_issue", {}), 3):
         actor, _, issue = key.partition(" on ")
         paths += [f"actors.{actor}.reservation", f"actors.{actor}.positions.{issue}", f"actors.{actor}.trust"]
+    for actor, _ in _top(s.get("ratification", {}).get("failed_by_actor", {}), 3):  # the legislatures that failed most
+        paths += [f"actors.{actor}.ratification.{key}" for key in ("support", "threshold", "foresight")]
     paths += [o.split("=", 1)[0] for o in man.get("overrides") or []]
     out.append("<h2>Where the numbers that matter come from</h2><p>The values behind the states that blocked most "
-               "(and any --set changes), with their sources:</p>" + _provenance(man.get("scenario_file"), paths))  # fmt: skip
+               "and the legislatures that failed most (and any --set changes), with their sources:</p>"
+               + _provenance(man.get("scenario_file"), paths))  # fmt: skip
     return out
 
 
