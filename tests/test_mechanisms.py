@@ -423,6 +423,25 @@ def test_a_holdout_in_parallel_talks_delays_its_pact_and_is_paid_by_the_other_si
     assert greedy["holdout_bought_off"] is False
 
 
+def test_walk_outs_end_parallel_talks_and_say_so(mini):
+    """docs/model.md limitation 5 (a, b): a walk-out that closes every open talk is how the talks ended."""
+    ov = QUIET + ["talks.sequencing=parallel", "talks.counterpart=RUS", "talks.agenda=baby_steps"]
+    # the counterpart walks out of the second package's talks after every partner agreed the first
+    hurt = ["actors.CCC.positions={cap: 0, withdraw: 1, hotline: 1}", "actors.CCC.salience={cap: 1, withdraw: 1, hotline: 0.3}",
+            "actors.CCC.capability=1", "actors.RUS.walkout={after: 1, hazard: 1}"]  # fmt: skip
+    row, model = one(mini, ov + hurt)
+    assert row["end_cause"] == "walkout" and row["walkout_actor"] == "RUS"
+    assert row["veto_actor"] == "RUS" and row["veto_rule"] == "walkout" and row["veto_reason"] == "walkout"
+    assert row["reached"] and not row["complete"] and row["pacts_signed"] == 3  # the first package's pacts stand
+    walked = next(i for i, line in enumerate(model.lines) if "RUS walks out of every open bilateral talk" in line)
+    assert not any(line.startswith(("Round", "Package")) for line in model.lines[walked + 1 :])
+    # every partner walks out: no pair is left, and the talks ended by walk-out, not in a deadlock
+    leave = [f"actors.{c}.{k}" for c in ("AAA", "BBB", "CCC") for k in ("walkout={after: 1, hazard: 1}", "reservation=0.5")]
+    row2, _ = one(mini, ov + leave)
+    assert row2["end_cause"] == "walkout" and row2["walkout_actor"] == "AAA" and not row2["reached"]
+    assert row2["veto_rule"] == "walkout" and row2["veto_reason"] == "walkout"
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

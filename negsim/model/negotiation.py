@@ -56,6 +56,7 @@ class TalksResult:
     veto: Veto = field(default_factory=Veto)
     walkout_actor: str = ""
     walkout_cause: str = ""  # substance (no proposal reached its no-deal value) | ""
+    counterpart_left: bool = False  # parallel talks: the counterpart walked out of every talk, so the agenda stops
     packages_agreed: int = 0
     packages: int = 0
     holdout: Holdout = field(default_factory=Holdout)
@@ -171,7 +172,9 @@ def negotiate(m):
             raise_trust(world.trust, members, world.scal["cascade_trust_gain"])
             bonus = world.scal["cascade_softening"]
             m.say(f"Success on the {comp.cascade_from} front spreads: trust rises, peripheral fronts soften by {bonus:.2f}.")
-    if alive.any() and res.packages_agreed == len(packages):
+        if res.counterpart_left:  # it walked out of every talk still open: the pacts agreed so far stand, nothing more is talked
+            break
+    if alive.any() and res.packages_agreed == len(packages) and not res.counterpart_left:
         res.end_cause = "agreement"
     return res
 
@@ -734,6 +737,8 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
     open_ = alive.copy()
     ok = np.zeros(npairs, bool)
     fails_c, fails_p = np.zeros(npairs, int), np.zeros(npairs, int)
+    walked = np.zeros(npairs, bool)  # pairs whose talk a walk-out closed (either side)
+    first_walk = None  # (pair, its walker's worst issue) of the first walk-out in this package
     pace = _PairPace(npairs)
     for r in range(1, comp.max_rounds + 1):
         if not open_.any():
@@ -770,9 +775,27 @@ def _parallel_package(m, pkg: np.ndarray, bonus: float, res: TalksResult, alive:
             res.veto = _bilateral_refusal(m, b, pkg, j, refuse_c, res_c, res_p, held_c | held_p)
         fails_c += open_ & (b.v_c | (b.g_c < res_c))
         fails_p += open_ & (b.v_p | (b.g_p < res_p))
-        if _bilateral_walkouts(m, b, r, open_, fails_c, fails_p, res):
+        before = open_.copy()
+        left = _bilateral_walkouts(m, b, r, open_, fails_c, fails_p, res)
+        gone = before & ~open_
+        if gone.any() and (first_walk is None or left):  # the counterpart's walk-out is the one that ends the talks
+            j = int(np.flatnonzero(gone)[0])
+            walker, worst = (c, b.contrib_c[j]) if left else (partners[j], b.contrib_p[j])
+            first_walk = (
+                comp.codes[walker],
+                comp.issues[pkg[int(np.argmin(worst))]],
+                f"{comp.codes[c]}-{comp.codes[partners[j]]}",
+            )
+        walked |= gone
+        if left:
+            res.counterpart_left = True
             break
-    if not ok.any() and res.end_cause != "walkout":
+    if res.counterpart_left or (not ok.any() and walked.any() and walked[alive].all()):  # every open talk ended in a walk-out
+        res.end_cause = "walkout"
+        actor, issue, pair = first_walk
+        res.veto = Veto(actor, issue, "walkout", pair, "walkout")
+        res.walkout_actor, res.walkout_cause = actor, "substance"
+    elif not ok.any():
         res.end_cause = "veto" if res.veto.reason == "red_line" else "deadlock"
     m.say(f"Parallel talks on this package: {int(ok.sum())} of {npairs} bilateral pacts agreed.")
     return ok
