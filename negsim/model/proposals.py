@@ -262,7 +262,7 @@ def nash_objectives(xs: np.ndarray, pos, sal, w, thr, lower, upper, parties: Par
 def _objectives(gains: np.ndarray, pen: np.ndarray, thr, parties: Parties, nodeal) -> np.ndarray:
     """The smoothed log Nash product of candidates from the members' gains and red-line penalties (N x M each)."""
     margins = gains - thr[:, None] - pen
-    bodies = [(gains[members], pen[members]) for _, members, _ in parties.veto_bodies]
+    bodies = [(gains[members], pen[members]) if band > 0 else None for _, members, band in parties.veto_bodies]
     u = party_utilities(margins, bodies, parties, np.empty((parties.n_parties, gains.shape[1])), _nodeal(nodeal, len(thr)))
     return log_nash(u)
 
