@@ -31,6 +31,14 @@ cdef inline double logaddexp0(double z) noexcept nogil:
     return z  # nan
 
 
+cdef inline double _log_soft(double u, double inv_tau) noexcept nogil:
+    """One party's term of the smoothed log Nash product (proposals.log_nash): log(tau * softplus(u / tau)) + const."""
+    cdef double z = u * inv_tau
+    if z < -30.0:
+        return z
+    return log(logaddexp0(z))
+
+
 cdef double _pairwise(const double* a, Py_ssize_t n, Py_ssize_t stride) noexcept nogil:
     """numpy's pairwise summation (``DOUBLE_pairwise_sum``), in its order."""
     cdef Py_ssize_t i, n2
@@ -76,7 +84,7 @@ cdef void _ascent(
 ) noexcept nogil:
     cdef Py_ssize_t N = pos.shape[0], K = pos.shape[1], G = grid.shape[0], P = kind.shape[0]
     cdef Py_ssize_t s, k, i, g, p, q, bg, a, b, ia, ib, ga, gb, a0, a1, b0, b1, here, bestc, c, ha, hb
-    cdef double u, mg, z, obj, best, pk, gain
+    cdef double u, mg, obj, best, pk, gain
     cdef double objs[9]
     cdef int moved
     for i in range(N):
@@ -116,11 +124,7 @@ cdef void _ascent(
                                 u = mg
                         if band[p] > 0 and u == INFINITY:
                             u = 0.0
-                    z = u * inv_tau
-                    if z < -30.0:
-                        obj = obj + z
-                    else:
-                        obj = obj + log(logaddexp0(z))
+                    obj = obj + _log_soft(u, inv_tau)
                 if obj > best:
                     best = obj
                     bg = g
@@ -175,11 +179,7 @@ cdef void _ascent(
                                         u = mg
                                 if band[p] > 0 and u == INFINITY:
                                     u = 0.0
-                            z = u * inv_tau
-                            if z < -30.0:
-                                obj = obj + z
-                            else:
-                                obj = obj + log(logaddexp0(z))
+                            obj = obj + _log_soft(u, inv_tau)
                         objs[c] = obj
                         c = c + 1
                 bestc = 0
