@@ -442,6 +442,37 @@ def test_walk_outs_end_parallel_talks_and_say_so(mini):
     assert row2["veto_rule"] == "walkout" and row2["veto_reason"] == "walkout"
 
 
+def test_a_cascade_from_a_front_with_no_issue_in_play_never_fires(mini):
+    """docs/model.md limitation 12: all() of no issues was true, so such a cascade fired after the first package."""
+    ov = QUIET + ["talks.cascade={from: arctic_baltic, trust_gain: 0.1, softening: 0.05}", "issues.hotline.front=central"]
+    row, model = one(mini, ov)
+    assert row["reached"] and not any("spreads" in line for line in model.lines)
+    _, model2 = one(mini, QUIET + ["talks.cascade={from: central, trust_gain: 0.1, softening: 0.05}"])
+    assert any("Success on the central front spreads" in line for line in model2.lines)  # a real source front still does
+
+
+def test_members_of_a_pact_that_broke_by_withdrawal_stop_acting_in_it_that_period(mini, monkeypatch):
+    """docs/model.md limitation 12: co-membership was not refreshed after a withdrawal, so subversion still hit the broken pact."""
+    from negsim.model import compliance
+
+    ov = QUIET[:2] + ["actors.CCC.spoiler=1", "actors.RUS.spoiler=0", "talks.sequencing=parallel", "talks.counterpart=RUS",
+                      "events=[{at: 1, set: {actors.AAA.reservation: 1.0}}]"]  # fmt: skip
+    seen = []
+    spy = compliance._subversion
+
+    def record(m, t, comembers, alive, res):
+        seen.append((t, comembers.copy()))
+        return spy(m, t, comembers, alive, res)
+
+    monkeypatch.setattr(compliance, "_subversion", record)
+    comp = compile_file(mini, ov)
+    _, model = run_replicate(comp, 1, 0, trace=True)
+    assert any(line.startswith("Period 1: AAA withdraws") for line in model.lines)
+    a, r, c = comp.idx["AAA"], comp.idx["RUS"], comp.idx["CCC"]
+    t, comembers = seen[0]
+    assert t == 1 and not comembers[a, r] and comembers[c, r]  # CCC's pact with Russia is still live and subverted
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

@@ -120,19 +120,17 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
     comp, world = m.comp, m.world
     trust = world.trust
     margins = pact_margins(m, x, pairs & live[:, None], talks.agreed, talks.transfers)  # P x N (nan off-pact)
-    comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
-    np.fill_diagonal(comembers, False)
-    # trust in the other side(s): co-members of other parties (allies in one's own body do not dilute it)
-    others = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
+    comembers, others, member = _membership(comp, pairs, live)
     trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
-    member = pairs[live].any(0)
     fresh = member & np.isnan(m.trust_at_entry)
     m.trust_at_entry[fresh] = trust_bar[fresh]  # what each party believed when its pact took effect
     res.exposure_at_entry[fresh] = exposure(world, comp, others)[fresh]
     _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res)
-    live = live & alive
-    if not live.any():
+    if not (live & alive).any():
         return
+    if (live & ~alive).any():  # a pact broke by withdrawal: its members no longer watch, trust or subvert each other in it
+        live = live & alive
+        comembers, others, member = _membership(comp, pairs, live)
     breach, seen = _breaches(m, t, pairs, live, alive, margins, comembers, others, member, owes, x, res)
     _subversion(m, t, comembers, alive, res)
     np.minimum(np.maximum(trust, 0.0, out=trust), 1.0, out=trust)  # np.clip, without its overhead
@@ -145,6 +143,17 @@ def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
             + (f", {hidden} break it unseen" if hidden else "")
             + f"; mean trust across the pact {cross:.2f}."
         )
+
+
+def _membership(comp, pairs, live) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(comembers, others, member) of the live pacts: N x N co-membership, the co-members of other parties, N members.
+
+    Trust in the other side(s) is trust in co-members of other parties: allies in one's own body do not dilute it.
+    """
+    comembers = (pairs[live].T.astype(float) @ pairs[live].astype(float)) > 0
+    np.fill_diagonal(comembers, False)
+    others = comembers & (comp.party_of[:, None] != comp.party_of[None, :])
+    return comembers, others, pairs[live].any(0)
 
 
 def _withdrawals(m, t, pairs, live, alive, margins, trust_bar, x, res) -> None:

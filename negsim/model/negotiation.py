@@ -167,7 +167,8 @@ def negotiate(m):
         members = np.flatnonzero(pairs[alive].any(0))
         if comp.agenda == "baby_steps":
             raise_trust(world.trust, members, world.scal["step_trust_gain"])
-        if source_front is not None and not cascaded and res.agreed[alive][:, source_front].all():
+        settled = source_front is not None and source_front.any() and res.agreed[alive][:, source_front].all()
+        if settled and not cascaded:  # a source front with no issue in play never cascades
             cascaded = True
             raise_trust(world.trust, members, world.scal["cascade_trust_gain"])
             bonus = world.scal["cascade_softening"]
