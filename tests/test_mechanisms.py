@@ -473,6 +473,41 @@ def test_members_of_a_pact_that_broke_by_withdrawal_stop_acting_in_it_that_perio
     assert t == 1 and not comembers[a, r] and comembers[c, r]  # CCC's pact with Russia is still live and subverted
 
 
+def test_a_separate_pact_costs_its_partner_cohesion_at_ratification_and_in_compliance_too(mini):
+    """docs/model.md limitation 17: the cost of breaking ranks was paid at the table only, so a separate pact looked
+    better to its partner (and to its legislature) once signed than when it was negotiated."""
+    from types import SimpleNamespace
+
+    from negsim.model.model import NegotiationModel
+    from negsim.model.ratification import _legislature_margins, pact_margins
+    from negsim.montecarlo.runner import replicate_rng
+
+    def margins(ov):
+        comp = compile_file(mini, QUIET + ov + ["actors.AAA.cohesion=0.3", "actors.BBB.cohesion=0.1"])
+        m = NegotiationModel(comp, replicate_rng(1, 0))
+        partners = [comp.idx[c] for c in ("AAA", "BBB", "CCC")]
+        pairs = np.zeros((3, comp.n), bool)
+        pairs[np.arange(3), partners] = True
+        pairs[:, comp.idx["RUS"]] = True
+        x, agreed = np.ones((3, comp.k)), np.ones((3, comp.k), bool)
+        talks = SimpleNamespace(x=x, agreed=agreed, transfers=np.zeros((3, comp.n)), delay=np.zeros(comp.n))
+        got = pact_margins(m, x, pairs, agreed, talks.transfers), _legislature_margins(m, talks, pairs)
+        m.world.cohesion[:] = 0.0
+        free = pact_margins(m, x, pairs, agreed, talks.transfers), _legislature_margins(m, talks, pairs)
+        return comp, got, free
+
+    comp, got, free = margins(["talks.sequencing=parallel", "talks.counterpart=RUS"])
+    a, b, r = comp.idx["AAA"], comp.idx["BBB"], comp.idx["RUS"]
+    assert free[0][0, a] - got[0][0, a] == pytest.approx(0.3) and free[0][1, b] - got[0][1, b] == pytest.approx(0.1)
+    assert free[0][0, r] == pytest.approx(got[0][0, r])  # the counterpart breaks no alliance's ranks
+    # its legislature's gain is the same; its relative margin over the (higher) no-deal value falls by the cost
+    (rel, gain, unit), (rel0, gain0, _) = got[1], free[1]
+    assert np.allclose(gain, gain0) and rel0[a] - rel[a] == pytest.approx(0.3 / unit[a]) and rel0[r] == pytest.approx(rel[r])
+    # in NATO's own talks nobody breaks ranks: no cost
+    comp2, got2, free2 = margins([])
+    assert np.allclose(got2[0][~np.isnan(got2[0])], free2[0][~np.isnan(free2[0])])
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

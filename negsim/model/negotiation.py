@@ -29,6 +29,7 @@ from negsim.model.valuation import (
     expected_delivery,
     pinned_issues,
     red_line_bounds,
+    separate_pact_cost,
     thresholds,
 )
 
@@ -266,7 +267,7 @@ def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
     for d in (d for st in stages for d in st):
         participants[d.members] = True
     w = delivery_weights(world, comp, pkg)
-    thr = thresholds(world, comp.region, bonus) + comp.bilateral_member * world.cohesion
+    thr = thresholds(world, comp.region, bonus) + separate_pact_cost(world, comp)
     other = (comp.party_of[None, :] != comp.party_of[:, None]) & participants[None, :]
     trust_bar = (world.trust * other).sum(1) / np.maximum(other.sum(1), 1)
     pos, sal = world.pos[:, pkg].copy(), world.sal[:, pkg]
@@ -654,7 +655,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
     deter = deterred_share(world, comp)[pkg]  # K' x N: per obligor
     w_c, w_p = _pair_weights(world, comp, pkg, partners, world.trust, deter)
-    thr_all = thresholds(world, comp.region, bonus)
+    thr_all = thresholds(world, comp.region, bonus) + separate_pact_cost(world, comp)  # a partner pays its cohesion
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # two-level: Putnam
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
     pos_p = world.pos[np.ix_(partners, pkg)]
@@ -674,7 +675,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
         partners, x, contrib_c.sum(1), contrib_p.sum(1),
         ((x < lo_c - RED_LINE_TOL) | (x > up_c + RED_LINE_TOL)).any(1), ((x < lo_p - RED_LINE_TOL) | (x > up_p + RED_LINE_TOL)).any(1),
         best_gain(pos_c, sal_c, w_c, lo_c, up_c, proposals.GRID), best_gain(pos_p, sal_p, w_p, lo_p, up_p, proposals.GRID),
-        thr_all[c], thr_all[partners] + world.cohesion[partners], world.trust[c, partners], world.trust[partners, c],
+        thr_all[c], thr_all[partners], world.trust[c, partners], world.trust[partners, c],
         contrib_c, contrib_p, floor[c], floor[partners], *_pair_legislature_gains(m, pkg, partners, x, deter),
     )  # fmt: skip
 

@@ -147,6 +147,20 @@ def thresholds(world, region: np.ndarray, bonus: float = 0.0) -> np.ndarray:
     return world.reserve - world.softening * vulnerability(world, region) - bonus
 
 
+def separate_pact_cost(world, comp) -> np.ndarray:
+    """N: what each state gives up in alliance standing for as long as it holds a pact outside its alliance's line.
+
+    Its ``cohesion`` (000; 002: Washington may struggle to bring the Europeans along) for a partner in parallel
+    talks (every signatory but the counterpart) and for a member of a ``bilateral`` body; 0 for everyone else. It
+    adds to the no-deal threshold at the table, at ratification and in every compliance period alike, so a
+    separate pact is judged by the same standard when it is signed, ratified and kept.
+    """
+    sep = comp.bilateral_member.copy()
+    if comp.sequencing == "parallel":
+        sep |= comp.signatory & (np.arange(len(sep)) != comp.counterpart)
+    return np.where(sep, world.cohesion, 0.0)
+
+
 def red_line_bounds(red: np.ndarray, pos: np.ndarray, pinned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds on each issue's level that each actor's red lines allow.
 
