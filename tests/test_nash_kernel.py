@@ -258,3 +258,18 @@ def test_pair_moves_find_the_trades_that_coordinate_ascent_misses(monkeypatch):
         without.append(alone < best - 1e-12)
         found.append(paired < best - 1e-12)
     assert sum(without) == 10 and sum(found) == 3, (sum(without), sum(found))
+
+
+@compiled
+@pytest.mark.parametrize("seed", range(24))
+def test_the_compiled_exact_search_finds_numpy_s_package(seed, monkeypatch):
+    """grid_best: the compiled enumeration of one to three issues returns numpy's argmax of grid_objectives, to the index."""
+    k = 1 + seed % 3
+    p = _problem(seed, n=12 + seed, k=k)
+    args = (p["pos"], p["sal"], p["w"], p["thr"], p["lower"], p["upper"], p["parties"])
+    nodeal = np.random.default_rng(seed).uniform(-0.3, 0.3, len(p["thr"]))
+    want = int(np.argmax(proposals.grid_objectives(k, *args, nodeal)))
+    monkeypatch.setattr(proposals, "KERNEL", "compiled")
+    assert proposals.grid_best(k, *args, nodeal) == want
+    monkeypatch.setattr(proposals, "KERNEL", "numpy")
+    assert proposals.grid_best(k, *args, nodeal) == want

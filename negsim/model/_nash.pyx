@@ -16,7 +16,7 @@ import numpy as np
 
 #: bumped with every change of the kernels' arguments: negsim.model.proposals ignores a module built from
 #: an older negsim/model/_nash.pyx (an editable install not rebuilt after a pull) instead of crashing
-ABI = 7
+ABI = 8
 
 cdef double LOGE2 = 0.693147180559945309417232121458176568
 
@@ -250,6 +250,77 @@ def ascent(
         _ascent(x, grid, pos, sal, w, contrib, total, pen, lower, upper, tol, thr, kind, start, stop, members, wts,
                 band, nodeal, sweeps, inv_tau, cand, pen_now, pen_total, base, row, opn, pair_passes)
     return x
+
+
+cdef double _grid_term(
+    Py_ssize_t p, const long long[::1] kind, const long long[::1] start, const long long[::1] stop,
+    const long long[::1] members, const double[::1] wts, const double[::1] band, const double[::1] nodeal,
+    const double[::1] gain, const double[::1] margin, const double[::1] pen, double inv_tau,
+) noexcept nogil:
+    """Party p's term of the smoothed log Nash product at one package, from its members' gains, margins, penalties."""
+    cdef Py_ssize_t q, i
+    cdef double u
+    if kind[p] == 2:
+        u = 0.0
+        for q in range(start[p], stop[p]):
+            u = u + wts[q] * margin[members[q]]
+    else:
+        u = INFINITY
+        for q in range(start[p], stop[p]):
+            i = members[q]
+            if band[p] > 0 and pen[i] == 0.0 and fabs(gain[i]) <= band[p] and gain[i] >= nodeal[i] - band[p]:
+                continue
+            if margin[i] < u:
+                u = margin[i]
+        if band[p] > 0 and u == INFINITY:
+            u = 0.0
+    return _log_soft(u, inv_tau)
+
+
+def grid_best(
+    const double[:, :, ::1] c, const double[:, :, ::1] hit, const double[::1] thr, const long long[::1] kind,
+    const long long[::1] start, const long long[::1] stop, const long long[::1] members, const double[::1] wts,
+    const double[::1] band, const double[::1] nodeal, double inv_tau,
+):
+    """The index (lexicographic) of the first best package of a one- to three-issue grid (proposals.grid_objectives).
+
+    ``c`` and ``hit`` are K x N x G: each member's gain and red-line hit (0 or 1) per level of each issue, as
+    grid_objectives builds them; sums over the issues are taken in its order, so the best index is numpy's argmax.
+    """
+    cdef Py_ssize_t K = c.shape[0], N = c.shape[1], G = c.shape[2], P = kind.shape[0]
+    cdef Py_ssize_t G1 = G if K >= 2 else 1, G2 = G if K >= 3 else 1
+    cdef Py_ssize_t a, b, d, i, p, bi = 0, idx = 0
+    cdef double obj, best = -INFINITY
+    cdef double[::1] s01 = np.empty(N), h01 = np.empty(N), gain = np.empty(N), margin = np.empty(N), pen = np.empty(N)
+    if K < 1 or K > 3:
+        raise ValueError("grid_best searches one to three issues")
+    with nogil:
+        for a in range(G):
+            for b in range(G1):
+                for i in range(N):
+                    if K >= 2:
+                        s01[i] = c[0, i, a] + c[1, i, b]
+                        h01[i] = hit[0, i, a] + hit[1, i, b]
+                    else:
+                        s01[i] = c[0, i, a]
+                        h01[i] = hit[0, i, a]
+                for d in range(G2):
+                    for i in range(N):
+                        if K >= 3:
+                            gain[i] = s01[i] + c[2, i, d]
+                            pen[i] = 10.0 * (h01[i] + hit[2, i, d])
+                        else:
+                            gain[i] = s01[i]
+                            pen[i] = 10.0 * h01[i]
+                        margin[i] = (gain[i] - thr[i]) - pen[i]
+                    obj = 0.0
+                    for p in range(P):
+                        obj = obj + _grid_term(p, kind, start, stop, members, wts, band, nodeal, gain, margin, pen, inv_tau)
+                    if obj > best:
+                        best = obj
+                        bi = idx
+                    idx = idx + 1
+    return bi
 
 
 cdef void _compromise(

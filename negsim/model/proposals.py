@@ -22,17 +22,18 @@ SWEEPS = 2  # coordinate-ascent passes over the issues per search
 PAIR_PASSES = 50
 
 #: the version of negsim/model/_nash.pyx's kernel (``ascent``) this package calls (the module's ``ABI``)
-KERNEL_ABI = 7
+KERNEL_ABI = 8
 #: why the compiled search is not in use ("" when it is)
 KERNEL_NOTE = ""
 try:  # the compiled coordinate ascent (Cython, built at install); numpy is the reference and fallback
     from negsim.model import _nash
 except ImportError:  # a source tree run without installing, or no C compiler at install
-    ascent_compiled = None
+    ascent_compiled = grid_best_compiled = None
     KERNEL_NOTE = "negsim.model._nash is not built (pip install -e . builds it, with a C compiler)"
 else:
     _current = getattr(_nash, "ABI", None) == KERNEL_ABI
     ascent_compiled = _nash.ascent if _current else None
+    grid_best_compiled = _nash.grid_best if _current else None
     if ascent_compiled is None:
         KERNEL_NOTE = "negsim.model._nash was built from an older negsim/model/_nash.pyx: rerun pip install -e ."
         warnings.warn(f"{KERNEL_NOTE}; using the slower numpy search meanwhile", RuntimeWarning, stacklevel=2)
@@ -283,6 +284,14 @@ def _full_grid(k: int) -> np.ndarray:
     return np.stack(np.meshgrid(*([GRID] * k), indexing="ij"), -1).reshape(-1, k) if k else np.zeros((1, 0))
 
 
+def _issue_tables(j: int, pos, sal, w, lower, upper) -> tuple[np.ndarray, np.ndarray]:
+    """(N x G gains, N x G red-line hits) of issue j alone at each grid level, as :func:`nash_objectives` values them."""
+    p = pos[:, j : j + 1]
+    c = w[:, j : j + 1] * sal[:, j : j + 1] * (p - np.abs(GRID[None, :] - p))
+    hit = (GRID[None, :] < lower[:, j : j + 1] - RED_LINE_TOL) | (GRID[None, :] > upper[:, j : j + 1] + RED_LINE_TOL)
+    return c, hit
+
+
 def grid_objectives(k: int, pos, sal, w, thr, lower, upper, parties: Parties, nodeal=None) -> np.ndarray:
     """:func:`nash_objectives` at every package of the k-issue grid (:func:`_full_grid`'s order), issue by issue.
 
@@ -293,12 +302,30 @@ def grid_objectives(k: int, pos, sal, w, thr, lower, upper, parties: Parties, no
     n = pos.shape[0]
     gains, pen = np.zeros((n, 1)), np.zeros((n, 1))  # the empty package
     for j in range(k):
-        p = pos[:, j : j + 1]
-        c = w[:, j : j + 1] * sal[:, j : j + 1] * (p - np.abs(GRID[None, :] - p))  # as nash_objectives, issue j alone
-        hit = (GRID[None, :] < lower[:, j : j + 1] - RED_LINE_TOL) | (GRID[None, :] > upper[:, j : j + 1] + RED_LINE_TOL)
+        c, hit = _issue_tables(j, pos, sal, w, lower, upper)
         gains = (gains[:, :, None] + c[:, None, :]).reshape(n, -1) if j else c
         pen = (pen[:, :, None] + hit[:, None, :]).reshape(n, -1) if j else hit.astype(float)
     return _objectives(gains, 10.0 * pen, thr, parties, nodeal)
+
+
+def grid_best(k: int, pos, sal, w, thr, lower, upper, parties: Parties, nodeal=None) -> int:
+    """The index of the first best package of the k-issue grid (1 <= k <= 3): ``argmax`` of :func:`grid_objectives`.
+
+    Compiled (``negsim/model/_nash.pyx``'s ``grid_best``, the same sums in the same order, without the N x G^k
+    arrays: several times faster) when ``KERNEL`` is "compiled", else numpy's argmax.
+    """
+    if KERNEL != "compiled" or grid_best_compiled is None or not 1 <= k <= 3:
+        return int(np.argmax(grid_objectives(k, pos, sal, w, thr, lower, upper, parties, nodeal)))
+    tables = [_issue_tables(j, pos, sal, w, lower, upper) for j in range(k)]
+    c = np.ascontiguousarray(np.stack([t[0] for t in tables]), dtype=float)
+    hit = np.ascontiguousarray(np.stack([t[1] for t in tables]), dtype=float)
+    pa = parties
+    return int(
+        grid_best_compiled(
+            c, hit, np.ascontiguousarray(thr, dtype=float), pa.kind, pa.start, pa.stop, pa.members, pa.wts, pa.band,
+            _nodeal(nodeal, len(thr)), 1.0 / TAU,
+        )
+    )  # fmt: skip
 
 
 def nash_multistart(
@@ -319,8 +346,7 @@ def nash_multistart(
     thr = np.asarray(thr, dtype=float)
     k = pos.shape[1]
     if len(GRID) ** k <= EXACT_MAX:
-        best = int(np.argmax(grid_objectives(k, pos, sal, w, thr, lower, upper, parties, nodeal)))
-        return _full_grid(k)[best].copy()
+        return _full_grid(k)[grid_best(k, pos, sal, w, thr, lower, upper, parties, nodeal)].copy()
     kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty, nodeal=nodeal)
     a = nash(pos, sal, cap, mask, start=start, **kw)
     b = nash(pos, sal, cap, mask, start=np.zeros(k), **kw)
