@@ -335,7 +335,7 @@ def nash_multistart(
 
     A package of at most :data:`EXACT_MAX` grid points (up to three issues) is enumerated by
     :func:`grid_objectives`: the first best package in lexicographic order, whatever the start
-    (issue 16, item 5; about 8 ms for three issues and 35 states). A larger one is searched by
+    (issue 16, item 5; :func:`grid_best`, compiled where the kernel is). A larger one is searched by
     coordinate ascent with pair moves (:func:`pair_moves_numpy`) from the compromise (``start``,
     when the caller has it) and from the status quo: from the compromise alone it misses a small
     package near the status quo that every party accepts. It is still local: on 60 random
