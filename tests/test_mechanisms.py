@@ -508,6 +508,39 @@ def test_a_separate_pact_costs_its_partner_cohesion_at_ratification_and_in_compl
     assert np.allclose(got2[0][~np.isnan(got2[0])], free2[0][~np.isnan(free2[0])])
 
 
+def test_a_legislature_s_side_payment_in_parallel_talks_is_paid_within_its_own_pact(monkeypatch):
+    """Found in review: Russia paid Germany's legislature out of its pact with France (the payer's first pact)."""
+    from negsim.model import ratification
+
+    seen = []
+    hold = ratification._hold_signed_text
+
+    def spy(m, talks, res, margins):
+        hold(m, talks, res, margins)
+        seen.append((res.pairs.copy(), talks.transfers.copy()))
+
+    monkeypatch.setattr(ratification, "_hold_signed_text", spy)
+    comp = compile_file(ROOT / "scenarios" / "parallel_pacts.yaml", ["actors.DEU.spoiler=0.9", "actors.FRA.spoiler=0.9"])
+    _, model = run_replicate(comp, 1, 2, trace=True)
+    assert any("DEU's legislature holds the signed text" in line and "RUS pays it" in line for line in model.lines)
+    pairs, transfers = seen[0]
+    assert (transfers != 0).any()
+    assert np.allclose(transfers.sum(1), 0.0)  # what each pact's holdout got, a co-signatory of that pact gave
+    assert not (transfers[~pairs] != 0).any()  # and nobody outside it
+
+
+def test_a_counterpart_with_no_talk_open_does_not_walk_out(monkeypatch):
+    """Found in review: the walk-out test counted pairs that had signed, so Russia 'walked out' of no open talk (a crash)."""
+    comp = compile_file(
+        ROOT / "scenarios" / "parallel_pacts.yaml",
+        ["actors.RUS.walkout.after=1", "actors.RUS.walkout.hazard=0.3", "actors.RUS.reservation=0.85", "talks.delay_cost=0.05"],
+    )
+    row = run_replicate(comp, 1, 1)
+    assert row["end_cause"] == "agreement" and row["walkout_actor"] == "" and row["pacts_signed"] == 2
+    rows = run_many(comp, 60, 1)  # none crashes; a walk-out always names who walked and from which talk
+    assert all(r["walkout_actor"] for r in rows if r["end_cause"] == "walkout")
+
+
 def test_baby_steps_are_reciprocal_steps_that_raise_trust(mini):
     comp = compile_file(mini, QUIET + ["talks.agenda=baby_steps", "talks.step_trust_gain=0.2"])
     _, model = run_replicate(comp, 1, 0, trace=True)

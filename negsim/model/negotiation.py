@@ -822,8 +822,8 @@ def _pair_hold_ups(m, b: _Bilateral, r: int, both: np.ndarray, res_c, res_p, res
     months = world.scal["delay_cost"] * comp.round_months
     dem_c = holdout.demands(world.spoiler[c], b.best_c, b.g_c)
     dem_p = holdout.demands(world.spoiler[p], b.best_p, b.g_p)
-    hold_c = both & (dem_c > months * world.threat[c])
-    hold_p = both & (dem_p > months * world.threat[p])
+    hold_c = both & (dem_c > months * world.threat[c]) & (c != comp.mediator)  # the mediator's text serves it already
+    hold_p = both & (dem_p > months * world.threat[p]) & (p != comp.mediator)
     if not (hold_c | hold_p).any():
         return none, none
     paid_c = hold_c & ~hold_p & (dem_c <= b.g_p - res_p)  # the partner buys the counterpart off in that pair
@@ -885,10 +885,17 @@ def _bilateral_refusal(m, b: _Bilateral, pkg, j: int, refuse_c, res_c, res_p, he
 
 
 def _bilateral_walkouts(m, b: _Bilateral, r: int, open_, fails_c, fails_p, res: TalksResult) -> bool:
-    """Walk-outs after this round's refusals (``open_`` updated); True when the counterpart left every talk."""
+    """Walk-outs after this round's refusals (``open_`` updated); True when the counterpart left every talk.
+
+    The counterpart walks out of the talks still open once one of them has failed it ``walk_after`` times; with no
+    talk left open there is nothing to walk out of.
+    """
     comp, world, rng = m.comp, m.world, m.rng
     c, partners = comp.counterpart, b.partners
-    if world.walk_hazard[c] > 0 and fails_c.max() >= comp.walk_after[c] and rng.random() < world.walk_hazard[c]:
+    if not open_.any():
+        return False
+    tired = (open_ & (fails_c >= comp.walk_after[c])).any()
+    if world.walk_hazard[c] > 0 and tired and rng.random() < world.walk_hazard[c]:
         res.end_cause = "walkout"
         res.walkout_actor = comp.codes[c]
         res.walkout_cause = "substance"

@@ -252,25 +252,30 @@ def _hold_signed_text(m, talks, res: RatificationResult, legislature_margins: tu
     hold = would & (demand > cost)
     if not hold.any():
         return
-    spare = np.where(res.pairs.any(0) & ~hold, surplus, -np.inf)  # a co-signatory gives up to its surplus over no deal
     periods = np.where(hold, demand / np.maximum(cost, 1e-9), 0.0)
     periods = np.minimum(periods, comp.horizon)
     res.time += periods
     big = int(np.flatnonzero(hold)[np.argmax(periods[hold])])
-    who = holdout.payer(comp.mediator, hold, spare, res.pairs.any(0))
-    paid = np.zeros(comp.n, bool)
-    if who >= 0:  # the payer buys off the smallest demands first, as far as its surplus goes
-        budget = spare[who]
-        for i in np.flatnonzero(hold)[np.argsort(demand[hold], kind="stable")]:
+    first = np.argmax(res.pairs, 0)  # each state's first pact, whose text its legislature votes on
+    paid, payer_of = np.zeros(comp.n, bool), np.full(comp.n, -1)
+    for q in np.unique(first[hold]):  # a holdout is bought off within the pact it holds, by a co-signatory of that pact
+        in_q = hold & (first == q)
+        spare = np.where(res.pairs[q] & ~hold, margins[q], -np.inf)  # a co-signatory gives up to its surplus over no deal
+        med = comp.mediator if comp.mediator >= 0 and (len(res.pairs) == 1 or res.pairs[q, comp.mediator]) else -1
+        who = holdout.payer(med, in_q, spare, res.pairs[q])
+        if who < 0:
+            continue
+        budget = spare[who]  # the payer buys off the smallest demands first, as far as its surplus goes
+        for i in np.flatnonzero(in_q)[np.argsort(demand[in_q], kind="stable")]:
             if demand[i] <= budget:
-                paid[i], budget = True, budget - demand[i]
-        first = np.argmax(res.pairs, 0)  # each state's first pact, whose text its legislature votes on
-        np.add.at(talks.transfers, (first[paid], np.flatnonzero(paid)), demand[paid])
-        talks.transfers[first[who], who] -= demand[paid].sum()
+                paid[i], payer_of[i], budget = True, who, budget - demand[i]
+        bought = paid & in_q
+        talks.transfers[q, bought] += demand[bought]
+        talks.transfers[q, who] -= demand[bought].sum()
     res.holdout = RatificationHoldout(comp.codes[big], round(float(demand[big]), 6), round(float(periods[big]), 3),
-                                      bool(paid[big]), comp.codes[who] if paid[big] else "")  # fmt: skip
+                                      bool(paid[big]), comp.codes[payer_of[big]] if paid[big] else "")  # fmt: skip
     for i in np.flatnonzero(hold):
-        got = f"then {comp.codes[who]} pays it" if paid[i] else "then gives way unpaid"
+        got = f"then {comp.codes[payer_of[i]]} pays it" if paid[i] else "then gives way unpaid"
         m.say(f"At signature: {comp.codes[i]}'s legislature holds the signed text for {periods[i]:.1f} {comp.period}s, "
               f"demanding {demand[i]:.3f}; {got}.", at=0.2)  # fmt: skip
 
