@@ -27,10 +27,9 @@ from negsim.model.valuation import (
     delivery_weights,
     deterred_share,
     expected_delivery,
+    pact_thresholds,
     pinned_issues,
     red_line_bounds,
-    separate_pact_cost,
-    thresholds,
 )
 
 
@@ -267,7 +266,7 @@ def _table(m, pkg: np.ndarray, bonus: float) -> _Table:
     for d in (d for st in stages for d in st):
         participants[d.members] = True
     w = delivery_weights(world, comp, pkg)
-    thr = thresholds(world, comp.region, bonus) + separate_pact_cost(world, comp)
+    thr = pact_thresholds(world, comp, bonus)
     other = (comp.party_of[None, :] != comp.party_of[:, None]) & participants[None, :]
     trust_bar = (world.trust * other).sum(1) / np.maximum(other.sum(1), 1)
     pos, sal = world.pos[:, pkg].copy(), world.sal[:, pkg]
@@ -655,7 +654,7 @@ def _bilateral(m, pkg: np.ndarray, bonus: float, res: TalksResult) -> _Bilateral
     partners = np.array([int(np.flatnonzero(row & (np.arange(comp.n) != c))[0]) for row in res.pairs])
     deter = deterred_share(world, comp)[pkg]  # K' x N: per obligor
     w_c, w_p = _pair_weights(world, comp, pkg, partners, world.trust, deter)
-    thr_all = thresholds(world, comp.region, bonus) + separate_pact_cost(world, comp)  # a partner pays its cohesion
+    thr_all = pact_thresholds(world, comp, bonus)  # a partner pays its cohesion
     floor = np.minimum(winset_floor(world, comp, pkg, thr_all), 1e3)  # two-level: Putnam
     pos_c = np.repeat(world.pos[c, pkg][None, :], len(partners), 0)
     pos_p = world.pos[np.ix_(partners, pkg)]

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim.model import holdout
-from negsim.model.valuation import contributions, delivery_weights, separate_pact_cost, thresholds
+from negsim.model.valuation import contributions, delivery_weights, pact_thresholds
 
 #: sd of the vote's noise on the logit scale of support: 0.2 is about 0.05 of support where support is near one
 #: half, and less near 0 or 1, so a threshold close to 1 can still be met (an *assumption*, as the old 0.05 was)
@@ -177,7 +177,7 @@ class RatificationResult:
 def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
     """P x N margin of each member over its no-deal threshold for its pact's package (with that pact's side payments, P x N)."""
     comp, world = m.comp, m.world
-    thr = thresholds(world, comp.region) + separate_pact_cost(world, comp)
+    thr = pact_thresholds(world, comp)
     out = np.full(pairs.shape, np.nan)
     for p in range(len(pairs)):
         ob = comp.obligor.copy()
@@ -193,7 +193,7 @@ def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transf
 def _legislature_margins(m, talks, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """N each signatory's legislature: (relative margin, gain, scale) for the pact it signed (its first, in parallel talks)."""
     comp, world = m.comp, m.world
-    thr = thresholds(world, comp.region) + separate_pact_cost(world, comp) - talks.delay  # as the talks' delay left it
+    thr = pact_thresholds(world, comp) - talks.delay  # the no-deal value as the talks' delay left it
     issues = np.flatnonzero(talks.agreed.any(0))
     gain = np.zeros(comp.n)
     leg = legislatures(world)

@@ -161,6 +161,11 @@ def separate_pact_cost(world, comp) -> np.ndarray:
     return np.where(sep, world.cohesion, 0.0)
 
 
+def pact_thresholds(world, comp, bonus: float = 0.0) -> np.ndarray:
+    """N: the no-deal threshold each state's gain from the pact must reach: :func:`thresholds` plus :func:`separate_pact_cost`."""
+    return thresholds(world, comp.region, bonus) + separate_pact_cost(world, comp)
+
+
 def red_line_bounds(red: np.ndarray, pos: np.ndarray, pinned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) bounds on each issue's level that each actor's red lines allow.
 
