@@ -18,6 +18,7 @@ of negsim never pays for the web stack.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -78,8 +79,10 @@ def _mean(param) -> float:
 def main_parameters(scenario: str) -> list[dict]:
     """The sliders of a scenario: the common scalars, its US presence by region, and each single-state party's reservation.
 
-    Each is ``{path, lo, hi, value, drawn, provenance}``: ``value`` is the scenario's value (a
+    Each is ``{path, lo, hi, step, value, drawn, provenance}``: ``value`` is the scenario's value (a
     distribution's mean when ``drawn``), ``provenance`` the lines ``negsim explain`` prints for it.
+    ``value`` sits on a step of the slider (``lo`` is moved down to make it so): a slider snaps to
+    its steps, and a scenario's own value off them would read as a change and start a second run.
     """
     from negsim import api
 
@@ -102,7 +105,10 @@ def main_parameters(scenario: str) -> list[dict]:
                 continue
             value, drawn = _mean(param), not param.fixed
             lines = [f"{path} = {param.describe()}", "    negsim's default (the scenario does not set it)"]
-        out.append({"path": path, "lo": lo, "hi": max(hi, value), "value": round(value, 4), "drawn": drawn,
+        value = round(value, 4)
+        step = round((max(hi, value) - lo) / 200, 6)  # about 200 steps
+        lo = round(value - step * math.ceil((value - lo) / step - 1e-9), 6)
+        out.append({"path": path, "lo": lo, "hi": max(hi, value), "step": step, "value": value, "drawn": drawn,
                     "provenance": "\n".join(lines[:5])})  # fmt: skip
     return out
 
@@ -168,8 +174,7 @@ def _app():
                 values[(name, p["path"])] = solara.reactive(p["value"])
             with solara.Details(summary=f"{p['path']} (scenario: {p['value']:g}{', drawn' if p['drawn'] else ''})", expand=False):
                 solara.Preformatted(p["provenance"] or "no provenance recorded")
-            step = round((p["hi"] - p["lo"]) / 200, 6)  # fine enough that the scenario's own value sits on a step
-            solara.SliderFloat(p["path"], value=values[(name, p["path"])], min=p["lo"], max=p["hi"], step=step)
+            solara.SliderFloat(p["path"], value=values[(name, p["path"])], min=p["lo"], max=p["hi"], step=p["step"])
 
     @solara.component
     def Page():

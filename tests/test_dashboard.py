@@ -63,13 +63,38 @@ def dashboard(tmp_path_factory):
                                 stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # fmt: skip
     try:
         _wait_for(port, proc, log)
-        yield f"http://127.0.0.1:{port}/"
+        yield Server(f"http://127.0.0.1:{port}/", log)
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+class Server(str):
+    """The dashboard's address, with the file its server writes to (for the message of a failing wait)."""
+
+    def __new__(cls, url: str, log: Path):
+        self = super().__new__(cls, url)
+        self.log = log
+        return self
+
+
+def _wait(page, selector: str, timeout: int, log: Path, console: list[str]) -> None:
+    """``page.wait_for_selector``; a timeout fails with what the page shows, what its console said and the server's log."""
+    try:
+        page.wait_for_selector(selector, timeout=timeout)
+    except playwright.Error as e:
+        shown = "(unreadable)"
+        with contextlib.suppress(playwright.Error):
+            shown = re.sub(r"\s+", " ", page.inner_text("body"))[:2000]
+        raise AssertionError(
+            f"{selector!r} not shown within {timeout / 1000:g} s: {e}\n"
+            f"the page shows: {shown}\n"
+            f"its console: {console[-20:]}\n"
+            f"the server's log: {log.read_text()[-3000:] if log.exists() else '(none)'}"
+        ) from None
 
 
 COUNT = re.compile(r"([\d,]+) / ([\d,]+) replicates")
@@ -115,9 +140,12 @@ def test_the_dashboard_runs_moves_a_slider_and_shows_new_probabilities_and_a_sur
             else None
         ),
     )
+    console = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"page error: {e}"))
     page.goto(dashboard, timeout=60_000)
-    page.wait_for_selector("text=P(agreement)", timeout=120_000)
-    page.wait_for_selector(f"text={RUNS} / {RUNS} replicates", timeout=10_000)
+    _wait(page, "text=P(agreement)", 120_000, dashboard.log, console)
+    _wait(page, f"text={RUNS} / {RUNS} replicates", 10_000, dashboard.log, console)
     assert _count(page) == (RUNS, RUNS)  # the count of the first run ends at N / N
     before = _agreement(page)
     assert re.search(r"P\(agreement\) \d+\.\d% \[\d+\.\d%, \d+\.\d%\]", before), before
@@ -125,7 +153,7 @@ def test_the_dashboard_runs_moves_a_slider_and_shows_new_probabilities_and_a_sur
     slider = page.locator(".v-input", has_text="actors.RUS.reservation").locator("[role=slider]").first
     slider.focus()
     slider.press("End")  # the slider's maximum: Russia needs more than mini's package gives it
-    page.wait_for_selector("text=actors.RUS.reservation=1", timeout=60_000)
+    _wait(page, "text=actors.RUS.reservation=1", 60_000, dashboard.log, console)
 
     def table_replaced() -> bool:  # the new run replaces the table when it is done
         with contextlib.suppress(playwright.Error):

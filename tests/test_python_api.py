@@ -146,3 +146,17 @@ def test_importing_negsim_stays_light():
     code = "import sys, negsim; print(sorted(m for m in ('pandas', 'mesa', 'scipy', 'pyarrow') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+@pytest.mark.parametrize("name", ["mini", "us_drawdown"])
+def test_each_dashboard_slider_starts_on_a_step_at_the_scenarios_value(name):
+    """A slider snaps to its steps: a value off them reads as a change and starts a second run (it did for mini's 0)."""
+    from negsim.dashboard import main_parameters
+
+    path = ROOT / ("tests/fixtures/mini.yaml" if name == "mini" else f"scenarios/{name}.yaml")
+    params = main_parameters(str(path))
+    assert any(p["path"].endswith(".reservation") for p in params)
+    for p in params:
+        k = (p["value"] - p["lo"]) / p["step"]
+        assert p["lo"] <= p["value"] <= p["hi"] and abs(k - round(k)) < 1e-6, p
+        assert 150 <= (p["hi"] - p["lo"]) / p["step"] <= 260, p  # still about 200 steps
