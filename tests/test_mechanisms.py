@@ -174,6 +174,22 @@ def test_a_holdout_is_bought_off_by_the_mediator(mini):
     assert quiet["holdout_actor"] == ""
 
 
+def test_a_payer_pays_no_more_than_keeps_the_text_inside_its_legislatures_win_set(mini):
+    """The mediator BBB has a legislature (simple majority, support 0.3 before the merits): a side payment counts in
+    its margin, so BBB does not buy RUS off at a price its legislature would then reject (it did, signing a text it
+    expected to carry 46% of the vote); RUS's demand stands until it gives way, and BBB's legislature ratifies."""
+    rat = "actors.BBB.ratification={required: true, threshold: 0.5, support: 0.3, sensitivity: 0.5}"
+    row, model = one(mini, QUIET[:-1] + ["actors.RUS.spoiler=0.5", rat])
+    assert row["holdout_actor"] == "RUS" and row["holdout_payer"] != "BBB"
+    assert not any("BBB offers it as a side payment" in line for line in model.lines)
+    assert row["complete"] and row["ratified"]
+    expected = [line for line in model.lines if "BBB's legislature" in line and "its executive expected" in line]
+    assert expected and all(float(x.split("its executive expected ")[1].split("%")[0]) >= 50 for x in expected)
+    # with support enough to spare, BBB buys RUS off as before
+    rich, model = one(mini, QUIET[:-1] + ["actors.RUS.spoiler=0.5", rat.replace("support: 0.3", "support: 0.9")])
+    assert rich["holdout_how"] == "side_payment" and rich["holdout_payer"] == "BBB" and rich["ratified"]
+
+
 def test_a_spoiler_does_not_obstruct_a_package_that_serves_it(mini):
     # every state shares RUS's ideal points: the text is RUS's best, so it has nothing to hold out for
     same = [f"actors.{c}.positions={{cap: 1.0, withdraw: 0.2, hotline: 1.0}}" for c in ("AAA", "BBB", "CCC")]
@@ -506,6 +522,20 @@ def test_a_separate_pact_costs_its_partner_cohesion_at_ratification_and_in_compl
     # in NATO's own talks nobody breaks ranks: no cost
     comp2, got2, free2 = margins([])
     assert np.allclose(got2[0][~np.isnan(got2[0])], free2[0][~np.isnan(free2[0])])
+
+
+def test_in_parallel_talks_a_payer_keeps_its_pact_inside_its_legislatures_win_set(mini):
+    """AAA buys RUS off in their pair only while the payment leaves AAA's legislature (support 0.4 before the merits,
+    a simple majority) a text it expects to pass: before, AAA paid all its surplus, signed expecting 40% of the vote and
+    its legislature rejected the pact; now RUS's demand stands until it gives way, and AAA's legislature ratifies."""
+    ov = QUIET[:-1] + ["actors.RUS.spoiler=0.5", "talks.sequencing=parallel", "talks.counterpart=RUS"]
+    rat = "actors.AAA.ratification={required: true, threshold: 0.5, support: %g, sensitivity: 1}"
+    row, model = one(mini, ov + [rat % 0.4])
+    assert not any("AAA offers it as a side payment" in line for line in model.lines)
+    votes = [line for line in model.lines if "AAA's legislature" in line and "its executive expected" in line]
+    assert votes and "ratifies" in votes[-1] and float(votes[-1].split("its executive expected ")[1].split("%")[0]) >= 50
+    rich, model = one(mini, ov + [rat % 0.6])  # support to spare: AAA pays as before
+    assert any("AAA offers it as a side payment" in line for line in model.lines)
 
 
 def test_a_legislature_s_side_payment_in_parallel_talks_is_paid_within_its_own_pact(monkeypatch):

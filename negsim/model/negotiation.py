@@ -309,6 +309,7 @@ class _Votes:
     accept: np.ndarray
     object_: np.ndarray
     outside: np.ndarray  # N outside its legislature's win-set (it would accept on its own lights)
+    slack: np.ndarray  # N how far the text clears its legislature's win-set (inf: no vote); a side payment it makes comes off it
 
 
 def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray, lag: np.ndarray) -> _Votes:
@@ -324,10 +325,11 @@ def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray, lag: np.n
     viol_k = (x[None, :] < t.lower[:n] - RED_LINE_TOL) | (x[None, :] > t.upper[:n] + RED_LINE_TOL)
     viol = viol_k.any(1)
     own = gain >= asp - 1e-12
-    outside = gain < t.floor - lag - 1e-12
+    slack = np.where(np.isfinite(t.floor), gain - (t.floor - lag), np.inf)
     if t.leg is not None:
         leg_gain = contributions(x, t.leg.pos, t.leg.sal, t.leg.w).sum(1)
-        outside[t.leg.rows] = leg_gain < t.leg.floor - lag[t.leg.rows] - 1e-12
+        slack[t.leg.rows] = leg_gain - (t.leg.floor - lag[t.leg.rows])
+    outside = slack < -1e-12
     accept = own & ~viol & ~outside
     # under a silence procedure a state whose gain is inside the indifference band stays silent, unless the text
     # leaves it more than the band short of its no-deal value; it stays silent even when its legislature would
@@ -335,7 +337,7 @@ def _votes(t: _Table, x: np.ndarray, asp: np.ndarray, res: np.ndarray, lag: np.n
     # refuse to ratify what its executive let pass (an involuntary defection: Putnam)
     object_ = ~accept & (viol | (np.abs(gain) > t.band) | (gain < res - t.band))
     outside &= own & ~viol  # the reason only when the legislature alone stands in the way
-    return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(n, bool), accept, object_, outside)
+    return _Votes(x, contrib, gain, asp, res, viol_k, viol, np.zeros(n, bool), accept, object_, outside, slack)
 
 
 def _why(comp, i: int, t: _Table, v: _Votes) -> tuple[str, str]:
@@ -506,7 +508,10 @@ def _hold_up(m, t: _Table, v: _Votes, pace: _Pace, res: TalksResult, r: int) -> 
     big = int(np.flatnonzero(hold)[np.argmax(demand[hold])])
     if res.holdout.actor == "" or demand[big] >= res.holdout.demand:
         res.holdout = Holdout(comp.codes[big], round(float(demand[big]), 6))
-    spare = np.where(v.accept, v.gain - v.res, -np.inf)  # a payer gives up to its whole surplus over no deal
+    # a payer gives up to its whole surplus over no deal, and no more than keeps the text inside its legislature's
+    # win-set: a side payment counts in its legislature's margin (docs/model.md 3.8), so paying more would sign
+    # what its legislature then rejects
+    spare = np.where(v.accept, np.minimum(v.gain - v.res, v.slack), -np.inf)
     who = holdout.payer(comp.mediator, hold, spare, t.participants)
     paid = np.zeros(comp.n, bool)
     if who >= 0:
@@ -810,7 +815,8 @@ def _pair_hold_ups(m, b: _Bilateral, r: int, both: np.ndarray, res_c, res_p, res
     costs it, a round of delay (a bilateral pact has no allies on its side to press it). The other side of the
     pair pays from its surplus over its no-deal value this round when that covers the demand, and the pair signs;
     else the holdout refuses this round (the pair's text is fixed: there is no linked concession to make) and,
-    in the last round, gives way. When both sides hold out neither pays. ``both`` marks the open pairs whose sides
+    in the last round, gives way. A payer pays no more than keeps the text inside its own legislature's win-set.
+    When both sides hold out neither pays. ``both`` marks the open pairs whose sides
     both accept on the merits. Returns (counterpart held out, partner held out) per pair, unpaid only.
     """
     comp, world = m.comp, m.world
@@ -825,8 +831,12 @@ def _pair_hold_ups(m, b: _Bilateral, r: int, both: np.ndarray, res_c, res_p, res
     hold_p = both & (dem_p > months * world.threat[p]) & (p != comp.mediator)
     if not (hold_c | hold_p).any():
         return none, none
-    paid_c = hold_c & ~hold_p & (dem_c <= b.g_p - res_p)  # the partner buys the counterpart off in that pair
-    paid_p = hold_p & ~hold_c & (dem_p <= b.g_c - res_c)  # the counterpart buys the partner off
+    # what each side can pay: its surplus over no deal, and no more than keeps the pair's text inside its
+    # legislature's win-set (a side payment counts in its legislature's margin, as at the table)
+    spare_c = np.minimum(b.g_c - res_c, b.leg_c - (b.floor_c - (b.thr_c - res_c)))
+    spare_p = np.minimum(b.g_p - res_p, b.leg_p - (b.floor_p - (b.thr_p - res_p)))
+    paid_c = hold_c & ~hold_p & (dem_c <= spare_p)  # the partner buys the counterpart off in that pair
+    paid_p = hold_p & ~hold_c & (dem_p <= spare_c)  # the counterpart buys the partner off
     res.transfers[paid_c, c] += dem_c[paid_c]
     res.transfers[paid_c, p[paid_c]] -= dem_c[paid_c]
     res.transfers[paid_p, p[paid_p]] += dem_p[paid_p]
