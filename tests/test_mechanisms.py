@@ -941,3 +941,32 @@ def test_a_shift_in_support_moves_the_executives_reading_by_what_the_support_mov
     _, model = one(mini, ov, seed=1, i=0)
     assert model.world.rat_support[b] == pytest.approx(1.0)
     assert model.world.rat_seen[b] == pytest.approx(0.95 + (1.0 - drawn))
+
+
+KYOTO = ROOT / "scenarios" / "history" / "kyoto_protocol_us.yaml"
+
+
+def test_a_weighted_entry_rule_puts_the_pact_in_force_without_a_state_it_does_not_need():
+    """Kyoto's Art. 25: the others hold 63.9% of Annex I's 1990 CO2 without the US, 55% needed. The US executive's
+    ratification is not needed, so it signs what serves it and its Senate (Byrd-Hagel) rejects; the pact enters into
+    force among the others. At 70% needed the US is pivotal: its executive anticipates the Senate and refuses at the table."""
+    row, model = one(KYOTO)
+    assert row["complete"] and not row["ratified"] and row["ratification_failed_actor"] == "USA" and row["in_force"]
+    assert any("enters into force (entry rule weighted)" in line for line in model.lines)
+    assert any(
+        "USA's legislature FAILS" in line and "the pact needing it not to enter into force" in line for line in model.lines
+    )
+    pivotal, _ = one(KYOTO, ["pact.entry_into_force.share=0.7"])
+    assert not pivotal["reached"] and pivotal["veto_actor"] == "USA" and pivotal["veto_reason"] == "outside_win_set"
+
+
+def test_a_weighted_entry_rule_fails_when_the_ratifiers_hold_too_little():
+    """With Russia's and the other Annex I parties' weights on the US's side of the count, 55% cannot be met without
+    the US: the US is pivotal again and refuses; with no legislature anywhere, every state ratifies and it enters."""
+    heavy = ["pact.entry_into_force.weights={USA: 36.1, EUR: 24.2, RUS: 1, JPN: 8.5, ANX: 1}"]
+    row, _ = one(KYOTO, heavy)
+    assert not row["reached"] and row["veto_actor"] == "USA"
+    free, model = one(KYOTO, heavy + ["actors.USA.ratification.required=false"])
+    assert free["complete"] and free["ratified"] and free["in_force"]
+    comp = compile_file(KYOTO, ["pact.entry_into_force.share=0.9"])  # needed at 90%: all but Japan (8.5) and the zero weights
+    assert [c for c in comp.codes if comp.entry_pivotal[comp.idx[c]]] == ["USA", "EUR", "RUS", "ANX"]

@@ -573,3 +573,27 @@ def test_parameters_numpy_cannot_draw_are_refused(raw, lo, hi, needle):
 
     with pytest.raises(ValueError, match=re.escape(needle)):
         parse_param(raw, lo, hi)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.55, weights: {AAA: 1, BBX: 2}}}", "BBX"),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 1.5, weights: {AAA: 1}}}", "share"),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: -1}}}", "weights"),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 0}}}", "positive weight"),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5}}", "weights"),
+        (
+            "talks: {issues: [cap], sequencing: parallel, counterpart: RUS}\n"
+            "pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 1}}}",
+            "a weighted entry rule is for one multilateral pact",
+        ),
+    ],
+    ids=["unknown-actor", "share-above-1", "negative-weight", "no-positive-weight", "no-weights", "parallel"],
+)
+def test_a_weighted_entry_rule_is_checked_with_a_clear_message(tmp_path, text, message):
+    found = _problems(tmp_path, text)
+    assert found and any(message in p for p in found), found
+    assert (
+        _problems(tmp_path, "pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 1, BBB: 1}}}") == []
+    )

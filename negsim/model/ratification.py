@@ -38,7 +38,9 @@ forgoes (its margin over no deal spread evenly over the horizon: *assumption*); 
 after that period's events, so an election between signature and ratification (an event on
 ``actors.X.ratification.support``, ``positions`` or ``trust``) reaches the vote. The
 entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers`` leaves
-it in force among those who ratified, as long as every party keeps a ratifying member.
+it in force among those who ratified, as long as every party keeps a ratifying member; the
+weighted rule (``{share, weights, count}``) puts it in force among those who ratified when they
+are at least ``count`` and hold ``share`` of the weights (the Kyoto Protocol's Art. 25).
 """
 
 from __future__ import annotations
@@ -123,11 +125,15 @@ def needed_margin(world) -> np.ndarray:
 def winset_floor(world, comp, issues: np.ndarray, thr: np.ndarray) -> np.ndarray:
     """N: the gain (on the legislature's own valuation) a text on ``issues`` must give it to be inside the win-set.
 
-    ``thr`` is the no-deal threshold. -inf for states whose legislature need not ratify.
+    ``thr`` is the no-deal threshold. -inf for states whose legislature need not ratify, and for those whose
+    failure to ratify would not stop the pact (a weighted entry rule the others can meet without them): such an
+    executive accepts what serves it on its own lights, since refusing at the table would stop the text for
+    everyone, and leaves the vote to its legislature (the US signed the Kyoto Protocol in 1998 and never
+    submitted it).
     """
     leg = legislatures(world)
     floor = thr + needed_margin(world) * scale(leg, issues)
-    return np.where(comp.rat_required, floor, -np.inf)
+    return np.where(comp.rat_required & comp.entry_pivotal, floor, -np.inf)
 
 
 def legislature_gains(world, comp, x: np.ndarray, issues: np.ndarray, obligor: np.ndarray) -> np.ndarray:
@@ -295,7 +301,8 @@ def vote(m, talks, res: RatificationResult, t: int) -> None:
                 verdict = "ratifies" if res.ratified[i] else "FAILS to ratify"
                 m.say(f"{_when_vote(t, comp.horizon).capitalize()}: {comp.codes[i]}'s legislature {verdict} the pact "
                       f"(support {share[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}; "
-                      f"its executive expected {res.expected[i]:.0%} when it signed).")  # fmt: skip
+                      f"its executive expected {res.expected[i]:.0%} when it signed"
+                      + ("" if comp.entry_pivotal[i] else ", the pact needing it not to enter into force") + ").")  # fmt: skip
     failed = res.required & res.voted & ~res.ratified
     if failed.any() and not res.failed_actor:
         f = np.flatnonzero(failed)
@@ -310,6 +317,7 @@ def _decide(m, res: RatificationResult, p: int, t: int) -> None:
     mem = res.pairs[p]
     waiting = mem & res.required & ~res.voted
     no = mem & res.required & res.voted & ~res.ratified
+    why = "too few ratified"
     if comp.entry_rule == "all":
         if no.any():
             res.decided[p] = True
@@ -318,6 +326,15 @@ def _decide(m, res: RatificationResult, p: int, t: int) -> None:
         if waiting.any():
             return
         ok = True
+    elif comp.entry_rule == "weighted":  # at least `count` ratifiers holding `share` of the weights (Kyoto's Art. 25)
+        if waiting.any():
+            return
+        yes = mem & res.ratified
+        w = comp.entry_weights
+        held, total = float(w[yes].sum()), float(w.sum())
+        ok = yes.sum() >= comp.entry_count and held >= comp.entry_share * total - 1e-12
+        why = f"its {int(yes.sum())} ratifiers hold {held / total:.0%} of the weight, {comp.entry_share:.0%} needed"
+        res.members[p] = yes
     else:
         if waiting.any():
             return
@@ -328,7 +345,7 @@ def _decide(m, res: RatificationResult, p: int, t: int) -> None:
     res.in_force[p] = ok
     res.entry[p] = min(t, comp.horizon) if ok else comp.horizon
     if not ok:
-        m.say(f"{_when(t).capitalize()}: {_pact(res, p)} fails (entry rule ratifiers); too few ratified.")
+        m.say(f"{_when(t).capitalize()}: {_pact(res, p)} fails (entry rule {comp.entry_rule}); {why}.")
     elif t >= comp.horizon:
         m.say(f"{_pact(res, p).capitalize()} enters into force only after the horizon of {comp.horizon} {comp.period}s, "
               "so it is never tested.", at=comp.horizon + 0.5)  # fmt: skip

@@ -154,6 +154,21 @@ class CompiledScenario:
             self.signatory[p.members] = True
         # pacts that could be signed: one multilateral pact, or one per partner in parallel talks
         self.n_pacts = int(self.signatory.sum()) - 1 if sc.talks.sequencing == "parallel" else 1
+        entry = sc.pact.entry_into_force
+        self.entry_rule = entry if isinstance(entry, str) else entry.rule
+        self.entry_weights = np.zeros(n)  # weighted rule: each actor's weight, the share needed and the count
+        self.entry_share, self.entry_count = 0.0, 2
+        #: N: a signatory whose failure to ratify stops the pact, so its executive anticipates its legislature at the
+        #: table (docs/model.md 3.8): every one under `all` and `ratifiers`; under the weighted rule only one without
+        #: whom the other signatories could not meet it
+        self.entry_pivotal = np.ones(n, bool)
+        if not isinstance(entry, str):
+            for code, wt in entry.weights.items():
+                self.entry_weights[self.idx[code]] = wt
+            self.entry_share, self.entry_count = entry.share, entry.count
+            w, total = self.entry_weights, self.entry_weights.sum()
+            others = (w * self.signatory).sum() - w
+            self.entry_pivotal = (others < entry.share * total - 1e-12) | (int(self.signatory.sum()) - 1 < entry.count)
         self.party_of = np.full(n, -1)
         for j, p in enumerate(self.parties):
             self.party_of[p.members[self.party_of[p.members] < 0]] = j
@@ -178,7 +193,6 @@ class CompiledScenario:
         # the calendar shared by the talks and the periods, in months (docs/model.md 1.3)
         self.round_months = t.round_months
         self.period_months = sc.pact.period_months or PERIOD_MONTHS.get(sc.pact.period, 12.0)
-        self.entry_rule = sc.pact.entry_into_force
         self.response = sc.pact.response
         # obligors: K x N; "mutual" = every signatory
         self.obligor = np.zeros((k, n), bool)

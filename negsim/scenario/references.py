@@ -228,6 +228,13 @@ def _check_parties(c: _Checker, pact: dict, t: dict, pools, members: dict[str, l
         c.ref(("pact", "parties", i), p, pools.names, "actor or body")
     if len(set(parties)) != len(parties):
         c.bad(("pact", "parties"), "a party is listed twice")
+    entry = pact.get("entry_into_force")
+    if isinstance(entry, dict) and isinstance(entry.get("weights"), dict):
+        for name in entry["weights"]:
+            c.ref(("pact", "entry_into_force", "weights", name), name, pools.actors, "actor")
+        if t.get("sequencing") == "parallel":
+            c.bad(("pact", "entry_into_force"), "a weighted entry rule is for one multilateral pact; parallel talks sign "
+                  "one bilateral pact per partner, each in force when both sides ratify: use all or ratifiers")  # fmt: skip
     for i, p in enumerate(parties):
         inside = [b for b in parties if b != p and p in members.get(b, [])]
         if p in (pools.actors or ()) and inside:

@@ -215,16 +215,49 @@ class Talks(Frozen):
     round_months: float = Field(default=1.0, gt=0, le=120)  # a round's length on the calendar, in months
 
 
+class WeightedEntry(Frozen):
+    """Entry into force once at least ``count`` signatories, holding ``share`` of the weights, have ratified.
+
+    The weights are those of the listed actors (an actor not listed weighs 0): the Kyoto Protocol's Art. 25 asks
+    for 55 parties, among them Annex I parties with 55% of Annex I's carbon dioxide of 1990. The pact then binds
+    those who ratified.
+    """
+
+    rule: Literal["weighted"] = "weighted"
+    share: float = Field(gt=0, le=1)
+    weights: dict[str, Annotated[float, Field(ge=0)]]
+    count: int = Field(default=2, ge=2, strict=True)
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weight(cls, v: dict) -> dict:
+        if not v or sum(v.values()) <= 0:
+            raise ValueError("weights needs at least one actor with a positive weight (actor: weight)")
+        return v
+
+
 class Pact(Frozen):
     """Who the pact binds and how it comes into force."""
 
     parties: list[str]
-    entry_into_force: Literal["all", "ratifiers"] = "all"
+    entry_into_force: Annotated[Literal["all", "ratifiers"] | WeightedEntry, Field(union_mode="left_to_right")] = "all"
     verification: P01 = parse_param(0.5)
     horizon: int = Field(default=20, ge=1, le=10_000, strict=True)
     period: str = "year"
     period_months: float | None = Field(default=None, gt=0, le=1200)  # a period in months (default: from `period`)
     response: Literal["consultation", "graduated", "breakdown"] = "graduated"  # what follows a breach that is seen
+
+    @field_validator("entry_into_force", mode="wrap")
+    @classmethod
+    def _entry_rule(cls, v, handler):
+        """One message per problem: a name that is no rule, or what is wrong inside a weighted rule (not both forms')."""
+        if isinstance(v, dict):
+            return WeightedEntry.model_validate(v)
+        if v not in ("all", "ratifiers"):
+            raise ValueError(
+                f"entry_into_force is all, ratifiers or a weighted rule {{share: S, weights: {{ACTOR: W, ...}}, count: N}}; got {v!r}"
+            )
+        return handler(v)
 
     @field_validator("parties")
     @classmethod
