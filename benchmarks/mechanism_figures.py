@@ -3,7 +3,9 @@
 For each scenario: P(agreement) (every issue agreed), the share of agreements reached in the
 first round, P(ratified | agreed), and who held out and how they were bought off; then the
 paired comparisons (common random numbers: the same seed, replicate by replicate) of a deeper
-US drawdown in us_drawdown and of option_a_elections without its election events.
+US drawdown in us_drawdown (as the scenario reads its legislatures, and with every executive
+foreseeing its own: there agreement is not saturated) and of option_a_elections without its
+election events.
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ def main(argv=None) -> int:
     print()
     paired("us_drawdown", ["events=[]"], ["events=[]", "us_presence.CEE=0.2", "us_presence.nordic_baltic=0.2"],
            args.runs, args.seed, "us_drawdown, US presence 1.0 -> 0.2 in CEE and the Nordic-Baltic region (no events)")  # fmt: skip
+    seen = ["actors.*.ratification.foresight=1"]  # executives that see their legislatures refuse at the table instead
+    paired("us_drawdown", ["events=[]"] + seen, ["events=[]", "us_presence.CEE=0.2", "us_presence.nordic_baltic=0.2"] + seen,
+           args.runs, args.seed, "the same with every executive foreseeing its legislature (ratification.foresight 1)")  # fmt: skip
     paired("option_a_elections", [], ["events=[]"], args.runs, args.seed, "option_a_elections, with -> without its events")
     return 0
 

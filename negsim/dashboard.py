@@ -81,7 +81,7 @@ def main_parameters(scenario: str) -> list[dict]:
 
     Each is ``{path, lo, hi, step, value, drawn, provenance}``: ``value`` is the scenario's value (a
     distribution's mean when ``drawn``), ``provenance`` the lines ``negsim explain`` prints for it.
-    ``value`` sits on a step of the slider (``lo`` is moved down to make it so): a slider snaps to
+    ``value`` sits on a step of the slider (``lo`` is moved up, within a step, to make it so): a slider snaps to
     its steps, and a scenario's own value off them would read as a change and start a second run.
     """
     from negsim import api
@@ -106,9 +106,10 @@ def main_parameters(scenario: str) -> list[dict]:
             value, drawn = _mean(param), not param.fixed
             lines = [f"{path} = {param.describe()}", "    negsim's default (the scenario does not set it)"]
         value = round(value, 4)
-        step = round((max(hi, value) - lo) / 200, 6)  # about 200 steps
-        lo = round(value - step * math.ceil((value - lo) / step - 1e-9), 6)
-        out.append({"path": path, "lo": lo, "hi": max(hi, value), "step": step, "value": value, "drawn": drawn,
+        lo, hi = min(lo, value), max(hi, value)  # a scenario's value outside the usual span widens it
+        step = max(round((hi - lo) / 200, 6), 1e-6)  # about 200 steps
+        lo = round(value - step * math.floor((value - lo) / step + 1e-9), 6)  # moved up, never below the span
+        out.append({"path": path, "lo": lo, "hi": hi, "step": step, "value": value, "drawn": drawn,
                     "provenance": "\n".join(lines[:5])})  # fmt: skip
     return out
 

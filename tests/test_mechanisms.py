@@ -954,7 +954,7 @@ def test_a_weighted_entry_rule_puts_the_pact_in_force_without_a_state_it_does_no
     assert row["complete"] and not row["ratified"] and row["ratification_failed_actor"] == "USA" and row["in_force"]
     assert any("enters into force (entry rule weighted)" in line for line in model.lines)
     assert any(
-        "USA's legislature FAILS" in line and "the pact needing it not to enter into force" in line for line in model.lines
+        "USA's legislature FAILS" in line and "the pact not needing it to enter into force" in line for line in model.lines
     )
     pivotal, _ = one(KYOTO, ["pact.entry_into_force.share=0.7"])
     assert not pivotal["reached"] and pivotal["veto_actor"] == "USA" and pivotal["veto_reason"] == "outside_win_set"
@@ -968,5 +968,29 @@ def test_a_weighted_entry_rule_fails_when_the_ratifiers_hold_too_little():
     assert not row["reached"] and row["veto_actor"] == "USA"
     free, model = one(KYOTO, heavy + ["actors.USA.ratification.required=false"])
     assert free["complete"] and free["ratified"] and free["in_force"]
-    comp = compile_file(KYOTO, ["pact.entry_into_force.share=0.9"])  # needed at 90%: all but Japan (8.5) and the zero weights
-    assert [c for c in comp.codes if comp.entry_pivotal[comp.idx[c]]] == ["USA", "EUR", "RUS", "ANX"]
+    # at 90% the states sure to be bound (no vote to pass) cannot meet the rule without any one with a weight;
+    # China and India weigh nothing and the count is met without them
+    comp = compile_file(KYOTO, ["pact.entry_into_force.share=0.9"])
+    assert [c for c in comp.codes if comp.entry_pivotal[comp.idx[c]]] == ["USA", "EUR", "JPN", "RUS", "ANX"]
+
+
+def test_under_a_weighted_rule_a_pact_does_not_wait_for_a_vote_it_does_not_need_and_a_late_ratifier_joins():
+    """The others meet Art. 25 at signature: the pact enters into force then, not when the US Senate votes (years
+    later); a Senate that does ratify binds the US from its vote on."""
+    slow, _ = one(KYOTO, ["actors.USA.ratification.delay=40"])
+    assert slow["in_force"] and int(slow["entry_period"]) == 0 and not slow["ratified"]
+    willing = [
+        "actors.USA.ratification.positions={annex1_cuts: 1.0, developing_commitments: 0.0}",
+        "actors.USA.ratification.delay=5",
+    ]
+    row, model = one(KYOTO, willing)
+    assert row["in_force"] and int(row["entry_period"]) == 0 and row["ratified"]
+    assert any("USA ratifies after the pact entered into force; it is bound from now on" in line for line in model.lines)
+
+
+def test_under_a_weighted_rule_a_state_is_pivotal_when_the_others_it_can_count_on_fall_short():
+    """Only signatories with no vote to pass count as sure: with Russia's legislature to pass too, neither the US nor
+    Russia can count on the other, the sure ones (EC, Japan, the others: 46.5%) fall short of 55%, so both anticipate."""
+    comp = compile_file(KYOTO, ["actors.RUS.ratification.required=true"])
+    assert comp.entry_pivotal[comp.idx["USA"]] and comp.entry_pivotal[comp.idx["RUS"]]
+    assert not compile_file(KYOTO).entry_pivotal[comp.idx["USA"]]

@@ -156,7 +156,10 @@ def test_each_dashboard_slider_starts_on_a_step_at_the_scenarios_value(name):
     path = ROOT / ("tests/fixtures/mini.yaml" if name == "mini" else f"scenarios/{name}.yaml")
     params = main_parameters(str(path))
     assert any(p["path"].endswith(".reservation") for p in params)
+    spans = {"pact.verification": (0.0, 1.0), "compliance.sanction": (0.0, 0.5), "actors.RUS.reservation": (-0.2, 1.0)}
     for p in params:
+        lo, hi = spans.get(p["path"], (-np.inf, np.inf))
+        assert lo - 1e-9 <= p["lo"] and p["hi"] <= max(hi, p["value"]) + 1e-9, p  # never outside the parameter's span
         k = (p["value"] - p["lo"]) / p["step"]
         assert p["lo"] <= p["value"] <= p["hi"] and abs(k - round(k)) < 1e-6, p
         assert 150 <= (p["hi"] - p["lo"]) / p["step"] <= 260, p  # still about 200 steps

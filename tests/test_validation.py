@@ -588,8 +588,19 @@ def test_parameters_numpy_cannot_draw_are_refused(raw, lo, hi, needle):
             "pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 1}}}",
             "a weighted entry rule is for one multilateral pact",
         ),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 1}, count: 4}}", "count 4 is more"),
+        ("pact: {parties: [RUS, AAA, BBB], entry_into_force: {share: 0.5, weights: {AAA: 1, CCC: 3}}}", "could never enter"),
     ],
-    ids=["unknown-actor", "share-above-1", "negative-weight", "no-positive-weight", "no-weights", "parallel"],
+    ids=[
+        "unknown-actor",
+        "share-above-1",
+        "negative-weight",
+        "no-positive-weight",
+        "no-weights",
+        "parallel",
+        "count",
+        "share-unreachable",
+    ],
 )
 def test_a_weighted_entry_rule_is_checked_with_a_clear_message(tmp_path, text, message):
     found = _problems(tmp_path, text)

@@ -80,7 +80,7 @@ def comply(m, talks, rat):
     """
     comp, world, rng = m.comp, m.world, m.rng
     scal = world.scal
-    pairs = rat.members  # updated in place as pacts enter into force (ratifiers only, under that rule)
+    pairs = rat.members  # updated in place as pacts enter into force and as late ratifiers join (ratifiers and weighted rules)
     alive = rat.in_force & (rat.entry < comp.horizon)
     res = ComplianceResult(alive=alive, breakdowns=[None] * len(pairs), strikes=np.zeros(comp.n))
     res.exposure_at_entry = np.full(comp.n, np.nan)

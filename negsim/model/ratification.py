@@ -39,8 +39,9 @@ after that period's events, so an election between signature and ratification (a
 ``actors.X.ratification.support``, ``positions`` or ``trust``) reaches the vote. The
 entry-into-force rule decides what a failure does: ``all`` kills the pact; ``ratifiers`` leaves
 it in force among those who ratified, as long as every party keeps a ratifying member; the
-weighted rule (``{share, weights, count}``) puts it in force among those who ratified when they
-are at least ``count`` and hold ``share`` of the weights (the Kyoto Protocol's Art. 25).
+weighted rule (``{share, weights, count}``) puts it in force among those who have ratified as soon
+as they are at least ``count`` and hold ``share`` of the weights (the Kyoto Protocol's Art. 25),
+without waiting for votes it does not need; a later ratifier is bound from its vote on.
 """
 
 from __future__ import annotations
@@ -176,8 +177,11 @@ class RatificationResult:
 
     @property
     def pending(self) -> bool:
-        """Some pact still waits on a vote."""
-        return bool((self.signed & ~self.decided).any())
+        """Some pact still waits on a vote, or a signatory of a pact in force still has one to hold (a late ratifier)."""
+        if (self.signed & ~self.decided).any():
+            return True
+        due = self.required & ~self.voted
+        return bool(due.any() and (self.in_force[:, None] & self.pairs & due[None, :]).any())
 
 
 def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
@@ -302,13 +306,26 @@ def vote(m, talks, res: RatificationResult, t: int) -> None:
                 m.say(f"{_when_vote(t, comp.horizon).capitalize()}: {comp.codes[i]}'s legislature {verdict} the pact "
                       f"(support {share[i]:.0%} vs {world.rat_threshold[i]:.0%} needed, its margin {rel[i]:+.2f}; "
                       f"its executive expected {res.expected[i]:.0%} when it signed"
-                      + ("" if comp.entry_pivotal[i] else ", the pact needing it not to enter into force") + ").")  # fmt: skip
+                      + ("" if comp.entry_pivotal[i] else ", the pact not needing it to enter into force") + ").")  # fmt: skip
     failed = res.required & res.voted & ~res.ratified
     if failed.any() and not res.failed_actor:
         f = np.flatnonzero(failed)
         res.failed_actor = comp.codes[int(f[np.argmin(res.support[f] - world.rat_threshold[f])])]
     for p in np.flatnonzero(res.signed & ~res.decided):
         _decide(m, res, p, t)
+    if comp.entry_rule == "weighted":  # a state that ratifies after entry into force is bound from then on
+        late = res.in_force[:, None] & res.pairs & res.ratified[None, :] & ~res.members
+        res.members |= late
+        for p, i in zip(*np.nonzero(late), strict=True):
+            m.say(
+                f"{_when(t).capitalize()}: {comp.codes[i]} ratifies after {_pact(res, p)} entered into force; it is bound from now on."
+            )
+
+
+def _weighted_met(comp, yes: np.ndarray) -> bool:
+    """Whether the states ``yes`` meet the weighted entry rule: at least ``count`` of them, with ``share`` of the weights."""
+    w = comp.entry_weights
+    return int(yes.sum()) >= comp.entry_count and float(w[yes].sum()) >= comp.entry_share * float(w.sum()) - 1e-12
 
 
 def _decide(m, res: RatificationResult, p: int, t: int) -> None:
@@ -327,14 +344,15 @@ def _decide(m, res: RatificationResult, p: int, t: int) -> None:
             return
         ok = True
     elif comp.entry_rule == "weighted":  # at least `count` ratifiers holding `share` of the weights (Kyoto's Art. 25)
-        if waiting.any():
-            return
         yes = mem & res.ratified
-        w = comp.entry_weights
-        held, total = float(w[yes].sum()), float(w.sum())
-        ok = yes.sum() >= comp.entry_count and held >= comp.entry_share * total - 1e-12
-        why = f"its {int(yes.sum())} ratifiers hold {held / total:.0%} of the weight, {comp.entry_share:.0%} needed"
         res.members[p] = yes
+        if not _weighted_met(comp, yes):
+            if _weighted_met(comp, yes | waiting):
+                return  # the votes still due could meet it
+            w = comp.entry_weights
+            why = (f"its {int(yes.sum())} ratifiers (of {comp.entry_count} needed) hold {w[yes].sum() / w.sum():.0%} "
+                   f"of the weight, {comp.entry_share:.0%} needed")  # fmt: skip
+        ok = _weighted_met(comp, yes)  # in force as soon as it is met: later ratifiers join it (vote)
     else:
         if waiting.any():
             return

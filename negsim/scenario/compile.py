@@ -158,17 +158,10 @@ class CompiledScenario:
         self.entry_rule = entry if isinstance(entry, str) else entry.rule
         self.entry_weights = np.zeros(n)  # weighted rule: each actor's weight, the share needed and the count
         self.entry_share, self.entry_count = 0.0, 2
-        #: N: a signatory whose failure to ratify stops the pact, so its executive anticipates its legislature at the
-        #: table (docs/model.md 3.8): every one under `all` and `ratifiers`; under the weighted rule only one without
-        #: whom the other signatories could not meet it
-        self.entry_pivotal = np.ones(n, bool)
         if not isinstance(entry, str):
             for code, wt in entry.weights.items():
                 self.entry_weights[self.idx[code]] = wt
             self.entry_share, self.entry_count = entry.share, entry.count
-            w, total = self.entry_weights, self.entry_weights.sum()
-            others = (w * self.signatory).sum() - w
-            self.entry_pivotal = (others < entry.share * total - 1e-12) | (int(self.signatory.sum()) - 1 < entry.count)
         self.party_of = np.full(n, -1)
         for j, p in enumerate(self.parties):
             self.party_of[p.members[self.party_of[p.members] < 0]] = j
@@ -182,6 +175,18 @@ class CompiledScenario:
         for d in self.deciders.values():
             if d.rule == "bilateral":
                 self.bilateral_member[d.members] = True
+        #: N: a signatory whose failure to ratify may stop the pact, so its executive anticipates its legislature at
+        #: the table (docs/model.md 3.8): every one under `all` and `ratifiers`; under the weighted rule one unless the
+        #: signatories sure to be bound without it (no vote to pass, no bilateral opt-out) already meet the rule (one
+        #: of weight 0 only when they are too few for the count)
+        self.entry_pivotal = np.ones(n, bool)
+        if self.entry_rule == "weighted":
+            sure = self.signatory & ~self.rat_required & ~self.bilateral_member
+            w = self.entry_weights
+            others_w = (w * sure).sum() - w * sure
+            others_n = int(sure.sum()) - sure.astype(int)
+            short_n = others_n < self.entry_count
+            self.entry_pivotal = np.where(w > 0, (others_w < self.entry_share * w.sum() - 1e-12) | short_n, short_n)
         t = sc.talks
         self.sequencing, self.agenda, self.proposal = t.sequencing, t.agenda, t.proposal
         self.anticipate = t.anticipate and t.proposal == "compromise"

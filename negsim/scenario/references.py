@@ -232,6 +232,18 @@ def _check_parties(c: _Checker, pact: dict, t: dict, pools, members: dict[str, l
     if isinstance(entry, dict) and isinstance(entry.get("weights"), dict):
         for name in entry["weights"]:
             c.ref(("pact", "entry_into_force", "weights", name), name, pools.actors, "actor")
+        signers = [a for q in parties for a in (members.get(q) or [q])]
+        w = entry["weights"]
+        nums = [v for v in w.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        share, count = entry.get("share"), entry.get("count", 2)
+        if isinstance(count, int) and not isinstance(count, bool) and count > len(set(signers)):
+            c.bad(("pact", "entry_into_force", "count"), f"count {count} is more than the pact's {len(set(signers))} "
+                  "signatory states, so the pact could never enter into force")  # fmt: skip
+        if isinstance(share, (int, float)) and len(nums) == len(w) and sum(nums) > 0:
+            held = sum(v for a, v in w.items() if a in signers)
+            if held < share * sum(nums) - 1e-12:
+                c.bad(("pact", "entry_into_force", "share"), f"the signatories hold {held / sum(nums):.0%} of the weights, "
+                      f"less than the share {share:g} needed, so the pact could never enter into force")  # fmt: skip
         if t.get("sequencing") == "parallel":
             c.bad(("pact", "entry_into_force"), "a weighted entry rule is for one multilateral pact; parallel talks sign "
                   "one bilateral pact per partner, each in force when both sides ratify: use all or ratifiers")  # fmt: skip
