@@ -502,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     # only in the main thread (signal handlers can be set nowhere else), and restored on return
     # so that main() called from Python (a notebook, a test) leaves the caller's handler alone
     previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
+    if argv is None:  # the negsim command: after a stop it only saves and exits, so a late Ctrl-C is ignored
+        from negsim.montecarlo.pool import stopped_for_good
+
+        stopped_for_good()
     code = 1
     try:
         code = _dispatch(args)

@@ -228,6 +228,27 @@ def test_only_the_first_interrupt_stops_and_the_handlers_come_back():
         signal.signal(signal.SIGINT, before)
 
 
+def test_in_the_command_a_stopped_block_keeps_ignoring_interrupts_to_the_exit(monkeypatch):
+    """CI once sent the second Ctrl-C just after a sweep's workers were gone: a bare "interrupted", no --resume."""
+    from negsim.montecarlo import pool
+
+    monkeypatch.setattr(pool, "STOPPED_FOR_GOOD", True)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with StopOnce():  # a block that ends without an interrupt gives the handlers back
+            pass
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with StopOnce():
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGINT)  # after the block: noted and ignored, not raised
+        time.sleep(0.05)
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _rows(n: int, seed: int = 0) -> list[dict]:
     import numpy as np
 

@@ -26,6 +26,21 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOPPED_FOR_GOOD = False  # set by the negsim command: see stopped_for_good()
+
+
+def stopped_for_good(on: bool = True) -> None:
+    """Once an interrupt has stopped the work, ignore later ones until the process exits.
+
+    The negsim command sets it: after the first Ctrl-C it only saves what finished, says how to
+    resume and exits with 130, and a second Ctrl-C a moment later must not cut that message
+    short (it used to land just after the workers were gone and print a bare "interrupted").
+    A Python caller (a notebook, a test) leaves it off and gets its own handlers back.
+    """
+    global STOPPED_FOR_GOOD
+    STOPPED_FOR_GOOD = on
+
+
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 

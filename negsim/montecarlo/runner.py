@@ -243,13 +243,16 @@ class StopOnce:
     a second Ctrl-C must not cut that short (it used to land in the pool's shutdown, leave only
     ``outcomes.csv.tmp`` and hang the exit). :meth:`saving` makes every interrupt from then on
     ignored too, while a finished run writes its files. Outside the main thread, or for signals
-    Python does not handle, it does nothing.
+    Python does not handle, it does nothing. In the negsim command
+    (:func:`~negsim.montecarlo.pool.stopped_for_good`) a block that an interrupt stopped keeps
+    ignoring interrupts after it ends, so the command's last words and exit code survive them.
     """
 
     NOTE = b"negsim: stopping: saving the finished replicates first\n"
 
     def __init__(self):
         self.stopping = False
+        self.interrupted = False
         self.noted = False
         self.previous: dict = {}
 
@@ -260,6 +263,10 @@ class StopOnce:
         return self
 
     def __exit__(self, *exc) -> None:
+        from negsim.montecarlo import pool
+
+        if self.interrupted and pool.STOPPED_FOR_GOOD:  # keep _handle: later interrupts are noted and ignored
+            return
         for s, h in self.previous.items():
             signal.signal(s, h)
 
@@ -269,7 +276,7 @@ class StopOnce:
 
     def _handle(self, signum, frame) -> None:
         if not self.stopping:
-            self.stopping = True
+            self.stopping = self.interrupted = True
             raise KeyboardInterrupt
         if not self.noted:  # os.write, not print: a handler may run in the middle of another write to stderr
             self.noted = True
