@@ -988,6 +988,29 @@ def test_under_a_weighted_rule_a_pact_does_not_wait_for_a_vote_it_does_not_need_
     assert any("USA ratifies after the pact entered into force; it is bound from now on" in line for line in model.lines)
 
 
+def test_a_signatory_that_refused_delivers_nothing_to_the_pact_in_force_without_it():
+    """Kyoto in force without the US: the cuts the US owed are delivered by nobody, so each member's value of the
+    Annex I cuts loses the US's share of those who owe them to it (a quarter for the EC, owed them by four obligors of
+    equal capability; a fifth for China, owed them by all five), where the pact used to count them at trust."""
+    from negsim.model.ratification import pact_margins
+
+    row, model = one(KYOTO)
+    assert row["in_force"] and not row["ratified"] and row["ratification_failed_actor"] == "USA"
+    comp = model.comp
+    x, agreed = np.ones((1, comp.k)), np.ones((1, comp.k), bool)
+    members = np.ones((1, comp.n), bool)
+    members[0, comp.idx["USA"]] = False
+    refused = ~members
+    counted = pact_margins(model, x, members, agreed)
+    assert np.array_equal(counted, pact_margins(model, x, members, agreed, refused=np.zeros_like(refused)), equal_nan=True)
+    without = pact_margins(model, x, members, agreed, refused=refused)
+    loss = (counted - without)[0]
+    eur, chn, jpn = (comp.idx[c] for c in ("EUR", "CHN", "JPN"))
+    assert loss[eur] > 0 and loss[chn] > 0
+    assert loss[eur] / loss[chn] == pytest.approx(5 / 4)
+    assert loss[jpn] == pytest.approx(loss[eur])
+
+
 def test_under_a_weighted_rule_a_state_is_pivotal_when_the_others_it_can_count_on_fall_short():
     """Only signatories with no vote to pass count as sure: with Russia's legislature to pass too, neither the US nor
     Russia can count on the other, the sure ones (EC, Japan, the others: 46.5%) fall short of 55%, so both anticipate."""

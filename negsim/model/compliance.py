@@ -101,7 +101,8 @@ def comply(m, talks, rat):
             alive |= rat.in_force & ~was & (rat.entry < comp.horizon)
         live = alive & (rat.entry < t)
         if live.any():
-            _period(m, t, pairs, live, alive, owes, x, talks, res)
+            refused = rat.pairs & (rat.voted & ~rat.ratified)[None, :]  # signed, refused at home, so not bound
+            _period(m, t, pairs, live, alive, owes, x, talks, res, refused)
         for ev, sev in incidents:
             res.incidents += int(live.any())  # counted while a pact is in force (its trust effect applies always)
             a, b = ev.incident
@@ -115,11 +116,15 @@ def comply(m, talks, rat):
     return res
 
 
-def _period(m, t, pairs, live, alive, owes, x, talks, res) -> None:
-    """One compliance period of the live pacts: withdrawals, then breaches, then subversion; trust stays in [0, 1]."""
+def _period(m, t, pairs, live, alive, owes, x, talks, res, refused) -> None:
+    """One compliance period of the live pacts: withdrawals, then breaches, then subversion; trust stays in [0, 1].
+
+    ``refused`` (P x N): the signatories whose legislature refused a pact in force without them; what they owed
+    counts 0 in its value to its members (:func:`~negsim.model.ratification.pact_margins`).
+    """
     comp, world = m.comp, m.world
     trust = world.trust
-    margins = pact_margins(m, x, pairs & live[:, None], talks.agreed, talks.transfers)  # P x N (nan off-pact)
+    margins = pact_margins(m, x, pairs & live[:, None], talks.agreed, talks.transfers, refused)  # P x N (nan off-pact)
     comembers, others, member = _membership(comp, pairs, live)
     trust_bar = (trust * others).sum(1) / np.maximum(others.sum(1), 1)
     fresh = member & np.isnan(m.trust_at_entry)

@@ -184,15 +184,28 @@ class RatificationResult:
         return bool(due.any() and (self.in_force[:, None] & self.pairs & due[None, :]).any())
 
 
-def pact_margins(m, x: np.ndarray, pairs: np.ndarray, agreed: np.ndarray, transfers: np.ndarray | None = None) -> np.ndarray:
-    """P x N margin of each member over its no-deal threshold for its pact's package (with that pact's side payments, P x N)."""
+def pact_margins(
+    m,
+    x: np.ndarray,
+    pairs: np.ndarray,
+    agreed: np.ndarray,
+    transfers: np.ndarray | None = None,
+    refused: np.ndarray | None = None,
+) -> np.ndarray:
+    """P x N margin of each member over its no-deal threshold for its pact's package (with that pact's side payments, P x N).
+
+    ``refused`` (P x N): signatories of each pact whose legislature refused it while it went into force without
+    them (the ``ratifiers`` and weighted entry rules). They are not bound, so what they owed is delivered by
+    nobody: it counts 0 for the members, on a mutual issue as on one they owed alone (docs/model.md 3.8).
+    """
     comp, world = m.comp, m.world
     thr = pact_thresholds(world, comp)
     out = np.full(pairs.shape, np.nan)
     for p in range(len(pairs)):
+        out_p = None if refused is None else refused[p]
         ob = comp.obligor.copy()
-        ob[comp.mutual] = pairs[p]
-        w = delivery_weights(world, comp, np.arange(comp.k), obligor=ob)
+        ob[comp.mutual] = pairs[p] if out_p is None else pairs[p] | out_p
+        w = delivery_weights(world, comp, np.arange(comp.k), obligor=ob, unbound=out_p)
         gain = contributions(x[p] * agreed[p], world.pos, world.sal, w).sum(1)
         if transfers is not None:
             gain = gain + transfers[p]

@@ -65,15 +65,21 @@ def trust_weights(
     same_side: np.ndarray,
     cap: np.ndarray,
     deter: np.ndarray | None = None,
+    unbound: np.ndarray | None = None,
 ) -> np.ndarray:
     """N x K matrix w_ik: what i expects delivered of issue k, 1 if none but i owes it.
 
     The capability-weighted mean over the states j that owe k to i of ``t_ij + (1 - t_ij) * d_jk``,
     ``deter`` (K x N) the share of j's would-be breaches of k that verification deters
-    (:func:`deterred_share`); plain trust without it.
+    (:func:`deterred_share`); plain trust without it. An obligor in ``unbound`` (N bool: a signatory
+    whose legislature refused, under an entry rule that puts the pact in force without it) delivers
+    nothing: its share of the issue counts 0, so a pact in force without the state that owed most of
+    an issue is worth that much less to those it binds.
     """
     owed = owed_to(obligor, mutual, same_side)  # K x N x N
     e = trust[None] if deter is None else expected_delivery(trust[None], deter[:, None, :])  # K x N x N or 1 x N x N
+    if unbound is not None and unbound.any():
+        e = np.where(unbound[None, None, :], 0.0, e)
     wt = owed * np.maximum(cap, 0.0)[None, None, :]
     den = wt.sum(2)
     cnt = owed.sum(2)
@@ -125,11 +131,13 @@ def deterred_share(world, comp) -> np.ndarray:
     return 1.0 - take_chance(issue_verification(world, comp)[:, None], scal["sanction"], gain)
 
 
-def delivery_weights(world, comp, issues, trust: np.ndarray | None = None, obligor: np.ndarray | None = None) -> np.ndarray:
+def delivery_weights(
+    world, comp, issues, trust: np.ndarray | None = None, obligor: np.ndarray | None = None, unbound: np.ndarray | None = None
+) -> np.ndarray:
     """N x K': :func:`trust_weights` of ``issues`` with the world's capabilities and deterred shares (``obligor`` K' x N)."""
     ob = comp.obligor[issues] if obligor is None else obligor
     t = world.trust if trust is None else trust
-    return trust_weights(t, ob, comp.mutual[issues], comp.same_side, world.cap, deterred_share(world, comp)[issues])
+    return trust_weights(t, ob, comp.mutual[issues], comp.same_side, world.cap, deterred_share(world, comp)[issues], unbound)
 
 
 def contributions(x: np.ndarray, pos: np.ndarray, sal: np.ndarray, w: np.ndarray) -> np.ndarray:
