@@ -31,3 +31,28 @@ def children(pid: int) -> list[int]:
         with open(f"/proc/{pid}/task/{task}/children") as fh:
             kids += [int(k) for k in fh.read().split()]
     return kids
+
+
+#: Tests that CI runs once, in its first half (Python 3.11), and not again under Python 3.12 / the newest
+#: mesa (.ci/run: `-m "not slow and not once"`). They test the operating system's side (full disks,
+#: killed and concurrent processes, an install from scratch), the notebooks, the browser, matplotlib's
+#: figures and the loader's fuzzer: libraries and code paths that are the same whichever Python and mesa
+#: run the model. Everything the model, its Mesa classes, the signals or the workers touch runs on both.
+ONCE_MODULES = {
+    "test_results_safety",
+    "test_notebooks",
+    "test_install",
+    "test_dashboard",
+    "test_fuzz_scenarios",
+    "test_hostile_paths",
+    "test_plots",
+    "test_report",
+}
+ONCE_TESTS = {"test_sigkill_at_random_moments_then_resume"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if (module is not None and module.__name__ in ONCE_MODULES) or getattr(item, "originalname", "") in ONCE_TESTS:
+            item.add_marker(pytest.mark.once)
