@@ -244,7 +244,7 @@ def _best_of_search(p, k):
 def test_pair_moves_find_the_trades_that_coordinate_ascent_misses(monkeypatch):
     """Issue 16, item 5, for four issues: moving two issues at once climbs the ridges a min over members makes.
 
-    On 60 random four-issue problems, the sweeps alone miss the grid's best package in 10 and never do
+    On 60 random four-issue problems, the sweeps alone miss the grid's best package in 12 and never do
     better than with the pair moves; with them, 3 are missed (the brute force scores all 194,481 packages).
     """
     found, without = [], []
@@ -257,7 +257,7 @@ def test_pair_moves_find_the_trades_that_coordinate_ascent_misses(monkeypatch):
         assert paired >= alone, seed  # the moves start where the sweeps stopped and only ever climb
         without.append(alone < best - 1e-12)
         found.append(paired < best - 1e-12)
-    assert sum(without) == 10 and sum(found) == 3, (sum(without), sum(found))
+    assert sum(without) == 12 and sum(found) == 3, (sum(without), sum(found))
 
 
 @compiled
@@ -273,3 +273,25 @@ def test_the_compiled_exact_search_finds_numpy_s_package(seed, monkeypatch):
     assert proposals.grid_best(k, *args, nodeal) == want
     monkeypatch.setattr(proposals, "KERNEL", "numpy")
     assert proposals.grid_best(k, *args, nodeal) == want
+
+
+def test_capability_reaches_a_large_nash_package_only_through_the_objective():
+    """Issue 16, item 5: with no capability-weighted body, nothing in the Nash product depends on capability, so
+    neither may the package a search of four to six issues finds. Its first start used to be the capability-weighted
+    compromise (the US's capability moved us_drawdown's P(agreement) by +12.8 pp through the start alone): the
+    package then changed with the capabilities in 15 of these 200 problems."""
+    changed = []
+    for seed in range(200):
+        p = _problem(seed, n=14, k=4 + seed % 3)
+        n = len(p["thr"])
+        p["parties"] = proposals.Parties(
+            [(np.array([0]), True, np.ones(1), 0.0, False), (np.array([1]), True, np.ones(1), 0.0, False),
+             (np.arange(2, 6), True, np.ones(4), 0.1, True), (np.arange(6, n), True, np.ones(n - 6), 0.0, False)],
+            n,
+        )  # fmt: skip
+        kw = {key: v for key, v in p.items() if key not in ("pos", "sal", "cap", "mask")}
+        other = np.random.default_rng(100 + seed).uniform(0.01, 1.0, n) ** 3
+        x = proposals.nash_multistart(p["pos"], p["sal"], p["cap"], p["mask"], **kw)
+        if not np.array_equal(x, proposals.nash_multistart(p["pos"], p["sal"], other, p["mask"], **kw)):
+            changed.append(seed)
+    assert changed == []

@@ -219,7 +219,7 @@ class _Table:
     penalty: np.ndarray | None
     floor: np.ndarray  # N the gain each legislature must see for the text to be inside its win-set (-inf: none)
     leg: _Legislature | None  # the legislatures with preferences of their own, as extra rows of the search
-    start: np.ndarray | None = None  # the compromise, the Nash search's first start (fixed while the table stands)
+    start: np.ndarray | None = None  # the Nash search's first start, proposals.search_start (fixed while the table stands)
 
 
 @dataclass
@@ -590,7 +590,7 @@ def _nash_text(m, t: _Table, asp: np.ndarray, lag: np.ndarray) -> np.ndarray:
         thr = np.concatenate([asp, t.leg.floor - lag[t.leg.rows]])
         nodeal = np.concatenate([nodeal, nodeal[t.leg.rows]])
     if t.start is None:
-        t.start = proposals.compromise(t.pos, t.sal, cap, mask)
+        t.start = proposals.search_start(t.pos, t.sal, mask)
     return proposals.nash_multistart(
         t.pos, t.sal, cap, mask, w=t.w, thr=thr, lower=t.lower, upper=t.upper, parties=t.parties, penalty=t.penalty,
         start=t.start, nodeal=nodeal,

@@ -55,6 +55,16 @@ def compromise(pos, sal, cap, mask, **_) -> np.ndarray:
     return np.where(den > 0, (wts * pos[mask]).sum(0) / np.where(den > 0, den, 1), 0.0)
 
 
+def search_start(pos, sal, mask) -> np.ndarray:
+    """The Nash search's first start: the participants' salience-weighted mean position, every participant weighing the same.
+
+    Not :func:`compromise`'s capability weights: capability has no part in the Nash product (but for the weights
+    of capability-weighted bodies), so it must not decide where a local search starts either (issue 16: the US's
+    capability moved us_drawdown's P(agreement) by +12.8 pp through the search's start alone).
+    """
+    return compromise(pos, sal, mask.astype(float), mask)
+
+
 class Parties:
     """The consenting parties, grouped for fast evaluation by :func:`party_utilities`.
 
@@ -206,7 +216,7 @@ def pair_moves_numpy(x, cand, pen, cand_pen, contrib, total, pen_now, pen_total,
     included, a first) and the search moves to the best when it beats the current package strictly;
     passes repeat until one moves nothing (at most :data:`PAIR_PASSES`). On 60 random four-issue
     problems (tests/test_nash_kernel.py's generator) :func:`nash_multistart` misses the grid's best
-    package in 3 with these moves, against 10 with the sweeps alone (a test checks both counts).
+    package in 3 with these moves, against 12 with the sweeps alone (a test checks both counts).
     """
     k, g = len(x), len(GRID)
     if k < 2:
@@ -336,10 +346,11 @@ def nash_multistart(
     A package of at most :data:`EXACT_MAX` grid points (up to three issues) is enumerated by
     :func:`grid_objectives`: the first best package in lexicographic order, whatever the start
     (issue 16, item 5; :func:`grid_best`, compiled where the kernel is). A larger one is searched by
-    coordinate ascent with pair moves (:func:`pair_moves_numpy`) from the compromise (``start``,
-    when the caller has it) and from the status quo: from the compromise alone it misses a small
+    coordinate ascent with pair moves (:func:`pair_moves_numpy`) from :func:`search_start` (``start``,
+    when the caller has it; never the capability-weighted compromise, so that capability reaches the
+    text only through the objective) and from the status quo: from the first alone it misses a small
     package near the status quo that every party accepts. It is still local: on 60 random
-    four-issue problems it misses the grid's best package in 3 (10 without the pair moves); all
+    four-issue problems it misses the grid's best package in 3 (12 without the pair moves); all
     194,481 four-issue packages cost about 0.2 s a search, too much for every round
     (``python benchmarks/search_audit.py`` compares the two on a scenario's own searches).
     """
@@ -348,7 +359,7 @@ def nash_multistart(
     if len(GRID) ** k <= EXACT_MAX:
         return _full_grid(k)[grid_best(k, pos, sal, w, thr, lower, upper, parties, nodeal)].copy()
     kw = dict(w=w, thr=thr, lower=lower, upper=upper, parties=parties, penalty=penalty, nodeal=nodeal)
-    a = nash(pos, sal, cap, mask, start=start, **kw)
+    a = nash(pos, sal, cap, mask, start=search_start(pos, sal, mask) if start is None else start, **kw)
     b = nash(pos, sal, cap, mask, start=np.zeros(k), **kw)
     if np.array_equal(a, b):
         return a
