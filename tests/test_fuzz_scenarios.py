@@ -33,7 +33,7 @@ SOURCES = sorted((ROOT / "scenarios").glob("*.yaml")) + [
 ]
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SOURCES}
 DOCS = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
-CASES = int(os.environ.get("NEGSIM_FUZZ_CASES", "500"))  # NEGSIM_FUZZ_CASES=5000 for a longer fuzz
+CASES = int(os.environ.get("NEGSIM_FUZZ_CASES", "1000"))  # NEGSIM_FUZZ_CASES=5000 for a longer fuzz
 SET_CASES = max(400, CASES // 2)
 SECONDS = 5.0  # per case; a case takes milliseconds
 PEAK_BYTES = 150_000_000  # per case, as tracemalloc sees it (the base roster itself takes a few MB)
