@@ -333,11 +333,11 @@ def test_two_runs_started_at_once_into_one_folder_one_wins_the_other_refuses(tmp
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 300 kB tmpfs (root only); skipped with the reason where it cannot be mounted."""
+    """A 100 kB tmpfs (root only); skipped with the reason where it cannot be mounted."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
     try:
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True, text=True)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100k", "tmpfs", str(mnt)], capture_output=True, text=True)
     except OSError as e:
         pytest.skip(f"cannot mount a tmpfs here: {e}")
     if r.returncode != 0:
@@ -419,7 +419,7 @@ def test_sweep_with_enospc_writing_a_part_is_a_clear_error(tmp_path, monkeypatch
 
 def test_compare_on_a_full_disk_is_a_clear_error(small_disk):
     d = small_disk / "C"
-    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 1500, "-q", "--out", d)
+    code, err = cli("compare", MINI, "--set", "pact.horizon=5", "--runs", 500, "-q", "--out", d)
     refused(code, err, "No space left")
     assert not [f for f in os.listdir(d) if f.endswith(".tmp")]
 
