@@ -35,9 +35,9 @@ def children(pid: int) -> list[int]:
 
 #: Tests that CI runs once, in its first half (Python 3.11), and not again under Python 3.12 / the newest
 #: mesa (.ci/run: `-m "not slow and not once"`). They test the operating system's side (full disks,
-#: killed and concurrent processes, an install from scratch), the notebooks, the browser, matplotlib's
-#: figures and the loader's fuzzer: libraries and code paths that are the same whichever Python and mesa
-#: run the model. Everything the model, its Mesa classes, the signals or the workers touch runs on both.
+#: workers killed from outside, kill-and-resume, concurrent runs, an install from scratch), the
+#: notebooks, the browser, matplotlib's figures and the loader's fuzzer. The model, its Mesa classes,
+#: Ctrl-C and kill handling (test_interrupts, test_robustness) and everything else run on both.
 ONCE_MODULES = {
     "test_results_safety",
     "test_notebooks",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from negsim.montecarlo import pool
 from negsim.montecarlo.pool import STOP_SIGNALS, WorkerPool
 from negsim.scenario.compile import CompiledScenario
 
@@ -263,8 +264,6 @@ class StopOnce:
         return self
 
     def __exit__(self, *exc) -> None:
-        from negsim.montecarlo import pool
-
         if self.interrupted and pool.STOPPED_FOR_GOOD:  # keep _handle: later interrupts are noted and ignored
             return
         for s, h in self.previous.items():
